@@ -1,0 +1,76 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .models import Community, RoleAssignment, Street, User
+
+
+class CommunityInline(admin.TabularInline):
+    model = Community
+    extra = 0
+    fields = ("name", "sort_order")
+
+
+@admin.register(Street)
+class StreetAdmin(admin.ModelAdmin):
+    list_display = ("name", "wechat_account_name", "sort_order")
+    search_fields = ("name",)
+    inlines = [CommunityInline]
+
+
+@admin.register(Community)
+class CommunityAdmin(admin.ModelAdmin):
+    list_display = ("name", "street", "sort_order")
+    list_filter = ("street",)
+    search_fields = ("name", "street__name")
+    list_select_related = ("street",)
+
+
+class RoleAssignmentInline(admin.TabularInline):
+    model = RoleAssignment
+    extra = 0
+    fields = ("role", "street", "community")
+    autocomplete_fields = ("community",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = ("username", "display_name", "masked_phone", "community", "is_active")
+    list_filter = ("is_active", "is_staff", "role_assignments__role", "community__street")
+    search_fields = ("username", "display_name")
+    list_select_related = ("community",)
+    autocomplete_fields = ("community",)
+    inlines = [RoleAssignmentInline]
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("个人信息"), {"fields": ("display_name", "phone", "community",
+                                   "consent_version", "consented_at")}),
+        (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("重要日期"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",),
+                "fields": ("username", "display_name", "community", "password1", "password2")}),
+    )
+    readonly_fields = ("consent_version", "consented_at", "last_login", "date_joined")
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        # Lists show masked numbers; the full number only on the person's own change page.
+        return obj.phone_masked
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(permissions.coordinated_community_filter(request.user))
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("user", "role", "street", "community")
+    list_filter = ("role", "street")
+    search_fields = ("user__username", "user__display_name")
+    list_select_related = ("user", "street", "community")
+    autocomplete_fields = ("user", "community")

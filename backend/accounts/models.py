@@ -1,0 +1,110 @@
+from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from backend.core.masking import mask_phone
+from backend.core.models import TimeStampedModel
+
+phone_validator = RegexValidator(r"^1[3-9]\d{9}$", _("请输入11位手机号码，例如 13812345678。"))
+
+
+class Street(TimeStampedModel):
+    """A street office (街道)."""
+
+    name = models.CharField(_("名称"), max_length=64, unique=True)
+    wechat_account_name = models.CharField(_("公众号名称"), max_length=64, blank=True)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("街道")
+        verbose_name_plural = _("街道")
+        ordering = ["sort_order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Community(TimeStampedModel):
+    """A community (社区); every person, venue and volunteer belongs to one."""
+
+    street = models.ForeignKey(Street, verbose_name=_("街道"), on_delete=models.PROTECT,
+                               related_name="communities")
+    name = models.CharField(_("名称"), max_length=64)
+    sort_order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("社区")
+        verbose_name_plural = _("社区")
+        ordering = ["street__sort_order", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["street", "name"],
+                                    name="community_name_unique_in_street")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class User(AbstractUser):
+    display_name = models.CharField(_("姓名"), max_length=64, blank=True)
+    # Personal information (PIPL): stored once, here; shown through mask_phone elsewhere.
+    phone = models.CharField(_("手机号"), max_length=11, blank=True,
+                             validators=[phone_validator])
+    community = models.ForeignKey(Community, verbose_name=_("所属社区"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="members")
+    consent_version = models.CharField(_("同意的隐私声明版本"), max_length=32, blank=True)
+    consented_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Role(models.TextChoices):
+    DISTRICT_ADMIN = "DISTRICT_ADMIN", _("区管理员")
+    STREET_COORDINATOR = "STREET_COORDINATOR", _("街道协调员")
+    COMMUNITY_STAFF = "COMMUNITY_STAFF", _("社区工作人员")
+    INSTRUCTOR = "INSTRUCTOR", _("讲师")
+    VOLUNTEER = "VOLUNTEER", _("志愿者")
+    RESIDENT = "RESIDENT", _("居民")
+
+
+class RoleAssignment(TimeStampedModel):
+    """A role held over a unit: the district (no unit), a street, or a community."""
+
+    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE,
+                             related_name="role_assignments")
+    role = models.CharField(_("角色"), max_length=32, choices=Role.choices)
+    street = models.ForeignKey(Street, verbose_name=_("街道"), null=True, blank=True,
+                               on_delete=models.CASCADE, related_name="+")
+    community = models.ForeignKey(Community, verbose_name=_("社区"), null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("角色授权")
+        verbose_name_plural = _("角色授权")
+        constraints = [
+            models.CheckConstraint(
+                name="role_scope_matches_role",
+                condition=(
+                    Q(role="DISTRICT_ADMIN", street__isnull=True, community__isnull=True)
+                    | Q(role="STREET_COORDINATOR", street__isnull=False, community__isnull=True)
+                    | Q(role="COMMUNITY_STAFF", street__isnull=True, community__isnull=False)
+                    | (Q(role__in=["INSTRUCTOR", "VOLUNTEER", "RESIDENT"]) & Q(street__isnull=True))
+                ),
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "role"])]
+
+    def __str__(self):
+        unit = self.community or self.street or _("全区")
+        return f"{self.user} · {self.get_role_display()} · {unit}"

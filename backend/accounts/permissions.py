@@ -1,0 +1,110 @@
+"""The one place that answers "does this user hold role R over this unit?".
+
+Units nest: the district (None) contains every street, a street contains its
+communities. A role held over a unit is held over everything the unit contains.
+Role assignments are loaded once per user object and cached on it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .models import Community, Role, RoleAssignment, Street
+
+if TYPE_CHECKING:
+    from .models import User
+
+Unit = Street | Community | None
+
+COORDINATOR_ROLES = (Role.DISTRICT_ADMIN, Role.STREET_COORDINATOR)
+_CACHE_ATTR = "_linli_role_assignments"
+
+
+def role_assignments(user) -> list[RoleAssignment]:
+    if user is None or not user.is_authenticated:
+        return []
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        cached = list(
+            RoleAssignment.objects.filter(user_id=user.pk).select_related("street", "community")
+        )
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
+
+
+def forget_roles(user) -> None:
+    """Call after changing a user's roles within one request."""
+    if user is not None and hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _covers(assignment: RoleAssignment, unit: Unit) -> bool:
+    if assignment.street_id is None and assignment.community_id is None:
+        return True  # district-wide, or a role without a unit
+    if unit is None:
+        return False
+    if isinstance(unit, Street):
+        return assignment.street_id == unit.pk and assignment.community_id is None
+    if assignment.community_id is not None:
+        return assignment.community_id == unit.pk
+    return assignment.street_id == unit.street_id
+
+
+def holds_role(user, role: str, unit: Unit = None) -> bool:
+    """True if the user holds `role` over `unit` (None means the whole district)."""
+    return any(a.role == role and _covers(a, unit) for a in role_assignments(user))
+
+
+def has_role(user, role: str) -> bool:
+    """True if the user holds `role` over any unit at all."""
+    return any(a.role == role for a in role_assignments(user))
+
+
+def is_district_admin(user) -> bool:
+    return has_role(user, Role.DISTRICT_ADMIN)
+
+
+def is_coordinator(user) -> bool:
+    """A coordinator of some unit (street coordinator) or a district admin."""
+    return any(a.role in COORDINATOR_ROLES for a in role_assignments(user))
+
+
+def is_coordinator_for(user, unit: Unit) -> bool:
+    return any(a.role in COORDINATOR_ROLES and _covers(a, unit) for a in role_assignments(user))
+
+
+def is_coordinator_of_user(viewer, subject: User) -> bool:
+    if subject.community_id is None:
+        return is_district_admin(viewer)
+    return is_coordinator_for(viewer, subject.community)
+
+
+def coordinated_community_filter(user, field: str = "community"):
+    """A Q over `field` (a Community FK) limited to the units the user coordinates.
+
+    For district admins it is an empty Q (everything); for nobody, a Q matching nothing.
+    """
+    from django.db.models import Q
+
+    assignments = role_assignments(user)
+    if any(a.role == Role.DISTRICT_ADMIN for a in assignments):
+        return Q()
+    street_ids = [a.street_id for a in assignments if a.role == Role.STREET_COORDINATOR]
+    if not street_ids:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__street_id__in": street_ids})
+
+
+def can_register_resident(user, community: Community) -> bool:
+    return is_coordinator_for(user, community) or holds_role(user, Role.COMMUNITY_STAFF, community)
+
+
+def can_register_residents_somewhere(user) -> bool:
+    return is_coordinator(user) or has_role(user, Role.COMMUNITY_STAFF)
+
+
+def can_view_personal_data(viewer, subject: User) -> bool:
+    """Phone and ID numbers unmasked: the person themself and their unit's coordinators."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    return viewer.pk == subject.pk or is_coordinator_of_user(viewer, subject)

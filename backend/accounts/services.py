@@ -1,0 +1,117 @@
+"""Account writes. Callers check who may act (permissions.py) before calling."""
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
+
+from backend.core.services import audit_log_record
+
+from . import permissions
+from .error_codes import AccountErrorCode
+from .models import Community, Role, RoleAssignment, Street, User, phone_validator
+
+
+def _validate_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if not phone:
+        return ""
+    try:
+        phone_validator(phone)
+    except ValidationError:
+        raise ValidationError(
+            {"phone": ValidationError(_("手机号格式不正确，请输入11位手机号码。"),
+                                      code=AccountErrorCode.INVALID_PHONE.value)}
+        ) from None
+    return phone
+
+
+@transaction.atomic
+def user_create(
+    *, username: str, password: str | None, display_name: str = "", phone: str = "",
+    community: Community | None = None, check_password: bool = True,
+) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationError({"username": ValidationError(_("请填写用户名。"),
+                                                           code=AccountErrorCode.REQUIRED.value)})
+    phone = _validate_phone(phone)
+    user = User(username=username, display_name=(display_name or "").strip(), phone=phone,
+                community=community)
+    if password:
+        if check_password:
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise ValidationError({"password": ValidationError(
+                    " ".join(exc.messages), code=AccountErrorCode.WEAK_PASSWORD.value)}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ValidationError(
+            _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
+            code=AccountErrorCode.USERNAME_TAKEN.value)})
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"username": ValidationError(
+            _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
+            code=AccountErrorCode.USERNAME_TAKEN.value)}) from None
+    return user
+
+
+def role_assign(
+    *, user: User, role: str, street: Street | None = None, community: Community | None = None,
+) -> RoleAssignment:
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, street=street, community=community
+    )
+    if role in permissions.COORDINATOR_ROLES and not user.is_staff:
+        # Coordinators work in the admin; what they see there is limited to their unit.
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    permissions.forget_roles(user)
+    return assignment
+
+
+@transaction.atomic
+def resident_create(
+    *, actor: User, username: str, password: str, display_name: str, phone: str,
+    community: Community, consent_version: str,
+) -> User:
+    """Staff register a resident at the counter; the resident's consent is recorded."""
+    if not permissions.can_register_residents_somewhere(actor):
+        raise PermissionDenied
+    if not permissions.can_register_resident(actor, community):
+        raise ValidationError({"community_id": ValidationError(
+            _("您只能为本单位管辖的社区登记居民。"),
+            code=AccountErrorCode.OUTSIDE_YOUR_UNIT.value)})
+    if consent_version != settings.PRIVACY_NOTICE_VERSION:
+        raise ValidationError({"consent_version": ValidationError(
+            _("请先让居民阅读并同意当前版本（%(version)s）的隐私声明。")
+            % {"version": settings.PRIVACY_NOTICE_VERSION},
+            code=AccountErrorCode.CONSENT_REQUIRED.value)})
+    user = user_create(username=username, password=password, display_name=display_name,
+                       phone=phone, community=community)
+    user.consent_version = consent_version
+    user.consented_at = timezone.now()
+    user.save(update_fields=["consent_version", "consented_at"])
+    role_assign(user=user, role=Role.RESIDENT, community=community)
+    audit_log_record(actor=actor, action="resident.create", obj=user,
+                     detail={"community_id": community.pk, "consent_version": consent_version})
+    return user
+
+
+def token_create(*, username: str, password: str) -> tuple[Token, User]:
+    user = authenticate(username=username, password=password)
+    if user is None or not user.is_active:
+        raise ValidationError({"username": ValidationError(
+            _("用户名或密码不正确。"), code=AccountErrorCode.INVALID_CREDENTIALS.value)})
+    token, _created = Token.objects.get_or_create(user=user)
+    return token, user

@@ -1,0 +1,84 @@
+"""Platform writes: the audit log, idempotency keys and after-commit task enqueueing."""
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext as _
+
+from .context import current_ip
+from .error_codes import CoreErrorCode
+from .models import AuditLog, IdempotencyKey
+
+
+def audit_log_record(
+    *, actor, action: str, obj: models.Model | None = None, detail: dict | None = None,
+    object_type: str = "", object_id: str = "",
+) -> AuditLog:
+    """Append one audit entry. `detail` must already be free of unmasked personal data."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    return AuditLog.objects.create(
+        actor=actor if (actor is not None and actor.is_authenticated) else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail or {},
+        ip_address=current_ip.get(),
+    )
+
+
+def enqueue_on_commit(task, *args, **kwargs) -> None:
+    """Send a Celery task once the current transaction commits, so a worker never looks
+    for a row that is not there yet; outside a transaction it is sent at once."""
+    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+
+
+def _hash_input(payload: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def idempotent_call(
+    *, user, scope: str, key: str | None, payload: Any,
+    action: Callable[[], Any], dump: Callable[[Any], Any], load: Callable[[Any], Any],
+) -> Any:
+    """Run `action` once per (user, scope, key).
+
+    The key row is inserted first, inside the caller's transaction: a concurrent call with
+    the same key blocks on the unique index (PostgreSQL) or the write lock (SQLite) until
+    the first commits, then reads its stored result. A failed action rolls the key back
+    too, so a corrected retry with the same key is possible.
+    """
+    if not key:
+        return action()
+    if len(key) > 128:
+        raise ValidationError(
+            {"idempotency_key": ValidationError(_("幂等键过长（最多128个字符）。"),
+                                                code=CoreErrorCode.INVALID.value)}
+        )
+    request_hash = _hash_input(payload)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=user, scope=scope, key=key, request_hash=request_hash
+                )
+        except IntegrityError:
+            record = IdempotencyKey.objects.get(user=user, scope=scope, key=key)
+            if record.request_hash != request_hash:
+                raise ValidationError(
+                    {"idempotency_key": ValidationError(
+                        _("这个幂等键已用于另一个不同的请求。"),
+                        code=CoreErrorCode.IDEMPOTENCY_KEY_REUSED.value)}
+                ) from None
+            return load(record.result)
+        result = action()
+        record.result = dump(result)
+        record.save(update_fields=["result"])
+        return result

@@ -1,0 +1,31 @@
+import graphene
+
+from backend.accounts import selectors
+
+from .mutations.resident_create import ResidentCreate
+from .mutations.token_create import TokenCreate
+from .types import PrivacyNoticeType, StreetType, UserType
+
+
+class AccountsQuery(graphene.ObjectType):
+    me = graphene.Field(UserType, description="The logged-in user, or null when anonymous.")
+    streets = graphene.List(graphene.NonNull(StreetType), required=True)
+    privacy_notice = graphene.Field(PrivacyNoticeType, required=True)
+
+    @staticmethod
+    def resolve_me(root, info):
+        user = info.context.user
+        return selectors.user_with_unit(user.pk) if user.is_authenticated else None
+
+    @staticmethod
+    def resolve_streets(root, info):
+        return selectors.street_list()
+
+    @staticmethod
+    def resolve_privacy_notice(root, info):
+        return PrivacyNoticeType.current()
+
+
+class AccountsMutation(graphene.ObjectType):
+    token_create = TokenCreate.Field()
+    resident_create = ResidentCreate.Field()

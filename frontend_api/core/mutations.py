@@ -1,0 +1,63 @@
+"""The small base mutation: login, permissions, and ValidationError -> typed `errors`."""
+
+import logging
+
+import graphene
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from graphene.utils.str_converters import to_camel_case
+
+from .errors import PermissionDeniedError, UnauthenticatedError
+
+logger = logging.getLogger(__name__)
+
+
+def validation_error_to_list(exc: ValidationError, codes: type[graphene.Enum]) -> list[dict]:
+    members = codes._meta.enum.__members__
+    fallback = "INVALID" if "INVALID" in members else next(iter(members))
+    errors = []
+    items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
+    for field, error_list in items:
+        for error in error_list:
+            code = error.code if error.code in members else fallback
+            message = error.message % error.params if error.params else error.message
+            errors.append({
+                "field": None if field in (None, NON_FIELD_ERRORS) else to_camel_case(field),
+                "message": str(message),
+                "code": members[code],
+            })
+    return errors
+
+
+class BaseMutation(graphene.Mutation):
+    """Subclasses set `error_codes` (a graphene Enum) and implement `perform`.
+
+    `login_required` is checked first; `perform` raises PermissionDenied for "not
+    allowed" (a top-level PERMISSION_DENIED error) and ValidationError for business
+    rules (the payload's `errors` list, nothing changed).
+    """
+
+    class Meta:
+        abstract = True
+
+    login_required = True
+    error_codes: type[graphene.Enum]
+
+    @classmethod
+    def mutate(cls, root, info, **data):
+        user = info.context.user
+        if cls.login_required and not user.is_authenticated:
+            raise UnauthenticatedError
+        try:
+            return cls.perform(info, user, **data)
+        except PermissionDenied as exc:
+            raise PermissionDeniedError(str(exc) or None) from None
+        except ValidationError as exc:
+            return cls(errors=validation_error_to_list(exc, cls.error_codes))
+
+    @classmethod
+    def perform(cls, info, user, **data):
+        raise NotImplementedError
+
+    @classmethod
+    def success(cls, **fields):
+        return cls(errors=[], **fields)

@@ -1,0 +1,96 @@
+"""The GraphQL endpoint: token or session auth, validation rules, and no 500s on bad input."""
+
+import logging
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import GraphQLView, HttpError
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
+
+from .validation import validation_rules
+
+logger = logging.getLogger(__name__)
+
+
+def _csrf_failure(request) -> str | None:
+    check = CsrfViewMiddleware(lambda req: None)
+    check.process_request(request)
+    response = check.process_view(request, None, (), {})
+    return None if response is None else "CSRF"
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class LinliGraphQLView(GraphQLView):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("validation_rules", validation_rules(
+            debug=settings.DEBUG,
+            max_depth=settings.GRAPHQL_MAX_DEPTH,
+            max_aliases=settings.GRAPHQL_MAX_ALIASES,
+        ))
+        kwargs.setdefault("graphiql", settings.DEBUG)
+        super().__init__(**kwargs)
+
+    def dispatch(self, request, *args, **kwargs):
+        # `Authorization: Token <key>` wins; a browser session must carry its CSRF token,
+        # anonymous requests (tokenCreate) need neither.
+        try:
+            result = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed as exc:
+            return JsonResponse(
+                {"errors": [{"message": str(exc.detail),
+                             "extensions": {"code": "UNAUTHENTICATED"}}]}, status=401)
+        if result is not None:
+            request.user = result[0]
+        elif (request.method == "POST" and request.user.is_authenticated
+              and _csrf_failure(request)):
+            return JsonResponse(
+                {"errors": [{"message": "CSRF check failed: send the X-CSRFToken header "
+                             "or use `Authorization: Token <key>`.",
+                             "extensions": {"code": "CSRF_FAILED"}}]}, status=403)
+        return super().dispatch(request, *args, **kwargs)
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise HttpError(HttpResponseBadRequest(
+                "The request body must be a JSON object with `query`, `variables` "
+                "and `operationName`."))
+        return data
+
+    @staticmethod
+    def get_graphql_params(request, data):
+        query, variables, operation_name, id_ = GraphQLView.get_graphql_params(request, data)
+        if query is not None and not isinstance(query, str):
+            raise HttpError(HttpResponseBadRequest("`query` must be a string."))
+        if variables is not None and not isinstance(variables, dict):
+            raise HttpError(HttpResponseBadRequest("`variables` must be a JSON object."))
+        if operation_name is not None and not isinstance(operation_name, str):
+            raise HttpError(HttpResponseBadRequest("`operationName` must be a string."))
+        return query, variables, operation_name, id_
+
+    @staticmethod
+    def format_error(error):
+        formatted = GraphQLView.format_error(error)
+        original = getattr(error, "original_error", None)
+        if original is None or getattr(original, "extensions", None):
+            return formatted
+        extensions = formatted.setdefault("extensions", {})
+        if isinstance(original, AssertionError | ValidationError):
+            # graphene-django checks arguments (page sizes, cursors) with assertions.
+            extensions["code"] = "BAD_USER_INPUT"
+            if isinstance(original, ValidationError):
+                formatted["message"] = " ".join(original.messages)
+        elif isinstance(original, ObjectDoesNotExist):
+            extensions["code"] = "NOT_FOUND"
+            formatted["message"] = "Not found."
+        else:
+            # An unexpected exception inside a resolver: log it, show a generic message.
+            logger.error("GraphQL resolver error", exc_info=original)
+            formatted["message"] = "Internal error."
+            extensions["code"] = "INTERNAL_ERROR"
+        return formatted

@@ -1,0 +1,9 @@
+import graphene
+
+
+class CoursesQuery(graphene.ObjectType):
+    pass
+
+
+class CoursesMutation(graphene.ObjectType):
+    pass

@@ -1,0 +1,44 @@
+"""The few REST endpoints that are not GraphQL."""
+
+from django.conf import settings
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.http import require_GET
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.throttling import AnonRateThrottle
+
+
+class TokenObtainView(ObtainAuthToken):
+    """POST username and password (form or JSON) -> {"token": ...}."""
+
+    throttle_classes = [AnonRateThrottle]
+
+
+def _broker_status() -> str:
+    if not settings.CELERY_BROKER_URL:
+        return "eager"
+    from backend.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception:  # noqa: BLE001 - any failure means "not reachable"
+        return "error"
+    return "ok"
+
+
+@require_GET
+def healthz(request):
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        database = "ok"
+    except Exception:  # noqa: BLE001
+        database = "error"
+    broker = _broker_status()
+    healthy = database == "ok" and broker in ("ok", "eager")
+    return JsonResponse(
+        {"status": "ok" if healthy else "error", "database": database, "broker": broker},
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,9 @@
+import graphene
+
+
+class VolunteersQuery(graphene.ObjectType):
+    pass
+
+
+class VolunteersMutation(graphene.ObjectType):
+    pass

@@ -1,0 +1,63 @@
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_on")]
+
+
+@pytest.fixture
+def debug_on(settings):
+    # The test runner turns DEBUG off; seed_demo is meant for DEBUG installations.
+    settings.DEBUG = True
+
+
+def _row_counts():
+    return {m._meta.label: m.objects.count() for m in apps.get_models()
+            if m._meta.app_label not in {"sessions", "admin", "contenttypes", "core"}
+            and m._meta.label != "authtoken.Token"}
+
+
+def test_seed_demo_twice_leaves_the_same_rows(capsys):
+    call_command("seed_demo")
+    first = _row_counts()
+    call_command("seed_demo")
+    assert _row_counts() == first
+    assert first["accounts.Street"] == 10
+    assert first["accounts.Community"] == 65
+    out = capsys.readouterr().out
+    assert "社区: 65" in out
+
+
+def test_seed_demo_creates_the_documented_accounts():
+    from backend.accounts import permissions
+    from backend.accounts.models import Role, User
+
+    call_command("seed_demo")
+    coordinator = User.objects.get(username="coordinator")
+    assert coordinator.check_password("linli-demo")
+    street = coordinator.role_assignments.get().street
+    assert street.name == "八大关街道"
+    assert permissions.holds_role(coordinator, Role.STREET_COORDINATOR, street)
+    for username in ("admin", "staff", "instructor", "volunteer", "resident"):
+        assert User.objects.get(username=username).check_password("linli-demo")
+    assert User.objects.get(username="resident").community.name == "金口路社区"
+
+
+def test_seed_demo_refuses_without_debug_unless_forced():
+    with override_settings(DEBUG=False), pytest.raises(CommandError, match="--force"):
+        call_command("seed_demo")
+    with override_settings(DEBUG=False):
+        call_command("seed_demo", "--force")
+
+
+def test_vendored_demo_data_matches_shared_copy():
+    from pathlib import Path
+
+    from backend.core.demo import DATA_FILE
+
+    shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "shinan.json"
+    if shared.exists():
+        import json
+
+        assert json.loads(shared.read_text()) == json.loads(DATA_FILE.read_text())

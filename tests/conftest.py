@@ -1,0 +1,167 @@
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from backend.accounts.models import Role
+from tests.factories.accounts import CommunityFactory, StreetFactory, UserFactory, user_with_role
+from tests.helpers.graphql import gql as _gql
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+    # Tests run tasks in-process unless a test asks for the real worker explicitly.
+    from backend.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+
+
+@pytest.fixture
+def gql():
+    return _gql
+
+
+# --- The organisation and one user per role ------------------------------------------------
+@pytest.fixture
+def street(db):
+    return StreetFactory(name="八大关街道")
+
+
+@pytest.fixture
+def community(street):
+    return CommunityFactory(street=street, name="金口路社区")
+
+
+@pytest.fixture
+def other_street(db):
+    return StreetFactory(name="湛山街道")
+
+
+@pytest.fixture
+def other_community(other_street):
+    return CommunityFactory(street=other_street, name="湛山第1社区")
+
+
+@pytest.fixture
+def anonymous():
+    return None
+
+
+@pytest.fixture
+def resident(community):
+    return user_with_role(Role.RESIDENT, community=community)
+
+
+@pytest.fixture
+def volunteer_user(community):
+    return user_with_role(Role.VOLUNTEER, community=community)
+
+
+@pytest.fixture
+def community_staff(community):
+    return user_with_role(Role.COMMUNITY_STAFF, community=community)
+
+
+@pytest.fixture
+def coordinator(street, community):
+    return user_with_role(Role.STREET_COORDINATOR, street=street, community=community)
+
+
+@pytest.fixture
+def other_coordinator(other_street, other_community):
+    """A street coordinator of another street: staff, but of another unit."""
+    return user_with_role(Role.STREET_COORDINATOR, street=other_street, community=other_community)
+
+
+@pytest.fixture
+def district_admin(community):
+    return user_with_role(Role.DISTRICT_ADMIN, community=community)
+
+
+@pytest.fixture
+def role_users(anonymous, resident, volunteer_user, community_staff, other_coordinator,
+               coordinator, district_admin):
+    """The access matrix's rows, by name."""
+    return {
+        "anonymous": anonymous,
+        "resident": resident,
+        "volunteer": volunteer_user,
+        "community_staff": community_staff,
+        "other_coordinator": other_coordinator,
+        "coordinator": coordinator,
+        "district_admin": district_admin,
+    }
+
+
+@pytest.fixture
+def user_factory(db):
+    return UserFactory
+
+
+# --- A real Celery worker over a real broker ----------------------------------------------
+def _require_broker() -> str:
+    url = os.environ.get("CELERY_BROKER_URL", "")
+    if not url:
+        message = "needs CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/0) and a reachable broker"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI a missing service is a failure, never a skip
+        pytest.skip(message)
+    return url
+
+
+def _test_database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """Start `celery -A backend worker` in its own process against the test database,
+    consuming a queue of its own; yields the queue name."""
+    from backend.celery import app
+
+    broker = _require_broker()
+    queue = f"linli-test-{uuid.uuid4().hex[:8]}"
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_BROKER_URL": broker,
+           "DJANGO_SETTINGS_MODULE": "backend.settings"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "backend", "worker", "-P", "solo", "-Q", queue,
+         "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "-l", "warning"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail("Celery worker exited:\n" + process.stdout.read().decode())
+            replies = app.control.ping(destination=[f"{queue}@{os.uname().nodename}"],
+                                       timeout=1.0)
+            if replies:
+                break
+        else:
+            pytest.fail("Celery worker did not answer a ping within 60 s")
+        yield queue
+    finally:
+        app.conf.task_always_eager = True
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
