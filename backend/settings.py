@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     # Platform apps first, then the domains, then the interface layer (import order).
     "backend.core",
     "backend.accounts",
+    "backend.certificates",
     "volunteers",
     "courses",
     "frontend_api",

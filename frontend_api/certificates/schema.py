@@ -1,0 +1,9 @@
+import graphene
+
+
+class CertificatesQuery(graphene.ObjectType):
+    pass
+
+
+class CertificatesMutation(graphene.ObjectType):
+    pass
