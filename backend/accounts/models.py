@@ -56,6 +56,9 @@ class User(AbstractUser):
                                   on_delete=models.PROTECT, related_name="members")
     consent_version = models.CharField(_("同意的隐私声明版本"), max_length=32, blank=True)
     consented_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
+    # The secret in the person's calendar feed URL; regenerating it cuts off old links.
+    calendar_token = models.CharField(_("日历订阅令牌"), max_length=43, unique=True, null=True,
+                                      blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")

@@ -1,5 +1,7 @@
 """Account writes. Callers check who may act (permissions.py) before calling."""
 
+import secrets
+
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
@@ -106,6 +108,24 @@ def resident_create(
     audit_log_record(actor=actor, action="resident.create", obj=user,
                      detail={"community_id": community.pk, "consent_version": consent_version})
     return user
+
+
+def calendar_token_regenerate(*, user: User) -> str:
+    """A new secret for the person's calendar feed; the old URL stops working at once."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    audit_log_record(actor=user, action="calendar_token.regenerate", obj=user)
+    return user.calendar_token
+
+
+def calendar_token_ensure(*, user: User) -> str:
+    if not user.calendar_token:
+        # Conditional, so two first requests at once agree on one token.
+        User.objects.filter(pk=user.pk, calendar_token__isnull=True).update(
+            calendar_token=secrets.token_urlsafe(32))
+        user.calendar_token = User.objects.values_list("calendar_token", flat=True).get(
+            pk=user.pk)
+    return user.calendar_token
 
 
 def token_create(*, username: str, password: str) -> tuple[Token, User]:

@@ -2,6 +2,7 @@ import graphene
 
 from backend.accounts import selectors
 
+from .mutations.calendar_token_regenerate import CalendarTokenRegenerate
 from .mutations.resident_create import ResidentCreate
 from .mutations.token_create import TokenCreate
 from .types import PrivacyNoticeType, StreetType, UserType
@@ -29,3 +30,4 @@ class AccountsQuery(graphene.ObjectType):
 class AccountsMutation(graphene.ObjectType):
     token_create = TokenCreate.Field()
     resident_create = ResidentCreate.Field()
+    calendar_token_regenerate = CalendarTokenRegenerate.Field()

@@ -3,10 +3,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from graphene_django import DjangoObjectType
 
-from backend.accounts import permissions
+from backend.accounts import permissions, services
 from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
 from backend.core.masking import mask_phone
+
+def calendar_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/api/calendar/{token}.ics"
+
 
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")
 AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
@@ -42,6 +46,8 @@ class UserType(DjangoObjectType):
         graphene.NonNull(lambda: RoleAssignmentType), required=True,
         description="Each role with the unit it is held over (null street and community: "
                     "district-wide).")
+    calendar_url = graphene.String(description="The secret iCalendar feed; only for the user "
+                                               "themself, null for anyone else.")
     phone = graphene.String(description="Masked (138****1234) unless the viewer is the person "
                                         "or a coordinator of their unit.")
 
@@ -58,6 +64,12 @@ class UserType(DjangoObjectType):
     @staticmethod
     def resolve_roles(user, info):
         return sorted({a.role for a in permissions.role_assignments(user)})
+
+    @staticmethod
+    def resolve_calendar_url(user, info):
+        if info.context.user.pk != user.pk:
+            return None
+        return calendar_url(services.calendar_token_ensure(user=user))
 
     @staticmethod
     def resolve_role_assignments(user, info):

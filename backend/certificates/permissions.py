@@ -1,0 +1,42 @@
+"""Who may do what with a certificate. Built on backend.accounts.permissions."""
+
+from django.db.models import Q
+
+from backend.accounts.models import Role
+from backend.accounts.permissions import (
+    is_coordinator,
+    is_coordinator_for,
+    is_district_admin,
+    role_assignments,
+)
+
+from .models import Certificate
+
+
+def can_revoke_certificates_somewhere(user) -> bool:
+    return user is not None and user.is_authenticated and is_coordinator(user)
+
+
+def can_revoke_certificate(user, certificate: Certificate) -> bool:
+    """Coordinators of the issuing unit (a street covers its communities) and admins."""
+    if user is None or not user.is_authenticated:
+        return False
+    return is_coordinator_for(user, certificate.issuer_unit) or is_district_admin(user)
+
+
+def can_download_certificate(user, certificate: Certificate) -> bool:
+    """The stored PDF: the holder, coordinators of the issuing unit, admins."""
+    if user is None or not user.is_authenticated:
+        return False
+    return user.pk == certificate.holder_id or can_revoke_certificate(user, certificate)
+
+
+def certificates_coordinated_by(user) -> Q:
+    """A Q over Certificate limited to the issuing units the user coordinates (admin lists)."""
+    assignments = role_assignments(user)
+    if any(a.role == Role.DISTRICT_ADMIN for a in assignments):
+        return Q()
+    street_ids = [a.street_id for a in assignments if a.role == Role.STREET_COORDINATOR]
+    if not street_ids:
+        return Q(pk__in=[])
+    return Q(issuer_street_id__in=street_ids) | Q(issuer_community__street_id__in=street_ids)
