@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "backend.core",
     "backend.accounts",
     "backend.certificates",
+    "backend.wechat",
     "volunteers",
     "courses",
     "frontend_api",
