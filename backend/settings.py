@@ -179,7 +179,13 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+# Defaults for django-celery-beat; coordinators can edit them in the admin afterwards.
+CELERY_BEAT_SCHEDULE = {
+    # Recovers requests whose per-offer expiry task was lost.
+    "volunteers-offers-sweep": {"task": "volunteers.offers_sweep",
+                                "schedule": timedelta(minutes=1)},
+}
+VOLUNTEER_OFFER_TTL_MINUTES = int(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------
 LOGGING = {

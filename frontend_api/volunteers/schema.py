@@ -1,9 +1,100 @@
 import graphene
+from django.core.exceptions import PermissionDenied, ValidationError
+from graphene_django import DjangoConnectionField
+
+from backend.accounts import selectors as account_selectors
+from frontend_api.core.errors import PermissionDeniedError
+from frontend_api.core.fields import login_required, permission_required
+from frontend_api.core.ids import decode_id_or_none
+from volunteers import permissions, selectors
+
+from .mutations.availability_set import AvailabilitySet
+from .mutations.credential_add import CredentialAdd
+from .mutations.dispatch_create import DispatchCreate
+from .mutations.offer_respond import OfferRespond
+from .mutations.service_hours_log import ServiceHoursLog
+from .mutations.service_hours_review import ServiceHoursReview
+from .mutations.shift_sign_up import ShiftSignUpMutation
+from .mutations.time_off_add import TimeOffAdd
+from .types import (
+    MatchResultType,
+    ServiceRequestType,
+    SkillType,
+    VolunteerType,
+)
 
 
 class VolunteersQuery(graphene.ObjectType):
-    pass
+    skills = graphene.List(graphene.NonNull(SkillType), required=True)
+    volunteers = DjangoConnectionField(
+        VolunteerType, required=True, skill=graphene.String(),
+        community_id=graphene.ID(), search=graphene.String(),
+        description="Coordinators (their unit's volunteers) and admins.")
+    volunteer = graphene.Field(VolunteerType, id=graphene.ID(required=True))
+    my_volunteer_profile = graphene.Field(VolunteerType)
+    volunteer_matches = graphene.Field(
+        MatchResultType, required=True, skill=graphene.String(required=True),
+        starts_at=graphene.DateTime(required=True),
+        duration_minutes=graphene.Int(required=True), community_id=graphene.ID(required=True),
+        limit=graphene.Int(default_value=10), min_level=graphene.Int(default_value=1))
+    service_request = graphene.Field(ServiceRequestType, id=graphene.ID(required=True))
+
+    @staticmethod
+    def resolve_skills(root, info):
+        return selectors.skill_list()
+
+    @staticmethod
+    @permission_required(permissions.can_list_volunteers)
+    def resolve_volunteers(root, info, skill=None, community_id=None, search=None, **kwargs):
+        return selectors.volunteer_list(
+            user=info.context.user, skill=skill,
+            community_id=decode_id_or_none(community_id, "Community"), search=search)
+
+    @staticmethod
+    @login_required
+    def resolve_volunteer(root, info, id):
+        pk = decode_id_or_none(id, "Volunteer")
+        return selectors.volunteer_get(user=info.context.user, pk=pk) if pk else None
+
+    @staticmethod
+    @login_required
+    def resolve_my_volunteer_profile(root, info):
+        return selectors.volunteer_for_user(info.context.user)
+
+    @staticmethod
+    @permission_required(permissions.can_match)
+    def resolve_volunteer_matches(root, info, skill, starts_at, duration_minutes, community_id,
+                                  limit=10, min_level=1):
+        pk = decode_id_or_none(community_id, "Community")
+        community = account_selectors.community_get(pk) if pk else None
+        if community is None:
+            raise ValidationError("Unknown communityId.")
+        if not 1 <= duration_minutes <= 24 * 60:
+            raise ValidationError("durationMinutes must be between 1 and 1440.")
+        try:
+            result = selectors.volunteer_matches(
+                user=info.context.user, skill_code=skill, starts_at=starts_at,
+                duration_minutes=duration_minutes, community=community, limit=limit or 10,
+                min_level=min_level or 1)
+        except PermissionDenied:
+            raise PermissionDeniedError from None
+        if result is None:
+            raise ValidationError("Unknown skill.")
+        return result
+
+    @staticmethod
+    @login_required
+    def resolve_service_request(root, info, id):
+        pk = decode_id_or_none(id, "ServiceRequest")
+        return selectors.service_request_get(user=info.context.user, pk=pk) if pk else None
 
 
 class VolunteersMutation(graphene.ObjectType):
-    pass
+    availability_set = AvailabilitySet.Field()
+    time_off_add = TimeOffAdd.Field()
+    credential_add = CredentialAdd.Field()
+    dispatch_create = DispatchCreate.Field()
+    offer_respond = OfferRespond.Field()
+    shift_sign_up = ShiftSignUpMutation.Field()
+    service_hours_log = ServiceHoursLog.Field()
+    service_hours_review = ServiceHoursReview.Field()

@@ -1,0 +1,36 @@
+import graphene
+
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+from volunteers import selectors, services
+
+from ..types import CredentialObjectType, VolunteerErrorCodeEnum
+from ._common import load
+
+CredentialAddError = error_type("CredentialAddError", VolunteerErrorCodeEnum)
+
+
+class CredentialAdd(BaseMutation):
+    """A coordinator records a verified credential (idempotent per type and number)."""
+
+    class Arguments:
+        volunteer_id = graphene.ID(required=True)
+        type_code = graphene.String(required=True)
+        number = graphene.String(required=True)
+        valid_until = graphene.Date()
+        valid_from = graphene.Date()
+
+    credential = graphene.Field(CredentialObjectType)
+    errors = graphene.List(graphene.NonNull(CredentialAddError), required=True)
+
+    error_codes = VolunteerErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, volunteer_id, type_code, number, valid_until=None,
+                valid_from=None):
+        volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
+                         field="volunteer_id", what="志愿者")
+        credential = services.credential_add(actor=user, volunteer=volunteer,
+                                             type_code=type_code, number=number,
+                                             valid_until=valid_until, valid_from=valid_from)
+        return cls.success(credential=credential)

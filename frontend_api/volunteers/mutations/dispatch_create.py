@@ -1,0 +1,60 @@
+import graphene
+from django.utils.translation import gettext as _
+
+from backend.accounts import selectors as account_selectors
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+from volunteers import selectors, services
+from volunteers.error_codes import VolunteerErrorCode
+from volunteers.models import ServiceRequestStatus
+
+from ..types import ServiceRequestType, VolunteerErrorCodeEnum
+from ._common import load
+
+DispatchCreateError = error_type("DispatchCreateError", VolunteerErrorCodeEnum)
+
+
+class DispatchCreate(BaseMutation):
+    """Create a doorstep job and offer it to the best candidate (or the named volunteer).
+
+    When nobody is eligible the request is still created, ESCALATED to the coordinator, and
+    the payload carries it together with a NO_CANDIDATE error."""
+
+    class Arguments:
+        skill = graphene.String(required=True)
+        starts_at = graphene.DateTime(required=True)
+        duration_minutes = graphene.Int(required=True)
+        community_id = graphene.ID(required=True)
+        address = graphene.String()
+        note = graphene.String()
+        external_ref = graphene.String()
+        volunteer_id = graphene.ID()
+        min_level = graphene.Int()
+        idempotency_key = graphene.String()
+
+    service_request = graphene.Field(ServiceRequestType)
+    errors = graphene.List(graphene.NonNull(DispatchCreateError), required=True)
+
+    error_codes = VolunteerErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, skill, starts_at, duration_minutes, community_id,
+                volunteer_id=None, min_level=None, **data):
+        community = load(account_selectors.community_get, community_id, "Community",
+                         field="community_id", what="社区")
+        volunteer = None
+        if volunteer_id:
+            volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
+                             field="volunteer_id", what="志愿者")
+        request = services.dispatch_create(
+            actor=user, skill_code=skill, starts_at=starts_at, duration_minutes=duration_minutes,
+            community=community, volunteer=volunteer, min_level=min_level or 1,
+            address=data.get("address") or "", note=data.get("note") or "",
+            external_ref=data.get("external_ref") or "",
+            idempotency_key=data.get("idempotency_key"))
+        request = selectors.service_request_queryset().get(pk=request.pk)
+        if request.status == ServiceRequestStatus.ESCALATED:
+            return cls(service_request=request, errors=[{
+                "field": None, "message": _("暂无符合条件的志愿者，已转协调员处理。"),
+                "code": VolunteerErrorCodeEnum.get(VolunteerErrorCode.NO_CANDIDATE.value)}])
+        return cls.success(service_request=request)

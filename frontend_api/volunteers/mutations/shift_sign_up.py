@@ -1,0 +1,29 @@
+import graphene
+
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+from volunteers import selectors, services
+
+from ..types import ShiftSignUpType, VolunteerErrorCodeEnum
+from ._common import load
+
+ShiftSignUpError = error_type("ShiftSignUpError", VolunteerErrorCodeEnum)
+
+
+class ShiftSignUpMutation(BaseMutation):
+    class Meta:
+        name = "ShiftSignUpPayload"
+
+    class Arguments:
+        shift_id = graphene.ID(required=True)
+
+    sign_up = graphene.Field(ShiftSignUpType)
+    errors = graphene.List(graphene.NonNull(ShiftSignUpError), required=True)
+
+    error_codes = VolunteerErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, shift_id):
+        shift = load(selectors.shift_get, shift_id, "Shift", field="shift_id", what="班次")
+        signup = services.shift_sign_up(actor=user, shift=shift)
+        return cls.success(sign_up=signup)

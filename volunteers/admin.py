@@ -1,0 +1,283 @@
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.permissions import coordinated_community_filter, is_coordinator
+
+from . import services
+from .models import (
+    EXPIRING_DAYS,
+    AvailabilityRule,
+    Commitment,
+    Credential,
+    CredentialType,
+    Event,
+    HoursStatus,
+    Offer,
+    ServiceHours,
+    ServiceRequest,
+    Shift,
+    Skill,
+    TimeOff,
+    Volunteer,
+    VolunteerSkill,
+)
+
+
+class UnitScopedAdmin(admin.ModelAdmin):
+    """Coordinators see only their unit's rows; `unit_field` is the Community FK path."""
+
+    unit_field = "community"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(coordinated_community_filter(request.user, self.unit_field))
+
+    # Coordinators work in the admin without model permissions; get_queryset limits them
+    # to their unit, and anything beyond plain edits goes through the services.
+    def _coordinator(self, request) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or is_coordinator(user))
+
+    def has_module_permission(self, request):
+        return self._coordinator(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._coordinator(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._coordinator(request)
+
+    def has_add_permission(self, request):
+        return self._coordinator(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(CredentialType)
+class CredentialTypeAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "validity_months", "granted_by_course_completion")
+    search_fields = ("code", "name")
+
+
+@admin.register(Skill)
+class SkillAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "credential_type")
+    search_fields = ("code", "name")
+    list_select_related = ("credential_type",)
+
+
+class CredentialStatusFilter(admin.SimpleListFilter):
+    title = _("资质状态")
+    parameter_name = "credential"
+
+    def lookups(self, request, model_admin):
+        return [("expired", _("有已过期资质")), ("expiring", _("有30天内到期资质")),
+                ("none", _("无资质"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "expired":
+            return queryset.filter(credentials__valid_until__lt=today,
+                                   credentials__revoked_at__isnull=True).distinct()
+        if self.value() == "expiring":
+            return queryset.filter(
+                credentials__valid_until__gte=today,
+                credentials__valid_until__lte=today + timedelta(days=EXPIRING_DAYS),
+                credentials__revoked_at__isnull=True).distinct()
+        if self.value() == "none":
+            return queryset.filter(credentials__isnull=True)
+        return queryset
+
+
+class VolunteerSkillInline(admin.TabularInline):
+    model = VolunteerSkill
+    extra = 0
+    fields = ("skill", "level", "verified_by", "verified_at")
+    raw_id_fields = ("verified_by",)
+
+
+class CredentialInline(admin.TabularInline):
+    model = Credential
+    extra = 0
+    fields = ("type", "number", "valid_from", "valid_until", "revoked_at", "revoked_reason")
+
+
+class AvailabilityInline(admin.TabularInline):
+    model = AvailabilityRule
+    extra = 0
+    readonly_fields = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # through services.availability_set, which rebuilds the hour mask
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV 文件（UTF-8）"),
+                           help_text="username, display_name, phone, community, skills "
+                                     "(haircut:2;plumbing:1), status")
+
+
+@admin.register(Volunteer)
+class VolunteerAdmin(UnitScopedAdmin):
+    list_display = ("__str__", "masked_phone", "community", "status", "skill_list", "joined_on")
+    list_filter = ("status", "community__street", "community", "skills__skill",
+                   CredentialStatusFilter)
+    search_fields = ("user__username", "user__display_name")
+    list_select_related = ("user", "community")
+    raw_id_fields = ("user",)
+    readonly_fields = ("hour_mask",)
+    inlines = [VolunteerSkillInline, CredentialInline, AvailabilityInline]
+    actions = ["export_csv"]
+    change_list_template = "admin/volunteers/volunteer/change_list.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("skills__skill")
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, obj):
+        return obj.user.phone_masked
+
+    @admin.display(description=_("技能"))
+    def skill_list(self, obj):
+        return "、".join(f"{s.skill.name}{s.level}级" for s in obj.skills.all())
+
+    @admin.action(description=_("导出所选志愿者（CSV，手机号脱敏，记入审计日志）"))
+    def export_csv(self, request, queryset):
+        content = services.volunteers_export_csv(actor=request.user, queryset=queryset)
+        response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="volunteers.csv"'
+        return response
+
+    def get_urls(self):
+        return [path("import/", self.admin_site.admin_view(self.import_view),
+                     name="volunteers_volunteer_import"), *super().get_urls()]
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ImportForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            content = form.cleaned_data["file"].read().decode("utf-8", errors="replace")
+            report = services.volunteers_import_csv(actor=request.user, content=content)
+            if not report["rejected"]:
+                messages.success(request, _("已导入 %(n)d 名志愿者。") % {"n": report["created"]})
+                return redirect("admin:volunteers_volunteer_changelist")
+            messages.error(request, _("有 %(n)d 行未通过校验，本次没有导入任何数据。")
+                           % {"n": len(report["rejected"])})
+        context = {**self.admin_site.each_context(request), "form": form, "report": report,
+                   "opts": self.model._meta, "title": _("导入志愿者")}
+        return TemplateResponse(request, "admin/volunteers/volunteer/import.html", context)
+
+
+@admin.register(TimeOff)
+class TimeOffAdmin(UnitScopedAdmin):
+    unit_field = "volunteer__community"
+    list_display = ("volunteer", "starts_at", "ends_at", "reason")
+    list_select_related = ("volunteer__user",)
+    search_fields = ("volunteer__user__display_name",)
+    raw_id_fields = ("volunteer",)
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(UnitScopedAdmin):
+    unit_field = "volunteer__community"
+    list_display = ("volunteer", "title", "kind", "status", "starts_at", "ends_at")
+    list_filter = ("kind", "status")
+    list_select_related = ("volunteer__user",)
+    search_fields = ("volunteer__user__display_name", "source_key")
+    readonly_fields = ("volunteer", "starts_at", "ends_at", "kind", "status", "source_key")
+    date_hierarchy = "starts_at"
+
+    def has_add_permission(self, request):
+        return False  # through services.commitment_create, which keeps the calendar
+
+
+class OfferInline(admin.TabularInline):
+    model = Offer
+    extra = 0
+    can_delete = False
+    fields = ("volunteer", "status", "expires_at", "responded_at", "reason", "score")
+    readonly_fields = fields
+
+
+@admin.register(ServiceRequest)
+class ServiceRequestAdmin(UnitScopedAdmin):
+    list_display = ("skill", "community", "starts_at", "status", "external_ref")
+    list_filter = ("status", "skill", "community__street")
+    list_select_related = ("skill", "community")
+    search_fields = ("external_ref", "address")
+    readonly_fields = ("skill", "min_level", "starts_at", "ends_at", "community", "status",
+                       "created_by", "requested_volunteer", "external_ref")
+    inlines = [OfferInline]
+
+    def has_add_permission(self, request):
+        return False  # dispatch goes through services.dispatch_create
+
+
+class ShiftInline(admin.TabularInline):
+    model = Shift
+    extra = 0
+    fields = ("title", "starts_at", "ends_at", "required_skill", "capacity", "taken",
+              "signup_opens_at", "signup_closes_at")
+    readonly_fields = ("taken",)
+
+
+@admin.register(Event)
+class EventAdmin(UnitScopedAdmin):
+    list_display = ("title", "community", "place", "starts_at")
+    list_filter = ("community__street",)
+    search_fields = ("title", "place")
+    inlines = [ShiftInline]
+
+
+@admin.register(ServiceHours)
+class ServiceHoursAdmin(UnitScopedAdmin):
+    """The review queue: filter by status (default pending) and approve or decline."""
+
+    unit_field = "volunteer__community"
+    list_display = ("volunteer", "hours", "served_on", "status", "note", "reviewed_by")
+    list_filter = ("status", "volunteer__community__street")
+    list_select_related = ("volunteer__user", "reviewed_by")
+    search_fields = ("volunteer__user__display_name",)
+    readonly_fields = ("commitment", "volunteer", "hours", "served_on", "note", "status",
+                       "logged_by", "reviewed_by", "reviewed_at", "review_reason")
+    actions = ["approve"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # hours are never deleted, only declined
+
+    def changelist_view(self, request, extra_context=None):
+        if "status__exact" not in request.GET and not request.GET.get("_changelist_filters"):
+            query = request.GET.copy()
+            query["status__exact"] = HoursStatus.PENDING
+            request.GET = query
+            request.META["QUERY_STRING"] = query.urlencode()
+        return super().changelist_view(request, extra_context)
+
+    @admin.action(description=_("通过所选服务时长"))
+    def approve(self, request, queryset):
+        done = 0
+        for entry in queryset.select_related("volunteer__community"):
+            try:
+                services.service_hours_review(actor=request.user, entry=entry, approve=True)
+                done += 1
+            except (ValidationError, PermissionDenied):
+                continue
+        messages.success(request, _("已通过 %(n)d 条。") % {"n": done})

@@ -1,0 +1,375 @@
+"""Explainable matching: "who can do skill S in community C from t for d minutes?".
+
+Hard rules exclude, in this order (an excluded volunteer is counted under the first rule
+that excludes them): NOT_ACTIVE, LEVEL_TOO_LOW, CREDENTIAL_MISSING, NOT_AVAILABLE,
+TIME_OFF, BUSY, DAILY_CAP. Soft rules rank with the weights below — the one place they
+live, with a version. Ties break by volunteer id.
+
+Cost: the universe is the holders of the skill (index on VolunteerSkill(skill, volunteer));
+every rule is an indexed EXISTS / scalar subquery per holder, evaluated by the database in
+two statements (counts per rule, then the top `limit`), so the number of queries is
+constant and volunteers without the skill are never touched. The weekly hour mask on
+Volunteer is a cheap necessary condition checked before the exact rule lookup.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Greatest, Substr
+from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.utils import timezone
+
+from .models import (
+    ACTIVE_COMMITMENT_STATUSES,
+    AvailabilityRule,
+    Commitment,
+    CommitmentKind,
+    CommitmentStatus,
+    Credential,
+    HoursStatus,
+    ServiceHours,
+    Skill,
+    TimeOff,
+    VolunteerSkill,
+    VolunteerStatus,
+)
+
+# --- The weights: ONE place, versioned. Change a number -> bump the version. -------------
+MATCHING_VERSION = "2026.11-1"
+
+
+@dataclass(frozen=True)
+class Weights:
+    same_community: float = 30.0
+    same_street: float = 15.0
+    per_level: float = 10.0
+    # Fairness: fairness_max minus fairness_per_hour for each approved hour served in the
+    # last FAIRNESS_DAYS days, never below zero.
+    fairness_max: float = 20.0
+    fairness_per_hour: float = 2.0
+    # Days since the last dispatched job ended -> points (first threshold reached wins);
+    # no job ever counts as the top bucket.
+    recency: tuple[tuple[int, float], ...] = ((30, 15.0), (14, 10.0), (7, 6.0), (1, 3.0))
+
+
+WEIGHTS = Weights()
+FAIRNESS_DAYS = 30
+DAILY_JOB_CAP = 3
+DEFAULT_TRAVEL_BUFFER_MINUTES = 30
+
+HARD_RULES = ("NOT_ACTIVE", "LEVEL_TOO_LOW", "CREDENTIAL_MISSING", "NOT_AVAILABLE",
+              "TIME_OFF", "BUSY", "DAILY_CAP")
+HARD_RULE_LABELS = {
+    "NOT_ACTIVE": "非在岗或未同意接收派单",
+    "LEVEL_TOO_LOW": "技能等级不足",
+    "CREDENTIAL_MISSING": "缺少有效资质或资质将在服务结束前到期",
+    "NOT_AVAILABLE": "该时段不在可服务时间内",
+    "TIME_OFF": "该时段请假",
+    "BUSY": "与其他日程冲突（含路程缓冲）",
+    "DAILY_CAP": "当日派单已达上限",
+}
+
+
+@dataclass
+class MatchReason:
+    code: str
+    weight: float
+    detail: str
+
+
+@dataclass
+class Candidate:
+    volunteer: object
+    level: int
+    score: float
+    reasons: list[MatchReason]
+
+
+@dataclass
+class MatchResult:
+    candidates: list[Candidate]
+    excluded: list[tuple[str, int]]
+    evaluated_at: datetime
+    version: str = MATCHING_VERSION
+    skill: Skill | None = None
+    considered: int = 0
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Window:
+    """The job's window in local time, as the rules need it."""
+
+    starts_at: datetime
+    ends_at: datetime
+    weekday: int  # ISO
+    start_time: time
+    end_time: time
+    start_date: object
+    end_date: object
+    single_day: bool
+    mask_pos: int  # 1-based position in the hour mask
+    mask_len: int
+
+    @classmethod
+    def of(cls, starts_at: datetime, ends_at: datetime) -> Window:
+        ls, le = timezone.localtime(starts_at), timezone.localtime(ends_at)
+        single_day = ls.date() == le.date()
+        last_hour = le.hour if (le.minute or le.second or le.microsecond) else le.hour - 1
+        first_hour = ls.hour
+        return cls(
+            starts_at=starts_at, ends_at=ends_at, weekday=ls.isoweekday(),
+            start_time=ls.time().replace(tzinfo=None), end_time=le.time().replace(tzinfo=None),
+            start_date=ls.date(), end_date=le.date(), single_day=single_day,
+            mask_pos=(ls.isoweekday() - 1) * 24 + first_hour + 1,
+            mask_len=max(last_hour - first_hour + 1, 1),
+        )
+
+
+def local_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    local = timezone.localtime(moment)
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + timedelta(days=1)
+
+
+# --- Soft-rule helpers shared by SQL and the explanation -----------------------------------
+def recency_points(days: float | None) -> float:
+    if days is None:
+        return WEIGHTS.recency[0][1]
+    for threshold, points in WEIGHTS.recency:
+        if days >= threshold:
+            return points
+    return 0.0
+
+
+def fairness_points(hours: float) -> float:
+    return max(WEIGHTS.fairness_max - WEIGHTS.fairness_per_hour * hours, 0.0)
+
+
+def _fmt_hours(hours: float) -> str:
+    return f"{hours:.2f}".rstrip("0").rstrip(".") if hours else "0"
+
+
+def explain(*, same_community: bool, same_street: bool, level: int, hours_30d: float,
+            last_job_at: datetime | None, now: datetime) -> list[MatchReason]:
+    if same_community:
+        locality = MatchReason("SAME_COMMUNITY", WEIGHTS.same_community, "同社区")
+    elif same_street:
+        locality = MatchReason("SAME_STREET", WEIGHTS.same_street, "同街道")
+    else:
+        locality = MatchReason("ELSEWHERE", 0.0, "其他街道")
+    days = None if last_job_at is None else (now - last_job_at).total_seconds() / 86400
+    recency_detail = ("尚无派单记录" if days is None
+                      else "距上次派单%d天" % int(days))
+    return [
+        locality,
+        MatchReason("LEVEL", WEIGHTS.per_level * level, "技能等级%d级" % level),
+        MatchReason("FAIRNESS", fairness_points(hours_30d),
+                    "近%d天服务%s小时" % (FAIRNESS_DAYS, _fmt_hours(hours_30d))),
+        MatchReason("RECENCY", recency_points(days), recency_detail),
+    ]
+
+
+# --- The query -------------------------------------------------------------------------------
+def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_buffer: timedelta):
+    """One SQL expression per hard rule, each True when the rule EXCLUDES the row."""
+    vol = OuterRef("volunteer_id")
+    not_active = ~Q(volunteer__status=VolunteerStatus.ACTIVE) | Q(volunteer__dispatch_consent=False)
+    level_low = Q(level__lt=min_level)
+    if skill.credential_type_id is None:
+        credential_missing = Value(False)
+    else:
+        credential_missing = ~Exists(
+            Credential.objects.filter(volunteer_id=vol, type_id=skill.credential_type_id,
+                                      revoked_at__isnull=True,
+                                      valid_from__lte=window.start_date)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date)))
+    if not window.single_day:
+        not_available = Value(True)  # a rule is within one day; no rule covers midnight
+    else:
+        mask_ok = Exact(Substr("volunteer__hour_mask", window.mask_pos, window.mask_len),
+                        Value("1" * window.mask_len))
+        # The extra `volunteer_id >= outer` (always true with the equality) keeps
+        # PostgreSQL from turning this EXISTS into a hashed subplan that scans every rule
+        # of the weekday in the district; per row it is one index probe, and only for
+        # rows whose hour mask already passed (CASE/OR evaluate left to right).
+        rule_ok = Exists(
+            AvailabilityRule.objects.filter(
+                volunteer_id=vol, volunteer_id__gte=vol, weekday=window.weekday,
+                start_time__lte=window.start_time, end_time__gte=window.end_time)
+            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=window.start_date))
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.start_date)))
+        not_available = ~(Q(mask_ok) & Q(rule_ok))
+    time_off = Exists(TimeOff.objects.filter(volunteer_id=vol, starts_at__lt=window.ends_at,
+                                             ends_at__gt=window.starts_at))
+    busy = Exists(Commitment.objects.filter(
+        volunteer_id=vol, status__in=ACTIVE_COMMITMENT_STATUSES,
+        starts_at__lt=window.ends_at + travel_buffer,
+        ends_at__gt=window.starts_at - travel_buffer))
+    day_start, day_end = local_day_bounds(window.starts_at)
+    jobs_that_day = Coalesce(Subquery(
+        Commitment.objects.filter(
+            volunteer_id=vol, kind=CommitmentKind.DISPATCH,
+            status__in=[*ACTIVE_COMMITMENT_STATUSES, CommitmentStatus.COMPLETED],
+            starts_at__gte=day_start, starts_at__lt=day_end)
+        .order_by().values("volunteer_id").annotate(n=Count("id")).values("n"),
+        output_field=IntegerField()), 0)
+    over_cap = GreaterThanOrEqual(jobs_that_day, Value(DAILY_JOB_CAP))
+    return [("NOT_ACTIVE", not_active), ("LEVEL_TOO_LOW", level_low),
+            ("CREDENTIAL_MISSING", credential_missing), ("NOT_AVAILABLE", not_available),
+            ("TIME_OFF", time_off), ("BUSY", busy), ("DAILY_CAP", over_cap)]
+
+
+def _first_failed_rule(rules) -> Case:
+    whens = []
+    for code, expression in rules:
+        if isinstance(expression, Value):
+            if expression.value:
+                whens.append(When(Q(pk__isnull=False), then=Value(code)))
+            continue
+        condition = expression if isinstance(expression, Q) else Q(expression)
+        whens.append(When(condition, then=Value(code)))
+    return Case(*whens, default=Value(""))
+
+
+def _soft_annotations(*, community, now: datetime):
+    vol = OuterRef("volunteer_id")
+    hours_30d = Cast(Coalesce(Subquery(
+        ServiceHours.objects.filter(volunteer_id=vol, status=HoursStatus.APPROVED,
+                                    served_on__gte=now - timedelta(days=FAIRNESS_DAYS),
+                                    served_on__lte=now)
+        .order_by().values("volunteer_id").annotate(s=Sum("hours")).values("s"),
+        output_field=DecimalField(max_digits=9, decimal_places=2)),
+        Value(Decimal("0")), output_field=DecimalField(max_digits=9, decimal_places=2)),
+        FloatField())
+    last_jobs = Commitment.objects.filter(
+        volunteer_id=vol, kind=CommitmentKind.DISPATCH,
+        status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED],
+        ends_at__lte=now).order_by("-ends_at")
+    last_job_at = Subquery(last_jobs.values("ends_at")[:1])
+    # The recency points come from the same single-row subquery (one probe per row,
+    # instead of one per CASE branch); no job at all is the top bucket.
+    recency = Coalesce(Subquery(last_jobs.annotate(points=Case(
+        *[When(ends_at__lte=now - timedelta(days=threshold), then=Value(points))
+          for threshold, points in WEIGHTS.recency],
+        default=Value(0.0), output_field=FloatField())).values("points")[:1],
+        output_field=FloatField()), Value(WEIGHTS.recency[0][1]), output_field=FloatField())
+    return {"hours_30d": hours_30d, "last_job_at": last_job_at, "recency": recency}
+
+
+def _score_expression(*, community, now: datetime):
+    locality = Case(
+        When(volunteer__community_id=community.pk, then=Value(WEIGHTS.same_community)),
+        When(volunteer__community__street_id=community.street_id,
+             then=Value(WEIGHTS.same_street)),
+        default=Value(0.0), output_field=FloatField())
+    level = Cast(F("level"), FloatField()) * Value(WEIGHTS.per_level)
+    fairness = Greatest(Value(WEIGHTS.fairness_max)
+                        - F("hours_30d") * Value(WEIGHTS.fairness_per_hour), Value(0.0),
+                        output_field=FloatField())
+    return locality + level + fairness + F("recency")
+
+
+def match_volunteers(
+    *, skill: Skill, starts_at: datetime, ends_at: datetime, community, limit: int = 10,
+    min_level: int = 1, travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
+    now: datetime | None = None, visible: Q | None = None,
+    exclude_volunteer_ids=(), only_volunteer_id: int | None = None,
+) -> MatchResult:
+    """Rank the holders of `skill` for the window. `visible` is a Q over Volunteer fields
+    (from permissions) limiting whom the asker may consider; `exclude_volunteer_ids` are
+    volunteers already offered this job."""
+    now = now or timezone.now()
+    window = Window.of(starts_at, ends_at)
+    rules = _rule_expressions(skill=skill, window=window, min_level=min_level,
+                              travel_buffer=timedelta(minutes=travel_buffer_minutes))
+    base = VolunteerSkill.objects.filter(skill_id=skill.pk)
+    if visible is not None:
+        base = base.filter(_prefix_q(visible, "volunteer__"))
+    if exclude_volunteer_ids:
+        base = base.exclude(volunteer_id__in=list(exclude_volunteer_ids))
+    if only_volunteer_id is not None:
+        base = base.filter(volunteer_id=only_volunteer_id)
+    base = base.annotate(failed_rule=_first_failed_rule(rules))
+
+    with _no_jit():
+        counts = dict(base.order_by().values_list("failed_rule").annotate(n=Count("id")))
+        # The cheap column rules first, as a plain WHERE the planner applies before the
+        # per-row subqueries (the CASE below still decides; this only prunes).
+        prefilter = Q(volunteer__status=VolunteerStatus.ACTIVE, volunteer__dispatch_consent=True,
+                      level__gte=min_level)
+        if window.single_day:
+            prefilter &= Q(Exact(Substr("volunteer__hour_mask", window.mask_pos,
+                                        window.mask_len), Value("1" * window.mask_len)))
+        rows = _ranked_rows(base.filter(prefilter), community=community, now=now, limit=limit)
+    excluded = [(code, counts.get(code, 0)) for code in HARD_RULES]
+    candidates = []
+    for row in rows:
+        volunteer = row.volunteer
+        reasons = explain(
+            same_community=volunteer.community_id == community.pk,
+            same_street=volunteer.community.street_id == community.street_id,
+            level=row.level, hours_30d=float(row.hours_30d or 0),
+            last_job_at=row.last_job_at, now=now)
+        candidates.append(Candidate(volunteer=volunteer, level=row.level,
+                                    score=round(sum(r.weight for r in reasons), 2),
+                                    reasons=reasons))
+    return MatchResult(candidates=candidates, excluded=excluded, evaluated_at=now,
+                       skill=skill, considered=sum(counts.values()))
+
+
+def _ranked_rows(base, *, community, now, limit):
+    return list(
+        base.filter(failed_rule="")
+        .annotate(**_soft_annotations(community=community, now=now))
+        .annotate(score=_score_expression(community=community, now=now))
+        .select_related("volunteer__user", "volunteer__community__street")
+        .order_by("-score", "volunteer_id")[:limit])
+
+
+@contextmanager
+def _no_jit():
+    """PostgreSQL's JIT compiles these short statements for longer than they run (the
+    planner's cost estimate for the per-rule subplans crosses jit_above_cost); switch it
+    off for the matching statements only."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
+def _prefix_q(q: Q, prefix: str) -> Q:
+    """Re-root a Q written over Volunteer fields onto VolunteerSkill.volunteer."""
+    if not q.children:
+        return q
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(_prefix_q(child, prefix))
+        else:
+            key, value = child
+            clone.children.append((prefix + key, value))
+    return clone

@@ -1,0 +1,111 @@
+"""Who may see and change what in the roster — the only place these rules live.
+
+A volunteer belongs to the unit of their home community: its street's coordinators and
+district admins coordinate them. A "service account" (another module dispatching
+doorstep jobs through the API) is a user holding the `volunteers.dispatch_any`
+permission, or a district admin; it may match and dispatch district-wide.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from backend.accounts import permissions as accounts
+
+SERVICE_ACCOUNT_PERMISSION = "volunteers.dispatch_any"
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_service_account(user) -> bool:
+    if not _authenticated(user):
+        return False
+    return accounts.is_district_admin(user) or user.has_perm(SERVICE_ACCOUNT_PERMISSION)
+
+
+def is_own(user, volunteer) -> bool:
+    return _authenticated(user) and volunteer.user_id == user.pk
+
+
+def coordinates_volunteer(user, volunteer) -> bool:
+    return _authenticated(user) and accounts.is_coordinator_for(user, volunteer.community)
+
+
+# --- Roster -------------------------------------------------------------------------------
+def can_list_volunteers(user) -> bool:
+    return _authenticated(user) and accounts.is_coordinator(user)
+
+
+def volunteers_visible_to(user) -> Q:
+    """A Q over Volunteer: the volunteers this user may list, match and dispatch."""
+    if is_service_account(user):
+        return Q()
+    if not _authenticated(user):
+        return Q(pk__in=[])
+    return accounts.coordinated_community_filter(user, "community")
+
+
+def can_view_volunteer(user, volunteer) -> bool:
+    return is_own(user, volunteer) or coordinates_volunteer(user, volunteer)
+
+
+def can_view_volunteer_phone(user, volunteer) -> bool:
+    """Unmasked phone: the volunteer and their unit's coordinators only (PIPL)."""
+    return is_own(user, volunteer) or coordinates_volunteer(user, volunteer)
+
+
+def can_manage_availability(user, volunteer) -> bool:
+    return is_own(user, volunteer) or coordinates_volunteer(user, volunteer)
+
+
+def can_manage_credentials(user, volunteer) -> bool:
+    return coordinates_volunteer(user, volunteer)
+
+
+def can_manage_roster(user, community) -> bool:
+    return _authenticated(user) and accounts.is_coordinator_for(user, community)
+
+
+# --- Matching and dispatch -------------------------------------------------------------------
+def can_match(user) -> bool:
+    return _authenticated(user) and (accounts.is_coordinator(user) or is_service_account(user))
+
+
+def can_match_in(user, community) -> bool:
+    return is_service_account(user) or (
+        _authenticated(user) and accounts.is_coordinator_for(user, community))
+
+
+def can_dispatch(user, community) -> bool:
+    return can_match_in(user, community)
+
+
+def can_view_service_request(user, request, *, offered_volunteer_user_ids=()) -> bool:
+    if not _authenticated(user):
+        return False
+    return (can_dispatch(user, request.community)
+            or user.pk in offered_volunteer_user_ids)
+
+
+def can_respond_to_offer(user, offer) -> bool:
+    return is_own(user, offer.volunteer)
+
+
+# --- Shifts and hours -------------------------------------------------------------------------
+def can_sign_up(user, volunteer) -> bool:
+    return is_own(user, volunteer)
+
+
+def can_log_hours(user, commitment) -> bool:
+    return (is_own(user, commitment.volunteer)
+            or coordinates_volunteer(user, commitment.volunteer))
+
+
+def can_review_hours(user, entry) -> bool:
+    return coordinates_volunteer(user, entry.volunteer)
+
+
+def can_review_hours_somewhere(user) -> bool:
+    return _authenticated(user) and accounts.is_coordinator(user)

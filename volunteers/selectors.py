@@ -1,0 +1,203 @@
+"""Roster reads, each with its prefetches; visibility is filtered here by the asker."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import (
+    DecimalField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from backend.accounts.models import Community
+
+from . import matching, permissions
+from .models import (
+    AvailabilityRule,
+    Commitment,
+    Credential,
+    HoursStatus,
+    Offer,
+    ServiceHours,
+    ServiceRequest,
+    Shift,
+    Skill,
+    Volunteer,
+    VolunteerSkill,
+)
+
+
+def skill_list() -> QuerySet[Skill]:
+    return Skill.objects.select_related("credential_type").order_by("id")
+
+
+def skill_get(code: str) -> Skill | None:
+    return Skill.objects.select_related("credential_type").filter(code=code).first()
+
+
+def _hours_total():
+    return Coalesce(Subquery(
+        ServiceHours.objects.filter(volunteer_id=OuterRef("pk"), status=HoursStatus.APPROVED)
+        .order_by().values("volunteer_id").annotate(s=Sum("hours")).values("s"),
+        output_field=DecimalField(max_digits=9, decimal_places=2)),
+        Value(Decimal("0")), output_field=DecimalField(max_digits=9, decimal_places=2))
+
+
+def volunteer_queryset() -> QuerySet[Volunteer]:
+    """Everything the Volunteer type shows, in a fixed number of queries."""
+    return (Volunteer.objects.select_related("user", "community__street")
+            .annotate(hours_total=_hours_total())
+            .prefetch_related(
+                Prefetch("skills", queryset=VolunteerSkill.objects.select_related("skill")),
+                Prefetch("credentials", queryset=Credential.objects.select_related("type")),
+                Prefetch("availability_rules", queryset=AvailabilityRule.objects.order_by(
+                    "weekday", "start_time", "id"))))
+
+
+def volunteer_list(*, user, skill: str | None = None, community_id: int | None = None,
+                   search: str | None = None) -> QuerySet[Volunteer]:
+    if not permissions.can_list_volunteers(user):
+        raise PermissionDenied
+    qs = volunteer_queryset().filter(permissions.volunteers_visible_to(user))
+    if skill:
+        qs = qs.filter(skills__skill__code=skill)
+    if community_id is not None:
+        qs = qs.filter(community_id=community_id)
+    if search:
+        qs = qs.filter(Q(user__display_name__icontains=search)
+                       | Q(user__username__icontains=search))
+    return qs.order_by("id")
+
+
+def volunteer_get(*, user, pk: int) -> Volunteer | None:
+    """None when missing or not visible to `user`."""
+    volunteer = volunteer_queryset().filter(pk=pk).first()
+    if volunteer is None or not permissions.can_view_volunteer(user, volunteer):
+        return None
+    return volunteer
+
+
+def volunteer_for_user(user) -> Volunteer | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return volunteer_queryset().filter(user_id=user.pk).first()
+
+
+def volunteer_holds_skill(volunteer: Volunteer, skill_code: str, *, at: datetime | None = None,
+                          require_credential: bool = True, min_level: int = 1) -> bool:
+    """Has the skill (at min_level) and, if the skill needs one and `require_credential`,
+    a credential valid on the local date of `at` (default: now)."""
+    entry = (VolunteerSkill.objects.select_related("skill")
+             .filter(volunteer_id=volunteer.pk, skill__code=skill_code, level__gte=min_level)
+             .first())
+    if entry is None:
+        return False
+    if not require_credential or entry.skill.credential_type_id is None:
+        return True
+    day = timezone.localtime(at or timezone.now()).date()
+    return Credential.objects.filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+        volunteer_id=volunteer.pk, type_id=entry.skill.credential_type_id,
+        revoked_at__isnull=True, valid_from__lte=day).exists()
+
+
+def volunteer_commitments(volunteer: Volunteer, *, starts_after: datetime | None = None
+                          ) -> QuerySet[Commitment]:
+    qs = Commitment.objects.filter(volunteer=volunteer)
+    if starts_after is not None:
+        qs = qs.filter(ends_at__gte=starts_after)
+    return qs.order_by("starts_at", "id")
+
+
+def volunteer_matches(*, user, skill_code: str, starts_at: datetime, duration_minutes: int,
+                      community: Community, limit: int = 10, min_level: int = 1
+                      ) -> matching.MatchResult | None:
+    """Ranked, explained candidates; None for an unknown skill. Candidates come with their
+    Volunteer type data prefetched (constant queries)."""
+    if not permissions.can_match_in(user, community):
+        raise PermissionDenied
+    skill = skill_get(skill_code)
+    if skill is None:
+        return None
+    result = matching.match_volunteers(
+        skill=skill, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=duration_minutes),
+        community=community, limit=max(1, min(limit, 100)), min_level=min_level,
+        visible=permissions.volunteers_visible_to(user))
+    ids = [c.volunteer.pk for c in result.candidates]
+    full = {v.pk: v for v in volunteer_queryset().filter(pk__in=ids)} if ids else {}
+    for candidate in result.candidates:
+        candidate.volunteer = full.get(candidate.volunteer.pk, candidate.volunteer)
+    return result
+
+
+def service_request_queryset() -> QuerySet[ServiceRequest]:
+    return (ServiceRequest.objects.select_related("skill", "community__street")
+            .prefetch_related(Prefetch(
+                "offers", queryset=Offer.objects.select_related(
+                    "volunteer__user", "volunteer__community__street").order_by("id"))))
+
+
+def service_request_get(*, user, pk: int) -> ServiceRequest | None:
+    request = service_request_queryset().filter(pk=pk).first()
+    if request is None:
+        return None
+    offered = {o.volunteer.user_id for o in request.offers.all()}
+    if not permissions.can_view_service_request(user, request, offered_volunteer_user_ids=offered):
+        return None
+    return request
+
+
+def offer_get(pk: int) -> Offer | None:
+    return Offer.objects.select_related("volunteer__user", "volunteer__community",
+                                        "request").filter(pk=pk).first()
+
+
+def shift_get(pk: int) -> Shift | None:
+    return Shift.objects.select_related("event__community", "required_skill").filter(
+        pk=pk).first()
+
+
+def commitment_get(pk: int) -> Commitment | None:
+    return Commitment.objects.select_related("volunteer__user", "volunteer__community").filter(
+        pk=pk).first()
+
+
+def service_hours_get(pk: int) -> ServiceHours | None:
+    return ServiceHours.objects.select_related("volunteer__community", "commitment").filter(
+        pk=pk).first()
+
+
+def pending_hours_for(user) -> QuerySet[ServiceHours]:
+    """The review queue: pending entries of the volunteers this user coordinates."""
+    return (ServiceHours.objects.filter(status=HoursStatus.PENDING)
+            .filter(_prefixed(user))
+            .select_related("volunteer__user", "volunteer__community", "commitment")
+            .order_by("created_at", "id"))
+
+
+def _prefixed(user):
+    from backend.accounts.permissions import coordinated_community_filter
+
+    return coordinated_community_filter(user, "volunteer__community")
+
+
+def approved_hours(volunteer: Volunteer, *, since: datetime | None = None) -> Decimal:
+    qs = ServiceHours.objects.filter(volunteer=volunteer, status=HoursStatus.APPROVED)
+    if since is not None:
+        qs = qs.filter(served_on__gte=since)
+    return qs.aggregate(s=Sum("hours"))["s"] or Decimal("0")
+
+
+def volunteer_lookup(pk: int) -> Volunteer | None:
+    """By id without visibility: for writes whose service checks permission itself."""
+    return volunteer_queryset().filter(pk=pk).first()
