@@ -1,0 +1,115 @@
+"""Who may do what with courses, runs and enrolments: the only place these rules live.
+
+Units: a run belongs to its venue's community (and that community's street). Coordinators
+of that unit (street coordinators of the street, district admins) manage the run; its
+instructors (the run's `instructors`) run its sessions.
+
+Audience rule (NOT_IN_AUDIENCE):
+- ALL: anyone logged in.
+- STAFF: community staff, instructors, coordinators and district admins.
+- RESIDENT: anyone holding the RESIDENT role, or anyone holding none of the staff roles
+  above (a volunteer is a resident too).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from backend.accounts.models import Role
+from backend.accounts.permissions import (
+    has_role,
+    holds_role,
+    is_coordinator,
+    is_coordinator_for,
+    is_district_admin,
+    role_assignments,
+)
+
+from .models import Audience
+
+STAFF_AUDIENCE_ROLES = (Role.COMMUNITY_STAFF, Role.INSTRUCTOR, Role.STREET_COORDINATOR,
+                        Role.DISTRICT_ADMIN)
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def run_community(run):
+    return run.venue.community
+
+
+def is_staff_like(user) -> bool:
+    return any(a.role in STAFF_AUDIENCE_ROLES for a in role_assignments(user))
+
+
+def in_audience(user, course) -> bool:
+    if not _authenticated(user):
+        return False
+    if course.audience == Audience.ALL:
+        return True
+    if course.audience == Audience.STAFF:
+        return is_staff_like(user)
+    return has_role(user, Role.RESIDENT) or not is_staff_like(user)
+
+
+def can_see_unpublished_courses(user) -> bool:
+    return is_coordinator(user)
+
+
+def can_manage_run(user, run) -> bool:
+    """Coordinators of the run's unit and district admins."""
+    return _authenticated(user) and is_coordinator_for(user, run_community(run))
+
+
+def is_instructor_of(user, run) -> bool:
+    if not _authenticated(user):
+        return False
+    cache = getattr(run, "_instructor_ids", None)
+    if cache is None:
+        cache = {u.pk for u in run.instructors.all()}  # uses the selector's prefetch if any
+        run._instructor_ids = cache
+    return user.pk in cache
+
+
+def can_run_sessions(user, run) -> bool:
+    """Show the check-in code, mark attendance: the run's instructors and coordinators."""
+    return is_instructor_of(user, run) or can_manage_run(user, run)
+
+
+def can_enroll_on_behalf_somewhere(user) -> bool:
+    return _authenticated(user) and (is_coordinator(user) or has_role(user, Role.COMMUNITY_STAFF))
+
+
+def can_enroll_on_behalf(user, run) -> bool:
+    """At the counter: coordinators of the run's unit and staff of its community."""
+    community = run_community(run)
+    return can_manage_run(user, run) or holds_role(user, Role.COMMUNITY_STAFF, community)
+
+
+def can_cancel_enrollment(user, enrollment) -> bool:
+    """The learner, and whoever may enrol people on their behalf for that run."""
+    if not _authenticated(user):
+        return False
+    return enrollment.user_id == user.pk or can_enroll_on_behalf(user, enrollment.run)
+
+
+def can_create_runs(user) -> bool:
+    return _authenticated(user) and is_coordinator(user)
+
+
+def can_create_run_at(user, venue) -> bool:
+    return _authenticated(user) and is_coordinator_for(user, venue.community)
+
+
+def coordinated_communities_q(user) -> Q:
+    """A Q over Community rows the user coordinates (all for district admins)."""
+    if is_district_admin(user):
+        return Q()
+    return Q(street_id__in=[a.street_id for a in role_assignments(user)
+                            if a.role == Role.STREET_COORDINATOR])
+
+
+def can_use_course_admin(user) -> bool:
+    """The admin's course pages: coordinators (limited to their unit there) and superusers."""
+    return user.is_active and (user.is_superuser or is_coordinator(user))

@@ -1,0 +1,47 @@
+import graphene
+from django.core.exceptions import PermissionDenied
+
+from backend.accounts import selectors as account_selectors
+from backend.core.services import idempotent_call
+from courses import permissions, selectors, services
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+
+from ..types import CourseErrorCodeEnum, EnrollmentType
+from ._common import load
+
+CourseEnrollError = error_type("CourseEnrollError", CourseErrorCodeEnum)
+
+
+class CourseEnroll(BaseMutation):
+    """Enrol in a run: ENROLLED while seats are left, else WAITLISTED with a position.
+    Coordinators and community staff may enrol someone else (`userId`), e.g. at the counter."""
+
+    class Arguments:
+        run_id = graphene.ID(required=True)
+        idempotency_key = graphene.String()
+        user_id = graphene.ID(description="Enrol this person instead of yourself "
+                                          "(coordinators and community staff of the run's unit).")
+
+    enrollment = graphene.Field(EnrollmentType)
+    errors = graphene.List(graphene.NonNull(CourseEnrollError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, run_id, idempotency_key=None, user_id=None):
+        learner = user
+        if user_id is not None:
+            if not permissions.can_enroll_on_behalf_somewhere(user):
+                raise PermissionDenied
+            learner = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
+        run = load(run_id, "CourseRun", selectors.run_for_update_checks, field="run_id")
+        if learner.pk != user.pk and not permissions.can_enroll_on_behalf(user, run):
+            raise PermissionDenied
+        enrollment = idempotent_call(
+            user=user, scope="courses.enroll", key=idempotency_key,
+            payload={"run": run.pk, "user": learner.pk},
+            action=lambda: services.enrollment_create(actor=user, user=learner, run_id=run.pk),
+            dump=lambda e: e.pk, load=lambda pk: pk)
+        pk = enrollment if isinstance(enrollment, int) else enrollment.pk
+        return cls.success(enrollment=selectors.enrollment_get_plain(pk))
