@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -124,6 +124,21 @@ class AvailabilityInline(admin.TabularInline):
         return False  # through services.availability_set, which rebuilds the hour mask
 
 
+def last_calendar_year() -> tuple:
+    year = timezone.localdate().year - 1
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def _date_input() -> forms.DateInput:
+    # <input type="date"> takes ISO dates whatever the language.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CertificatePeriodForm(forms.Form):
+    period_start = forms.DateField(label=_("证明期间开始"), widget=_date_input())
+    period_end = forms.DateField(label=_("证明期间结束"), widget=_date_input())
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV 文件（UTF-8）"),
                            help_text="username, display_name, phone, community, skills "
@@ -140,7 +155,7 @@ class VolunteerAdmin(UnitScopedAdmin):
     raw_id_fields = ("user",)
     readonly_fields = ("hour_mask",)
     inlines = [VolunteerSkillInline, CredentialInline, AvailabilityInline]
-    actions = ["export_csv"]
+    actions = ["export_csv", "issue_service_hours_certificates"]
     change_list_template = "admin/volunteers/volunteer/change_list.html"
 
     def get_queryset(self, request):
@@ -160,6 +175,40 @@ class VolunteerAdmin(UnitScopedAdmin):
         response = HttpResponse("\ufeff" + content, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="volunteers.csv"'
         return response
+
+    @admin.action(description=_("开具志愿服务证明"))
+    def issue_service_hours_certificates(self, request, queryset):
+        """Ask for the period (default: last calendar year), then issue through the service
+        for each selected volunteer; refusals are reported, not raised."""
+        volunteers = list(queryset.select_related("user", "community__street"))
+        if request.POST.get("apply"):
+            form = CertificatePeriodForm(request.POST)
+            if form.is_valid():
+                start, end = form.cleaned_data["period_start"], form.cleaned_data["period_end"]
+                issued, refused = 0, []
+                for volunteer in volunteers:
+                    try:
+                        services.service_hours_certificate_issue(
+                            actor=request.user, volunteer=volunteer, period_start=start,
+                            period_end=end)
+                        issued += 1
+                    except PermissionDenied:
+                        refused.append(f"{volunteer}：{_('不在您管辖的范围内')}")
+                    except ValidationError as exc:
+                        refused.append(f"{volunteer}：{'；'.join(exc.messages)}")
+                if issued:
+                    messages.success(request, _("已开具 %(n)d 份志愿服务证明。") % {"n": issued})
+                for line in refused:
+                    messages.warning(request, line)
+                return None
+        else:
+            start, end = last_calendar_year()
+            form = CertificatePeriodForm(initial={"period_start": start, "period_end": end})
+        context = {**self.admin_site.each_context(request), "form": form,
+                   "volunteers": volunteers, "opts": self.model._meta,
+                   "title": _("开具志愿服务证明")}
+        return TemplateResponse(
+            request, "admin/volunteers/volunteer/issue_certificates.html", context)
 
     def get_urls(self):
         return [path("import/", self.admin_site.admin_view(self.import_view),

@@ -5,38 +5,39 @@ that excludes them): NOT_ACTIVE, LEVEL_TOO_LOW, CREDENTIAL_MISSING, NOT_AVAILABL
 TIME_OFF, BUSY, DAILY_CAP. Soft rules rank with the weights below — the one place they
 live, with a version. Ties break by volunteer id.
 
-Cost: the universe is the holders of the skill (index on VolunteerSkill(skill, volunteer));
-every rule is an indexed EXISTS / scalar subquery per holder, evaluated by the database in
-two statements (counts per rule, then the top `limit`), so the number of queries is
-constant and volunteers without the skill are never touched. The weekly hour mask on
-Volunteer is a cheap necessary condition checked before the exact rule lookup.
+Cost: the universe is the holders of the skill (index on VolunteerSkill(skill, volunteer)),
+evaluated by the database in two statements (counts per rule, then the top `limit`), so
+the number of queries is constant and volunteers without the skill are never touched.
+"Who holds a valid credential / is off / is busy / is at the daily cap in this window" is
+computed once per statement from the range indexes (an uncorrelated IN-set), not probed
+per holder. The weekly hour mask on Volunteer is a cheap necessary condition checked before
+the exact (per-row, indexed) availability-rule lookup.
 """
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
-    DecimalField,
     Exists,
-    F,
-    FloatField,
-    IntegerField,
+    Max,
     OuterRef,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Greatest, Substr
-from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Substr
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from .models import (
@@ -50,6 +51,7 @@ from .models import (
     ServiceHours,
     Skill,
     TimeOff,
+    Volunteer,
     VolunteerSkill,
     VolunteerStatus,
 )
@@ -73,6 +75,8 @@ class Weights:
 
 
 WEIGHTS = Weights()
+# The most fairness and recency can add: bounds which candidates still need them computed.
+MAX_SOFT_POINTS = WEIGHTS.fairness_max + max(points for _days, points in WEIGHTS.recency)
 FAIRNESS_DAYS = 30
 DAILY_JOB_CAP = 3
 DEFAULT_TRAVEL_BUFFER_MINUTES = 30
@@ -196,14 +200,18 @@ def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_bu
     vol = OuterRef("volunteer_id")
     not_active = ~Q(volunteer__status=VolunteerStatus.ACTIVE) | Q(volunteer__dispatch_consent=False)
     level_low = Q(level__lt=min_level)
+    # Credentials, time off, busy and the daily cap are each a set of volunteer ids
+    # computed ONCE per match (an uncorrelated `IN (SELECT ...)`, which PostgreSQL hashes
+    # and SQLite materialises), read from the range indexes, instead of one correlated
+    # probe per holder of the skill.
     if skill.credential_type_id is None:
         credential_missing = Value(False)
     else:
-        credential_missing = ~Exists(
-            Credential.objects.filter(volunteer_id=vol, type_id=skill.credential_type_id,
-                                      revoked_at__isnull=True,
-                                      valid_from__lte=window.start_date)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date)))
+        credential_missing = ~Q(volunteer_id__in=Credential.objects.filter(
+            type_id=skill.credential_type_id, revoked_at__isnull=True,
+            valid_from__lte=window.start_date)
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date))
+            .values("volunteer_id"))
     if not window.single_day:
         not_available = Value(True)  # a rule is within one day; no rule covers midnight
     else:
@@ -220,21 +228,21 @@ def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_bu
             .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=window.start_date))
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.start_date)))
         not_available = ~(Q(mask_ok) & Q(rule_ok))
-    time_off = Exists(TimeOff.objects.filter(volunteer_id=vol, starts_at__lt=window.ends_at,
-                                             ends_at__gt=window.starts_at))
-    busy = Exists(Commitment.objects.filter(
-        volunteer_id=vol, status__in=ACTIVE_COMMITMENT_STATUSES,
+    time_off = Q(volunteer_id__in=TimeOff.objects.filter(
+        starts_at__lt=window.ends_at, ends_at__gt=window.starts_at).values("volunteer_id"))
+    busy = Q(volunteer_id__in=Commitment.objects.filter(
+        status__in=ACTIVE_COMMITMENT_STATUSES,
         starts_at__lt=window.ends_at + travel_buffer,
-        ends_at__gt=window.starts_at - travel_buffer))
+        ends_at__gt=window.starts_at - travel_buffer).values("volunteer_id"))
     day_start, day_end = local_day_bounds(window.starts_at)
-    jobs_that_day = Coalesce(Subquery(
-        Commitment.objects.filter(
-            volunteer_id=vol, kind=CommitmentKind.DISPATCH,
-            status__in=[*ACTIVE_COMMITMENT_STATUSES, CommitmentStatus.COMPLETED],
-            starts_at__gte=day_start, starts_at__lt=day_end)
-        .order_by().values("volunteer_id").annotate(n=Count("id")).values("n"),
-        output_field=IntegerField()), 0)
-    over_cap = GreaterThanOrEqual(jobs_that_day, Value(DAILY_JOB_CAP))
+    # `ends_at > day_start` is implied by starts_at >= day_start; it lets the (ends_at,
+    # starts_at) index bound the scan.
+    over_cap = Q(volunteer_id__in=Commitment.objects.filter(
+        kind=CommitmentKind.DISPATCH,
+        status__in=[*ACTIVE_COMMITMENT_STATUSES, CommitmentStatus.COMPLETED],
+        ends_at__gt=day_start, starts_at__gte=day_start, starts_at__lt=day_end)
+        .order_by().values("volunteer_id").annotate(n=Count("id"))
+        .filter(n__gte=DAILY_JOB_CAP).values("volunteer_id"))
     return [("NOT_ACTIVE", not_active), ("LEVEL_TOO_LOW", level_low),
             ("CREDENTIAL_MISSING", credential_missing), ("NOT_AVAILABLE", not_available),
             ("TIME_OFF", time_off), ("BUSY", busy), ("DAILY_CAP", over_cap)]
@@ -250,44 +258,6 @@ def _first_failed_rule(rules) -> Case:
         condition = expression if isinstance(expression, Q) else Q(expression)
         whens.append(When(condition, then=Value(code)))
     return Case(*whens, default=Value(""))
-
-
-def _soft_annotations(*, community, now: datetime):
-    vol = OuterRef("volunteer_id")
-    hours_30d = Cast(Coalesce(Subquery(
-        ServiceHours.objects.filter(volunteer_id=vol, status=HoursStatus.APPROVED,
-                                    served_on__gte=now - timedelta(days=FAIRNESS_DAYS),
-                                    served_on__lte=now)
-        .order_by().values("volunteer_id").annotate(s=Sum("hours")).values("s"),
-        output_field=DecimalField(max_digits=9, decimal_places=2)),
-        Value(Decimal("0")), output_field=DecimalField(max_digits=9, decimal_places=2)),
-        FloatField())
-    last_jobs = Commitment.objects.filter(
-        volunteer_id=vol, kind=CommitmentKind.DISPATCH,
-        status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED],
-        ends_at__lte=now).order_by("-ends_at")
-    last_job_at = Subquery(last_jobs.values("ends_at")[:1])
-    # The recency points come from the same single-row subquery (one probe per row,
-    # instead of one per CASE branch); no job at all is the top bucket.
-    recency = Coalesce(Subquery(last_jobs.annotate(points=Case(
-        *[When(ends_at__lte=now - timedelta(days=threshold), then=Value(points))
-          for threshold, points in WEIGHTS.recency],
-        default=Value(0.0), output_field=FloatField())).values("points")[:1],
-        output_field=FloatField()), Value(WEIGHTS.recency[0][1]), output_field=FloatField())
-    return {"hours_30d": hours_30d, "last_job_at": last_job_at, "recency": recency}
-
-
-def _score_expression(*, community, now: datetime):
-    locality = Case(
-        When(volunteer__community_id=community.pk, then=Value(WEIGHTS.same_community)),
-        When(volunteer__community__street_id=community.street_id,
-             then=Value(WEIGHTS.same_street)),
-        default=Value(0.0), output_field=FloatField())
-    level = Cast(F("level"), FloatField()) * Value(WEIGHTS.per_level)
-    fairness = Greatest(Value(WEIGHTS.fairness_max)
-                        - F("hours_30d") * Value(WEIGHTS.fairness_per_hour), Value(0.0),
-                        output_field=FloatField())
-    return locality + level + fairness + F("recency")
 
 
 def match_volunteers(
@@ -313,38 +283,86 @@ def match_volunteers(
     base = base.annotate(failed_rule=_first_failed_rule(rules))
 
     with _no_jit():
-        counts = dict(base.order_by().values_list("failed_rule").annotate(n=Count("id")))
-        # The cheap column rules first, as a plain WHERE the planner applies before the
-        # per-row subqueries (the CASE below still decides; this only prunes).
-        prefilter = Q(volunteer__status=VolunteerStatus.ACTIVE, volunteer__dispatch_consent=True,
-                      level__gte=min_level)
-        if window.single_day:
-            prefilter &= Q(Exact(Substr("volunteer__hour_mask", window.mask_pos,
-                                        window.mask_len), Value("1" * window.mask_len)))
-        rows = _ranked_rows(base.filter(prefilter), community=community, now=now, limit=limit)
-    excluded = [(code, counts.get(code, 0)) for code in HARD_RULES]
+        # 1. Every holder's first failed hard rule, with what the cheap score needs: one
+        #    pass over the holders, the rule sets computed once (see _rule_expressions).
+        rows = list(base.order_by().values_list(
+            "volunteer_id", "failed_rule", "level", "volunteer__community_id",
+            "volunteer__community__street_id"))
+    counts = Counter(row[1] for row in rows)
+    eligible = [row for row in rows if row[1] == ""]
+    # 2. Soft terms only for those who can still reach the top `limit`: locality and level
+    #    are known; fairness and recency add at most MAX_SOFT_POINTS, so anyone whose cheap
+    #    score plus that is below the limit-th best cheap score cannot make it (the
+    #    per-skill candidate approach: rank cheaply, compute the expensive part for few).
+    cheap = {vid: _locality_points(cid, sid, community) + WEIGHTS.per_level * level
+             for vid, _rule, level, cid, sid in eligible}
+    if 0 < limit < len(cheap):
+        floor = sorted(cheap.values(), reverse=True)[limit - 1] - MAX_SOFT_POINTS
+        cheap = {vid: points for vid, points in cheap.items() if points >= floor}
+    hours, last_jobs = _soft_terms(list(cheap), now=now)
+    scored = []
+    for vid, _rule, level, _cid, _sid in eligible:
+        if vid in cheap:
+            last = last_jobs.get(vid)
+            days = None if last is None else (now - last).total_seconds() / 86400
+            # Summed in the order of explain()'s reasons, so the score is the same number.
+            score = round(cheap[vid] + fairness_points(hours.get(vid, 0.0))
+                          + recency_points(days), 2)
+            scored.append((score, vid, level))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    top = scored[:limit]
+    # 3. The chosen volunteers with what the callers show, and why they were chosen.
+    volunteers = Volunteer.objects.select_related("user", "community__street").in_bulk(
+        [vid for _score, vid, _level in top]) if top else {}
     candidates = []
-    for row in rows:
-        volunteer = row.volunteer
-        reasons = explain(
-            same_community=volunteer.community_id == community.pk,
-            same_street=volunteer.community.street_id == community.street_id,
-            level=row.level, hours_30d=float(row.hours_30d or 0),
-            last_job_at=row.last_job_at, now=now)
-        candidates.append(Candidate(volunteer=volunteer, level=row.level,
-                                    score=round(sum(r.weight for r in reasons), 2),
+    for score, vid, level in top:
+        volunteer = volunteers[vid]
+        reasons = explain(same_community=volunteer.community_id == community.pk,
+                          same_street=volunteer.community.street_id == community.street_id,
+                          level=level, hours_30d=hours.get(vid, 0.0),
+                          last_job_at=last_jobs.get(vid), now=now)
+        candidates.append(Candidate(volunteer=volunteer, level=level, score=score,
                                     reasons=reasons))
+    excluded = [(code, counts.get(code, 0)) for code in HARD_RULES]
     return MatchResult(candidates=candidates, excluded=excluded, evaluated_at=now,
-                       skill=skill, considered=sum(counts.values()))
+                       skill=skill, considered=len(rows))
 
 
-def _ranked_rows(base, *, community, now, limit):
-    return list(
-        base.filter(failed_rule="")
-        .annotate(**_soft_annotations(community=community, now=now))
-        .annotate(score=_score_expression(community=community, now=now))
-        .select_related("volunteer__user", "volunteer__community__street")
-        .order_by("-score", "volunteer_id")[:limit])
+def _locality_points(community_id: int, street_id: int, community) -> float:
+    if community_id == community.pk:
+        return WEIGHTS.same_community
+    if street_id == community.street_id:
+        return WEIGHTS.same_street
+    return 0.0
+
+
+def _id_in(volunteer_ids: list[int]) -> RawSQL:
+    """`volunteer_id IN ids` as ONE parameter (an array on PostgreSQL, a JSON list on
+    SQLite): building and sending hundreds of placeholders cost more than the query."""
+    if connection.vendor == "postgresql":
+        return RawSQL("volunteer_id = ANY(%s)", (list(volunteer_ids),),
+                      output_field=BooleanField())
+    return RawSQL("volunteer_id IN (SELECT value FROM json_each(%s))",
+                  (json.dumps(list(volunteer_ids)),), output_field=BooleanField())
+
+
+def _soft_terms(volunteer_ids: list[int], *, now: datetime
+                ) -> tuple[dict[int, float], dict[int, datetime]]:
+    """Approved hours in the last FAIRNESS_DAYS and the end of the last dispatched job, per
+    volunteer: two grouped queries over the given ids (none when there are none)."""
+    if not volunteer_ids:
+        return {}, {}
+    hours = dict(ServiceHours.objects.filter(
+        _id_in(volunteer_ids), status=HoursStatus.APPROVED,
+        served_on__gte=now - timedelta(days=FAIRNESS_DAYS), served_on__lte=now)
+        .order_by().values("volunteer_id").annotate(s=Sum("hours"))
+        .values_list("volunteer_id", "s"))
+    last_jobs = dict(Commitment.objects.filter(
+        _id_in(volunteer_ids), kind=CommitmentKind.DISPATCH,
+        status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED], ends_at__lte=now)
+        .order_by().values("volunteer_id").annotate(last=Max("ends_at"))
+        .values_list("volunteer_id", "last"))
+    return {vid: float(total or 0) for vid, total in hours.items()}, last_jobs
 
 
 @contextmanager

@@ -109,3 +109,21 @@ def can_review_hours(user, entry) -> bool:
 
 def can_review_hours_somewhere(user) -> bool:
     return _authenticated(user) and accounts.is_coordinator(user)
+
+
+# --- Service-hours certificates ("谁记录谁证明") -------------------------------------------------
+def can_issue_service_hours_certificate(user, volunteer) -> bool:
+    """The unit that approves a volunteer's hours certifies them: the coordinators of the
+    volunteer's home unit (its street) and district admins — the same people as
+    can_review_hours."""
+    return coordinates_volunteer(user, volunteer)
+
+
+def can_issue_service_hours_certificates_somewhere(user) -> bool:
+    return _authenticated(user) and accounts.is_coordinator(user)
+
+
+def can_view_volunteer_certificates(user, volunteer) -> bool:
+    """The volunteer's own service-hours certificates: the volunteer and their unit's
+    coordinators (admins included)."""
+    return is_own(user, volunteer) or coordinates_volunteer(user, volunteer)

@@ -20,12 +20,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from backend.accounts.models import Community
+from backend.certificates.models import Certificate, CertificateKind
+from backend.core.calendar import CalendarItem, sequence_from
 
 from . import matching, permissions
 from .models import (
     AvailabilityRule,
     Commitment,
+    CommitmentKind,
+    CommitmentStatus,
     Credential,
+    CredentialType,
     HoursStatus,
     Offer,
     ServiceHours,
@@ -61,7 +66,18 @@ def volunteer_queryset() -> QuerySet[Volunteer]:
                 Prefetch("skills", queryset=VolunteerSkill.objects.select_related("skill")),
                 Prefetch("credentials", queryset=Credential.objects.select_related("type")),
                 Prefetch("availability_rules", queryset=AvailabilityRule.objects.order_by(
-                    "weekday", "start_time", "id"))))
+                    "weekday", "start_time", "id")),
+                # The volunteer's 志愿服务证明, newest first (Volunteer.certificates).
+                Prefetch("user__certificates", to_attr="service_hours_certificates",
+                         queryset=Certificate.objects.filter(
+                             kind=CertificateKind.SERVICE_HOURS).order_by("-issued_at", "-id"))))
+
+
+def volunteer_certificates(volunteer: Volunteer) -> QuerySet[Certificate]:
+    """The volunteer's service-hours certificates, newest first (no visibility check)."""
+    return Certificate.objects.filter(holder_id=volunteer.user_id,
+                                      kind=CertificateKind.SERVICE_HOURS).order_by(
+        "-issued_at", "-id")
 
 
 def volunteer_list(*, user, skill: str | None = None, community_id: int | None = None,
@@ -201,3 +217,48 @@ def approved_hours(volunteer: Volunteer, *, since: datetime | None = None) -> De
 def volunteer_lookup(pk: int) -> Volunteer | None:
     """By id without visibility: for writes whose service checks permission itself."""
     return volunteer_queryset().filter(pk=pk).first()
+
+
+def credential_type_get(code: str) -> CredentialType | None:
+    """For other domains (a course that grants a credential reads its validity)."""
+    return CredentialType.objects.filter(code=code).first()
+
+
+# --- Calendar feed -------------------------------------------------------------------------------
+CALENDAR_PAST_DAYS = 30
+CALENDAR_FUTURE_DAYS = 180
+
+
+def _commitment_location(commitment: Commitment) -> str:
+    offer = getattr(commitment, "offer", None)
+    if offer is not None:
+        return offer.request.address or offer.request.community.name
+    signup = getattr(commitment, "shift_signup", None)
+    if signup is not None:
+        return signup.shift.event.place or signup.shift.event.community.name
+    return ""
+
+
+def calendar_items_for_user(user) -> list[CalendarItem]:
+    """The user's volunteer commitments from 30 days ago to 180 days ahead, for the .ics
+    feed, in one query. Tutoring is left out: the tutoring feed lists those slots itself.
+    Cancelled ones stay in (STATUS:CANCELLED) so calendar clients remove them."""
+    if user is None or not user.is_authenticated:
+        return []
+    now = timezone.now()
+    commitments = (Commitment.objects
+                   .filter(volunteer__user_id=user.pk,
+                           ends_at__gte=now - timedelta(days=CALENDAR_PAST_DAYS),
+                           starts_at__lte=now + timedelta(days=CALENDAR_FUTURE_DAYS))
+                   .exclude(kind=CommitmentKind.TUTORING)
+                   .select_related("offer__request__community",
+                                   "shift_signup__shift__event__community")
+                   .order_by("starts_at", "id"))
+    return [CalendarItem(
+        uid=f"commitment-{c.pk}@linli",
+        summary=c.title or str(CommitmentKind(c.kind).label),
+        starts_at=c.starts_at, ends_at=c.ends_at, sequence=sequence_from(c.updated_at),
+        location=_commitment_location(c),
+        description=str(CommitmentStatus(c.status).label),
+        cancelled=c.status == CommitmentStatus.CANCELLED,
+    ) for c in commitments]

@@ -21,6 +21,8 @@ from django.utils.translation import gettext as _
 
 from backend.accounts import services as account_services
 from backend.accounts.models import Community, Role, User
+from backend.certificates import services as certificate_services
+from backend.certificates.models import Certificate, CertificateKind
 from backend.core.services import audit_log_record, idempotent_call
 
 from . import matching, permissions
@@ -242,7 +244,8 @@ def commitment_create(
     The volunteer row is locked first (PostgreSQL), so concurrent bookings of one person
     queue and the loser gets the typed error; SQLite's IMMEDIATE transaction serialises the
     check and the insert. On PostgreSQL the exclusion constraint is the last word, and its
-    violation is translated to the same error.
+    violation is translated to the same error. A DISPATCH commitment also keeps the daily
+    job cap under the same lock (DAILY_CAP_REACHED).
     """
     if starts_at >= ends_at:
         raise _error("ends_at", _("结束时间须晚于开始时间。"), Code.INVALID_WINDOW)
@@ -257,6 +260,12 @@ def commitment_create(
                 volunteer_id=volunteer.pk, status__in=ACTIVE_COMMITMENT_STATUSES,
                 starts_at__lt=ends_at + buffer, ends_at__gt=starts_at - buffer).exists():
             raise _overlap_error()
+        if kind == CommitmentKind.DISPATCH and _daily_jobs(volunteer.pk, starts_at) \
+                >= matching.DAILY_JOB_CAP:
+            # Checked here, under the volunteer's lock, because matching's cap rule is a
+            # read made before it: two dispatches racing for one volunteer both passed it.
+            raise _error("starts_at", _("该志愿者当日派单已达上限（%(n)d单）。")
+                         % {"n": matching.DAILY_JOB_CAP}, Code.DAILY_CAP_REACHED)
         try:
             with transaction.atomic():
                 return Commitment.objects.create(
@@ -266,6 +275,16 @@ def commitment_create(
             if Commitment.objects.filter(source_key=source_key).exists():
                 raise _error("source_key", _("该来源的日程已存在。"), Code.INVALID) from None
             raise _overlap_error() from None
+
+
+def _daily_jobs(volunteer_id: int, starts_at: datetime) -> int:
+    """Dispatched jobs (held, confirmed or done) starting on the local day of `starts_at`:
+    the same count as matching's DAILY_CAP rule."""
+    day_start, day_end = matching.local_day_bounds(starts_at)
+    return Commitment.objects.filter(
+        volunteer_id=volunteer_id, kind=CommitmentKind.DISPATCH,
+        status__in=[*ACTIVE_COMMITMENT_STATUSES, CommitmentStatus.COMPLETED],
+        starts_at__gte=day_start, starts_at__lt=day_end).count()
 
 
 def commitment_cancel(*, commitment: Commitment) -> Commitment:
@@ -323,7 +342,7 @@ def _try_offer(request: ServiceRequest, candidate) -> Offer | None:
                 travel_buffer_minutes=matching.DEFAULT_TRAVEL_BUFFER_MINUTES)
             offer.save(update_fields=["commitment", "updated_at"])
     except ValidationError as exc:
-        if _has_code(exc, Code.OVERLAPS_COMMITMENT):
+        if _has_code(exc, Code.OVERLAPS_COMMITMENT) or _has_code(exc, Code.DAILY_CAP_REACHED):
             return None
         raise
     request.status = ServiceRequestStatus.OFFERED
@@ -609,6 +628,116 @@ def service_hours_review(*, actor, entry: ServiceHours, approve: bool,
         audit_log_record(actor=actor, action="service_hours.review", obj=entry,
                          detail={"approve": bool(approve)})
         return entry
+
+
+# --- Service-hours certificates -----------------------------------------------------------------
+SERVICE_HOURS_CERTIFICATE_TITLE = "邻里365便民服务队"
+MAX_CERTIFICATE_PERIOD_DAYS = 366 * 5
+
+
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _fmt_day(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _fmt_number(value: Decimal) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def _service_item(entry: ServiceHours) -> str:
+    """What was served, in Chinese: the skill for a doorstep job, the event for a shift,
+    otherwise the kind of commitment."""
+    commitment = entry.commitment
+    if commitment.kind == CommitmentKind.DISPATCH:
+        offer = getattr(commitment, "offer", None)
+        if offer is not None:
+            return _("上门服务·%(skill)s") % {"skill": offer.request.skill.name}
+        return _("上门服务")
+    if commitment.kind == CommitmentKind.SHIFT:
+        signup = getattr(commitment, "shift_signup", None)
+        if signup is not None:
+            return _("活动值守·%(event)s") % {"event": signup.shift.event.title}
+        return _("活动值守")
+    if commitment.kind == CommitmentKind.TUTORING:
+        return _("微信一对一辅导")
+    return commitment.title or str(CommitmentKind(commitment.kind).label)
+
+
+def service_hours_summary(*, volunteer: Volunteer, period_start: date, period_end: date
+                          ) -> tuple[Decimal, list[str]]:
+    """Approved hours served in [period_start, period_end] (local dates, inclusive) and the
+    service content, e.g. ["上门服务·理发 3次 6小时", ...], largest first. One query."""
+    entries = (ServiceHours.objects
+               .filter(volunteer_id=volunteer.pk, status=HoursStatus.APPROVED,
+                       served_on__gte=_local_midnight(period_start),
+                       served_on__lt=_local_midnight(period_end + timedelta(days=1)))
+               .select_related("commitment__offer__request__skill",
+                               "commitment__shift_signup__shift__event")
+               .order_by("served_on", "id"))
+    total = Decimal("0")
+    items: dict[str, list] = {}
+    for entry in entries:
+        total += entry.hours
+        item = items.setdefault(_service_item(entry), [0, Decimal("0")])
+        item[0] += 1
+        item[1] += entry.hours
+    ordered = sorted(items.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    content = [_("%(item)s %(n)d次 %(hours)s小时") % {
+        "item": name, "n": n, "hours": _fmt_number(hours)} for name, (n, hours) in ordered]
+    return total, content
+
+
+def service_hours_certificate_issue(*, actor, volunteer: Volunteer, period_start: date,
+                                    period_end: date) -> Certificate:
+    """Issue the 志愿服务证明 for the volunteer's APPROVED hours in the period.
+
+    "谁记录谁证明": the unit whose coordinators approve the hours — the street of the
+    volunteer's home community — issues it, and its coordinators (or an admin) may do so.
+    The source key names volunteer and period, so asking twice returns the first
+    certificate (later approvals in that period do not change a printed certificate).
+    Rendered synchronously: one page, tens of milliseconds.
+    """
+    if not permissions.can_issue_service_hours_certificate(actor, volunteer):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if period_start > period_end:
+        raise _error("period_end", _("证明期间的结束日期不能早于开始日期。"), Code.INVALID_WINDOW)
+    if period_start > today:
+        raise _error("period_start", _("证明期间不能从将来开始。"), Code.INVALID_WINDOW)
+    if (period_end - period_start).days > MAX_CERTIFICATE_PERIOD_DAYS:
+        raise _error("period_end", _("证明期间最长五年。"), Code.INVALID_WINDOW)
+    total, content = service_hours_summary(volunteer=volunteer, period_start=period_start,
+                                           period_end=period_end)
+    if total <= 0:
+        raise _error("period_start", _("该期间内没有已审核通过的服务时长。"),
+                     Code.NO_APPROVED_HOURS)
+    user = volunteer.user
+    street = volunteer.community.street
+    snapshot = {
+        "holder_name": user.display_name or user.username,
+        "title": SERVICE_HOURS_CERTIFICATE_TITLE,
+        "hours": float(total),
+        "period": _("%(start)s至%(end)s") % {"start": _fmt_day(period_start),
+                                             "end": _fmt_day(period_end)},
+        "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(),
+        "content": content,
+        "community_name": volunteer.community.name,
+    }
+    certificate, created = certificate_services.certificate_issue(
+        kind=CertificateKind.SERVICE_HOURS, holder=user,
+        source_key=f"service_hours:{volunteer.pk}:{period_start.isoformat()}:"
+                   f"{period_end.isoformat()}",
+        snapshot=snapshot, issuer_street=street)
+    if created:
+        audit_log_record(actor=actor, action="service_hours_certificate.issue", obj=certificate,
+                         detail={"volunteer_id": volunteer.pk, "hours": str(total),
+                                 "period": [period_start.isoformat(), period_end.isoformat()]})
+    return certificate
 
 
 # --- CSV import / export (admin) -----------------------------------------------------------------

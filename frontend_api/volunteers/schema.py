@@ -12,6 +12,7 @@ from .mutations.availability_set import AvailabilitySet
 from .mutations.credential_add import CredentialAdd
 from .mutations.dispatch_create import DispatchCreate
 from .mutations.offer_respond import OfferRespond
+from .mutations.service_hours_certificate_issue import ServiceHoursCertificateIssue
 from .mutations.service_hours_log import ServiceHoursLog
 from .mutations.service_hours_review import ServiceHoursReview
 from .mutations.shift_sign_up import ShiftSignUpMutation
@@ -98,3 +99,4 @@ class VolunteersMutation(graphene.ObjectType):
     shift_sign_up = ShiftSignUpMutation.Field()
     service_hours_log = ServiceHoursLog.Field()
     service_hours_review = ServiceHoursReview.Field()
+    service_hours_certificate_issue = ServiceHoursCertificateIssue.Field()

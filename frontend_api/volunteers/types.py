@@ -2,7 +2,8 @@ import graphene
 from graphene_django import DjangoObjectType
 
 from backend.core.masking import mask_phone
-from volunteers import permissions
+from frontend_api.certificates.types import CertificateType
+from volunteers import permissions, selectors
 from volunteers.error_codes import VolunteerErrorCode
 from volunteers.models import (
     AvailabilityRule,
@@ -130,6 +131,10 @@ class VolunteerType(DjangoObjectType):
     credentials = graphene.List(graphene.NonNull(CredentialObjectType), required=True)
     availability = graphene.List(graphene.NonNull(AvailabilityRuleType), required=True)
     service_hours_total = graphene.Float(required=True, description="Approved hours.")
+    certificates = graphene.List(
+        graphene.NonNull(CertificateType), required=True,
+        description="The volunteer's service-hours certificates (志愿服务证明), newest first: "
+                    "for the volunteer and their unit's coordinators; empty for others.")
 
     class Meta:
         model = Volunteer
@@ -167,6 +172,17 @@ class VolunteerType(DjangoObjectType):
     @staticmethod
     def resolve_availability(volunteer, info):
         return volunteer.availability_rules.all()
+
+    @staticmethod
+    def resolve_certificates(volunteer, info):
+        if not permissions.can_view_volunteer_certificates(info.context.user, volunteer):
+            return []
+        # Prefetched by selectors.volunteer_queryset; a volunteer loaded another way
+        # (a mutation's payload) falls back to one query.
+        prefetched = getattr(volunteer.user, "service_hours_certificates", None)
+        if prefetched is not None:
+            return prefetched
+        return selectors.volunteer_certificates(volunteer)
 
     @staticmethod
     def resolve_service_hours_total(volunteer, info):
