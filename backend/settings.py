@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.certificates",
     "backend.wechat",
+    "backend.notifications",
     "volunteers",
     "courses",
     "frontend_api",
