@@ -10,9 +10,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from backend.accounts import permissions as account_permissions
 from backend.accounts.models import Community
 from backend.core.masking import mask_phone
-from backend.core.services import audit_log_record
+from backend.core.services import audit_log_record, enqueue_on_commit
 
-from . import permissions, selectors, services
+from . import completion, permissions, selectors, services, tasks
 from .models import (
     Choice,
     ClassSession,
@@ -184,19 +184,39 @@ class CourseRunAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     unit_field = "venue__community"
     form = CourseRunForm
     list_display = ("code", "course", "venue", "starts_at", "capacity", "enrolled_count",
-                    "seats_left_display")
+                    "seats_left_display", "certificates_progress")
     list_filter = ("street", "course", "starts_at")
     search_fields = ("code", "course__title", "venue__name")
     list_select_related = ("course", "venue")
     filter_horizontal = ("instructors",)
     readonly_fields = ("enrolled_count",)
     inlines = [ClassSessionInline]
-    actions = [export_roster_csv]
+    actions = [export_roster_csv, "reissue_certificates"]
     date_hierarchy = "starts_at"
 
     @admin.display(description=_lazy("剩余名额"))
     def seats_left_display(self, obj):
         return obj.seats_left
+
+    @admin.display(description=_lazy("证书发放进度"))
+    def certificates_progress(self, obj):
+        progress = completion.run_certificates_progress(obj.pk)
+        if not progress:
+            return "—"
+        if progress["state"] == "finished":
+            return _("已完成：%(issued)d 份证书（共 %(total)d 人）") % progress
+        return _("进行中：%(done)d / %(total)d") % progress
+
+    @admin.action(description=_lazy("检查结业条件并补发证书（后台运行）"))
+    def reissue_certificates(self, request, queryset):
+        run_ids = list(queryset.values_list("pk", flat=True))
+        for run_id in run_ids:
+            enqueue_on_commit(tasks.run_certificates_reissue, run_id)
+        audit_log_record(actor=request.user, action="courserun.certificates_reissue",
+                         object_type="courses.courserun",
+                         object_id=",".join(map(str, run_ids))[:64])
+        self.message_user(request, _("已在后台开始处理 %(n)d 个班期，刷新本页查看进度。")
+                          % {"n": len(run_ids)}, messages.SUCCESS)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "venue" and not request.user.is_superuser:
@@ -232,3 +252,7 @@ class EnrollmentAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request, *args):
         return False
+
+
+# Tutoring pages live in their own module (kept apart from the course pages).
+from . import tutoring_admin  # noqa: E402, F401

@@ -168,3 +168,7 @@ def seed(ctx: DemoContext) -> None:
     runs = _runs(ctx, courses, venues)
     # courses[0] (WX01, for everyone) at the demo community's venue
     _fill_nearly(ctx, runs[0])
+
+    from . import tutoring_demo  # after the runs: tutors may use the demo venues
+
+    tutoring_demo.seed(ctx)

@@ -28,6 +28,22 @@ def pytest_configure(config):
     app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Skills and credential types come from a data migration; a transactional test's
+    flush removes them, so reload them for any test that uses the database."""
+    if request.node.get_closest_marker("django_db") is None and not (
+            {"db", "transactional_db"} & set(request.fixturenames)):
+        return
+    request.getfixturevalue("db" if "transactional_db" not in request.fixturenames
+                            else "transactional_db")
+    from volunteers.models import Skill
+    from volunteers.services import reference_data_load
+
+    if not Skill.objects.exists():
+        reference_data_load()
+
+
 @pytest.fixture
 def gql():
     return _gql

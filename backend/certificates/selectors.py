@@ -23,3 +23,19 @@ def certificate_list_for_holder(user) -> QuerySet[Certificate]:
     if user is None or not user.is_authenticated:
         return Certificate.objects.none()
     return Certificate.objects.filter(holder_id=user.pk).order_by("-issued_at", "-id")
+
+
+def certificates_by_source_keys(source_keys) -> dict[str, Certificate]:
+    """One query for many sources (e.g. a list of enrolments) — no query per row."""
+    keys = list(source_keys)
+    if not keys:
+        return {}
+    return {c.source_key: c for c in Certificate.objects.filter(source_key__in=keys)}
+
+
+def certificates_of_holder_by_source_key(holder_id: int) -> dict[str, Certificate]:
+    """All of one person's certificates keyed by source, in one query (a per-request
+    cache for lists of that person's enrolments)."""
+    return {c.source_key: c for c in Certificate.objects
+            .select_related("issuer_street", "issuer_community__street")
+            .filter(holder_id=holder_id)}

@@ -13,6 +13,17 @@ from .mutations.lesson_complete import LessonComplete
 from .mutations.quiz_submit import QuizSubmit
 from .mutations.session_check_in import SessionCheckIn
 from .mutations.session_check_in_code import SessionCheckInCode
+from .mutations.tutoring_book import TutoringBook
+from .mutations.tutoring_booking_mark import TutoringBookingMark
+from .mutations.tutoring_cancel import TutoringCancel
+from .mutations.tutoring_rate import TutoringRate
+from .mutations.tutoring_slot_cancel import TutoringSlotCancel
+from .mutations.tutoring_slot_publish import TutoringSlotPublish
+from .mutations.tutoring_slots_publish_from_availability import (
+    TutoringSlotsPublishFromAvailability,
+)
+from .mutations.tutoring_tutor_no_show import TutoringTutorNoShow
+from .tutoring_types import TutoringBookingType, TutoringSlotType
 from .types import AudienceEnum, CourseRunType, CourseType, EnrollmentType, VenueType
 
 
@@ -27,6 +38,14 @@ class CoursesQuery(graphene.ObjectType):
                                         community_id=graphene.ID(),
                                         starts_after=graphene.DateTime())
     my_enrollments = graphene.List(graphene.NonNull(EnrollmentType), required=True)
+    tutoring_slots = DjangoConnectionField(TutoringSlotType, required=True,
+                                           starts_after=graphene.DateTime(),
+                                           starts_before=graphene.DateTime(),
+                                           community_id=graphene.ID())
+    my_tutoring_bookings = graphene.List(graphene.NonNull(TutoringBookingType), required=True)
+    my_tutoring_slots = graphene.List(
+        graphene.NonNull(TutoringSlotType), required=True,
+        description="The logged-in tutor's slots from a week ago on, with their bookings.")
 
     @staticmethod
     def resolve_courses(root, info, audience=None, search=None, **kwargs):
@@ -58,6 +77,23 @@ class CoursesQuery(graphene.ObjectType):
     def resolve_my_enrollments(root, info):
         return selectors.my_enrollments(user=info.context.user)
 
+    @staticmethod
+    def resolve_tutoring_slots(root, info, starts_after=None, starts_before=None,
+                               community_id=None, **kwargs):
+        return selectors.slot_list(
+            user=info.context.user, starts_after=starts_after, starts_before=starts_before,
+            community_id=decode_id_or_none(community_id, "Community"))
+
+    @staticmethod
+    @login_required
+    def resolve_my_tutoring_bookings(root, info):
+        return selectors.my_tutoring_bookings(user=info.context.user)
+
+    @staticmethod
+    @login_required
+    def resolve_my_tutoring_slots(root, info):
+        return selectors.my_tutoring_slots(user=info.context.user)
+
 
 class CoursesMutation(graphene.ObjectType):
     course_run_create = CourseRunCreate.Field()
@@ -68,3 +104,11 @@ class CoursesMutation(graphene.ObjectType):
     attendance_mark = AttendanceMark.Field()
     lesson_complete = LessonComplete.Field()
     quiz_submit = QuizSubmit.Field()
+    tutoring_slot_publish = TutoringSlotPublish.Field()
+    tutoring_slots_publish_from_availability = TutoringSlotsPublishFromAvailability.Field()
+    tutoring_slot_cancel = TutoringSlotCancel.Field()
+    tutoring_book = TutoringBook.Field()
+    tutoring_cancel = TutoringCancel.Field()
+    tutoring_booking_mark = TutoringBookingMark.Field()
+    tutoring_tutor_no_show = TutoringTutorNoShow.Field()
+    tutoring_rate = TutoringRate.Field()

@@ -5,7 +5,10 @@ import graphene
 from django.utils import timezone
 from graphene_django import DjangoObjectType
 
+from backend.certificates import permissions as certificate_permissions
+from backend.certificates import selectors as certificate_selectors
 from courses import selectors
+from courses.completion import certificate_source_key
 from courses.error_codes import CourseErrorCode
 from courses.models import (
     Attendance,
@@ -25,6 +28,7 @@ from courses.models import (
     Venue,
 )
 from frontend_api.accounts.types import UserType
+from frontend_api.certificates.types import CertificateType
 
 AudienceEnum = graphene.Enum.from_enum(Audience, name="Audience")
 EnrollmentStatusEnum = graphene.Enum.from_enum(EnrollmentStatus, name="EnrollmentStatus")
@@ -200,6 +204,9 @@ class EnrollmentType(DjangoObjectType):
     progress_percent = graphene.Int(required=True, description="Lessons done, 0-100.")
     attendance_rate = graphene.Float(required=True,
                                      description="Sessions attended / sessions, 0-1.")
+    certificate = graphene.Field(
+        CertificateType, description="The completion certificate once issued; only for the "
+                                     "learner and those who may download it.")
 
     class Meta:
         model = Enrollment
@@ -225,6 +232,21 @@ class EnrollmentType(DjangoObjectType):
         if total is None or done is None:
             total, done = selectors.enrollment_progress(enrollment)
         return round(100 * done / total) if total else 0
+
+    @staticmethod
+    def resolve_certificate(enrollment, info):
+        if enrollment.status != EnrollmentStatus.COMPLETED:
+            return None
+        # Per-request cache: one query per holder, however many enrolments are listed.
+        cache = info.context.__dict__.setdefault("_linli_certificates_by_holder", {})
+        if enrollment.user_id not in cache:
+            cache[enrollment.user_id] = certificate_selectors.certificates_of_holder_by_source_key(
+                enrollment.user_id)
+        certificate = cache[enrollment.user_id].get(certificate_source_key(enrollment.pk))
+        if certificate is None or not certificate_permissions.can_download_certificate(
+                info.context.user, certificate):
+            return None
+        return certificate
 
     @staticmethod
     def resolve_attendance_rate(enrollment, info):

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.db import models
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -108,3 +109,53 @@ class ChoiceFactory(DjangoModelFactory):
     order = factory.Sequence(lambda n: n + 1)
     text = factory.Sequence(lambda n: f"选项{n}")
     is_correct = False
+
+
+# --- Tutoring -------------------------------------------------------------------------------
+def make_tutor(community, *, user=None, credential: bool = True, valid_until=None):
+    """A volunteer in `community` holding wechat_tutoring, with a valid new-media credential
+    unless told otherwise."""
+    from tests.factories.volunteers import VolunteerFactory, give_skill
+
+    kwargs = {"community": community}
+    if user is not None:
+        kwargs["user"] = user
+    volunteer = VolunteerFactory(**kwargs)
+    give_skill(volunteer, "wechat_tutoring", 2, credential=credential, valid_until=valid_until)
+    return volunteer
+
+
+def publish_slot(tutor, starts_at=None, *, minutes: int = 60, capacity: int = 1, venue=None,
+                 topic: str = "微信视频通话"):
+    """A slot and its commitment, through the service (as the tutor)."""
+    from courses import tutoring
+
+    starts_at = starts_at or timezone.now() + timedelta(days=2)
+    return tutoring.tutoring_slot_publish(
+        actor=tutor.user, volunteer=tutor, starts_at=starts_at, duration_minutes=minutes,
+        topic=topic, venue=venue, place_text="" if venue else "上门", capacity=capacity)
+
+
+class TutoringSlotFactory(DjangoModelFactory):
+    """A bare slot row (no commitment): for list and query-count tests."""
+
+    class Meta:
+        model = "courses.TutoringSlot"
+
+    tutor = None  # required: pass a Volunteer
+    community = factory.LazyAttribute(lambda o: o.tutor.community)
+    starts_at = factory.Sequence(lambda n: timezone.now() + timedelta(days=1, hours=n))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    place_text = "上门"
+    topic = "微信支付与防诈骗"
+    capacity = 1
+
+
+def book(slot, user, *, status="BOOKED"):
+    """Put a booking straight into a state (bypassing the service) for arranging tests."""
+    from courses.models import TutoringBooking, TutoringSlot
+
+    if status != "CANCELLED":
+        TutoringSlot.objects.filter(pk=slot.pk).update(booked_count=models.F("booked_count") + 1)
+    return TutoringBooking.objects.create(slot=slot, user=user, starts_at=slot.starts_at,
+                                          ends_at=slot.ends_at, status=status)

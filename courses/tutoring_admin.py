@@ -1,0 +1,61 @@
+"""Admin pages for tutoring (辅导时段, 辅导预约): read-only lists for coordinators of the
+slot's community; every change goes through courses.tutoring (GraphQL), so seats, the
+calendar and the audit log stay consistent. Registered from courses/admin.py."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _lazy
+
+from .admin import CoordinatorAdminMixin
+from .models import TutoringBooking, TutoringSlot
+
+
+class ReadOnlyMixin(CoordinatorAdminMixin):
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TutoringBookingInline(admin.TabularInline):
+    model = TutoringBooking
+    extra = 0
+    can_delete = False
+    fields = ("user", "status", "note", "booked_by", "tutor_no_show", "rating", "comment")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(TutoringSlot)
+class TutoringSlotAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    unit_field = "community"
+    list_display = ("starts_at", "ends_at", "tutor", "topic", "place_display", "community",
+                    "capacity", "booked_count", "status")
+    list_filter = ("status", "community__street", "starts_at")
+    search_fields = ("topic", "tutor__user__display_name", "tutor__user__username",
+                     "place_text", "venue__name")
+    list_select_related = ("tutor__user", "venue", "community")
+    date_hierarchy = "starts_at"
+    inlines = [TutoringBookingInline]
+
+    @admin.display(description=_lazy("地点"))
+    def place_display(self, obj):
+        return obj.place
+
+
+@admin.register(TutoringBooking)
+class TutoringBookingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    unit_field = "slot__community"
+    list_display = ("starts_at", "user", "slot", "status", "booked_by", "tutor_no_show",
+                    "rating")
+    list_filter = ("status", "tutor_no_show", "rating", "starts_at")
+    search_fields = ("user__display_name", "user__username", "slot__topic",
+                     "slot__tutor__user__display_name")
+    list_select_related = ("user", "slot", "booked_by")
+    date_hierarchy = "starts_at"

@@ -1,0 +1,62 @@
+"""Demo tutoring: qualified tutors from the volunteers demo (the demo `volunteer` first, then
+one per community in several streets) publish slots over the next two weeks from their
+weekly availability; the demo `resident` holds one booking. Idempotent: bulk publishing
+skips starts that already have a slot, and the booking is made only if the resident has
+none."""
+
+import random
+
+from backend.accounts.models import User
+from backend.core.demo import DemoContext
+from volunteers import selectors as volunteer_selectors
+
+from . import tutoring
+from .models import TutoringBooking, TutoringSlot, TutoringSlotStatus, Venue
+
+TOPICS = ["微信视频通话", "微信支付与防诈骗", "用微信挂号和缴费", "关注社区公众号",
+          "朋友圈和群聊", "手机字体调大与语音输入"]
+MAX_TUTORS = 6
+
+
+def _tutors(rng: random.Random) -> list:
+    candidates = list(volunteer_selectors.volunteer_queryset()
+                      .filter(skills__skill__code=tutoring.TUTORING_SKILL, status="ACTIVE")
+                      .order_by("id"))
+    qualified = [v for v in candidates
+                 if volunteer_selectors.volunteer_holds_skill(v, tutoring.TUTORING_SKILL)]
+    demo = [v for v in qualified if v.user.username == "volunteer"]
+    chosen, communities = list(demo), {v.community_id for v in demo}
+    others = [v for v in qualified if v not in demo]
+    rng.shuffle(others)
+    for volunteer in others:
+        if len(chosen) >= MAX_TUTORS:
+            break
+        if volunteer.community_id not in communities:
+            chosen.append(volunteer)
+            communities.add(volunteer.community_id)
+    return chosen
+
+
+def seed(ctx: DemoContext) -> None:
+    rng = random.Random(56)  # noqa: S311 - demo data, deterministic on purpose
+    created = 0
+    for index, tutor in enumerate(_tutors(rng)):
+        venue = Venue.objects.filter(community_id=tutor.community_id).order_by("id").first()
+        result = tutoring.tutoring_slots_publish_from_availability(
+            actor=tutor.user, volunteer=tutor, weeks=2, duration_minutes=60,
+            topic=TOPICS[index % len(TOPICS)], venue=venue,
+            place_text="" if venue else "上门", capacity=1 + index % 2)
+        created += len(result.created)
+    ctx.count("辅导时段", created, TutoringSlot.objects.count())
+
+    resident = User.objects.filter(username="resident").first()
+    booked = 0
+    if resident is not None and not TutoringBooking.objects.filter(user=resident).exists():
+        slot = (TutoringSlot.objects.filter(status=TutoringSlotStatus.OPEN,
+                                            tutor__user__username="volunteer")
+                .order_by("starts_at", "id")[1:2].first())
+        if slot is not None:
+            tutoring.tutoring_book(actor=resident, user=resident, slot_id=slot.pk,
+                                   note="想学视频通话，和孙子聊天")
+            booked = 1
+    ctx.count("辅导预约", booked, TutoringBooking.objects.count())

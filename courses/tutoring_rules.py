@@ -1,0 +1,20 @@
+"""Tutoring windows and limits, read from settings at call time (operators and tests can
+change them without a restart). Defaults: booking and cancelling close 2 hours before the
+start; a resident holds at most 3 open bookings."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+
+def booking_cutoff() -> timedelta:
+    return timedelta(minutes=int(getattr(settings, "LINLI_TUTORING_BOOKING_CUTOFF_MINUTES", 120)))
+
+
+def cancellation_cutoff() -> timedelta:
+    minutes = getattr(settings, "LINLI_TUTORING_CANCELLATION_CUTOFF_MINUTES", None)
+    return booking_cutoff() if minutes is None else timedelta(minutes=int(minutes))
+
+
+def open_booking_limit() -> int:
+    return int(getattr(settings, "LINLI_TUTORING_MAX_OPEN_BOOKINGS", 3))

@@ -1,0 +1,43 @@
+import graphene
+from django.core.exceptions import PermissionDenied
+
+from backend.accounts import selectors as account_selectors
+from courses import permissions, selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.ids import decode_id
+from frontend_api.core.mutations import BaseMutation
+
+from ..tutoring_types import TutoringBookingType
+from ..types import CourseErrorCodeEnum
+from ._common import load
+
+TutoringBookError = error_type("TutoringBookError", CourseErrorCodeEnum)
+
+
+class TutoringBook(BaseMutation):
+    """Book a seat in a tutoring slot. Community staff of the resident's community and
+    coordinators may book for a resident at the counter (`userId`; audit-logged)."""
+
+    class Arguments:
+        slot_id = graphene.ID(required=True)
+        note = graphene.String()
+        idempotency_key = graphene.String()
+        user_id = graphene.ID(description="Book for this resident instead of yourself "
+                                          "(staff of their community, coordinators).")
+
+    booking = graphene.Field(TutoringBookingType)
+    errors = graphene.List(graphene.NonNull(TutoringBookError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, slot_id, note=None, idempotency_key=None, user_id=None):
+        resident = user
+        if user_id is not None:
+            if not permissions.can_book_on_behalf_somewhere(user):
+                raise PermissionDenied
+            resident = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
+        pk = decode_id(slot_id, "TutoringSlot", field="slot_id")
+        booking = tutoring.tutoring_book(actor=user, user=resident, slot_id=pk, note=note or "",
+                                         idempotency_key=idempotency_key)
+        return cls.success(booking=selectors.booking_get(booking.pk))

@@ -1,0 +1,32 @@
+import graphene
+
+from courses import selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.ids import decode_id
+from frontend_api.core.mutations import BaseMutation
+
+from ..tutoring_types import MarkStatus, TutoringBookingType
+from ..types import CourseErrorCodeEnum
+
+TutoringBookingMarkError = error_type("TutoringBookingMarkError", CourseErrorCodeEnum)
+
+
+class TutoringBookingMark(BaseMutation):
+    """After the start, the tutor marks the resident ATTENDED or NO_SHOW (coordinators may
+    correct). An attended session logs the tutor's service hours, pending review."""
+
+    class Arguments:
+        booking_id = graphene.ID(required=True)
+        status = MarkStatus(required=True)
+
+    booking = graphene.Field(TutoringBookingType)
+    errors = graphene.List(graphene.NonNull(TutoringBookingMarkError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, booking_id, status):
+        pk = decode_id(booking_id, "TutoringBooking", field="booking_id")
+        value = status.value if hasattr(status, "value") else status
+        booking = tutoring.tutoring_booking_mark(actor=user, booking_id=pk, status=value)
+        return cls.success(booking=selectors.booking_get(booking.pk))

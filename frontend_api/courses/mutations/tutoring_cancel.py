@@ -1,0 +1,30 @@
+import graphene
+
+from courses import selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.ids import decode_id
+from frontend_api.core.mutations import BaseMutation
+
+from ..tutoring_types import TutoringBookingType
+from ..types import CourseErrorCodeEnum
+
+TutoringCancelError = error_type("TutoringCancelError", CourseErrorCodeEnum)
+
+
+class TutoringCancel(BaseMutation):
+    """Cancel a booking: the resident until the cutoff, the tutor and coordinators always
+    (the resident is then told). The seat is freed."""
+
+    class Arguments:
+        booking_id = graphene.ID(required=True)
+
+    booking = graphene.Field(TutoringBookingType)
+    errors = graphene.List(graphene.NonNull(TutoringCancelError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, booking_id):
+        pk = decode_id(booking_id, "TutoringBooking", field="booking_id")
+        booking = tutoring.tutoring_booking_cancel(actor=user, booking_id=pk)
+        return cls.success(booking=selectors.booking_get(booking.pk))

@@ -1,0 +1,44 @@
+import graphene
+from django.core.exceptions import PermissionDenied
+
+from courses import selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+from volunteers import selectors as volunteer_selectors
+
+from ..tutoring_types import TutoringSlotType
+from ..types import CourseErrorCodeEnum
+from ._common import load
+
+TutoringSlotPublishError = error_type("TutoringSlotPublishError", CourseErrorCodeEnum)
+
+
+class TutoringSlotPublish(BaseMutation):
+    """A tutor publishes a bookable slot; it becomes a commitment in their calendar."""
+
+    class Arguments:
+        starts_at = graphene.DateTime(required=True)
+        duration_minutes = graphene.Int(required=True)
+        place = graphene.String(description="Free text, e.g. 上门 (home visit), when no venue.")
+        venue_id = graphene.ID()
+        topic = graphene.String(required=True)
+        capacity = graphene.Int(default_value=1)
+
+    slot = graphene.Field(TutoringSlotType)
+    errors = graphene.List(graphene.NonNull(TutoringSlotPublishError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, starts_at, duration_minutes, topic, place=None,
+                venue_id=None, capacity=1):
+        volunteer = volunteer_selectors.volunteer_for_user(user)
+        if volunteer is None:
+            raise PermissionDenied
+        venue = load(venue_id, "Venue", selectors.venue_get, field="venue_id") \
+            if venue_id else None
+        slot = tutoring.tutoring_slot_publish(
+            actor=user, volunteer=volunteer, starts_at=starts_at,
+            duration_minutes=duration_minutes, topic=topic, venue=venue,
+            place_text=place or "", capacity=capacity)
+        return cls.success(slot=selectors.slot_get(slot.pk))

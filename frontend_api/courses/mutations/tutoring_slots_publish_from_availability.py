@@ -1,0 +1,51 @@
+import graphene
+
+from courses import selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.mutations import BaseMutation
+from volunteers import selectors as volunteer_selectors
+
+from ..tutoring_types import TutoringPublishCount, TutoringSlotType
+from ..types import CourseErrorCodeEnum
+from ._common import load
+
+TutoringSlotsPublishFromAvailabilityError = error_type(
+    "TutoringSlotsPublishFromAvailabilityError", CourseErrorCodeEnum)
+
+
+class TutoringSlotsPublishFromAvailability(BaseMutation):
+    """Publish slots filling the tutor's weekly availability for the next `weeks` weeks (the
+    tutor, or coordinators of the tutor's community). Running it twice creates nothing new;
+    windows overlapping other commitments are skipped and counted."""
+
+    class Arguments:
+        volunteer_id = graphene.ID(required=True)
+        weeks = graphene.Int(required=True)
+        duration_minutes = graphene.Int(required=True)
+        place = graphene.String()
+        venue_id = graphene.ID()
+        topic = graphene.String(required=True)
+        capacity = graphene.Int(default_value=1)
+
+    slots = graphene.List(graphene.NonNull(TutoringSlotType), required=True)
+    counts = graphene.Field(TutoringPublishCount)
+    errors = graphene.List(graphene.NonNull(TutoringSlotsPublishFromAvailabilityError),
+                           required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, volunteer_id, weeks, duration_minutes, topic, place=None,
+                venue_id=None, capacity=1):
+        volunteer = load(volunteer_id, "Volunteer", volunteer_selectors.volunteer_lookup,
+                         field="volunteer_id")
+        venue = load(venue_id, "Venue", selectors.venue_get, field="venue_id") \
+            if venue_id else None
+        result = tutoring.tutoring_slots_publish_from_availability(
+            actor=user, volunteer=volunteer, weeks=weeks, duration_minutes=duration_minutes,
+            topic=topic, venue=venue, place_text=place or "", capacity=capacity)
+        slots = selectors.slot_queryset().filter(
+            pk__in=[s.pk for s in result.created]).order_by("starts_at", "id")
+        return cls(errors=[], slots=list(slots), counts=TutoringPublishCount(
+            created=len(result.created), skipped_existing=result.skipped_existing,
+            skipped_overlap=result.skipped_overlap))

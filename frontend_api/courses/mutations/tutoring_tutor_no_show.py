@@ -1,0 +1,29 @@
+import graphene
+
+from courses import selectors, tutoring
+from frontend_api.core.errors import error_type
+from frontend_api.core.ids import decode_id
+from frontend_api.core.mutations import BaseMutation
+
+from ..tutoring_types import TutoringBookingType
+from ..types import CourseErrorCodeEnum
+
+TutoringTutorNoShowError = error_type("TutoringTutorNoShowError", CourseErrorCodeEnum)
+
+
+class TutoringTutorNoShow(BaseMutation):
+    """A coordinator of the slot's community records that the tutor did not come."""
+
+    class Arguments:
+        booking_id = graphene.ID(required=True)
+
+    booking = graphene.Field(TutoringBookingType)
+    errors = graphene.List(graphene.NonNull(TutoringTutorNoShowError), required=True)
+
+    error_codes = CourseErrorCodeEnum
+
+    @classmethod
+    def perform(cls, info, user, *, booking_id):
+        pk = decode_id(booking_id, "TutoringBooking", field="booking_id")
+        booking = tutoring.tutoring_tutor_no_show(actor=user, booking_id=pk)
+        return cls.success(booking=selectors.booking_get(booking.pk))

@@ -1,0 +1,28 @@
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from courses.models import TutoringBooking, TutoringSlot
+from volunteers.models import Commitment, CommitmentKind
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_publishes_tutoring_slots_and_books_one_for_the_resident(settings):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    slots = TutoringSlot.objects.all()
+    assert slots.values("community").distinct().count() >= 3
+    assert slots.filter(tutor__user__username="volunteer").exists()
+    now = timezone.now()
+    assert all(now < s.starts_at < now + timedelta(days=15) for s in slots)
+    # every slot is a commitment in its tutor's calendar
+    assert Commitment.objects.filter(kind=CommitmentKind.TUTORING).count() == slots.count()
+    booking = TutoringBooking.objects.get(user__username="resident")
+    assert booking.status == "BOOKED" and booking.slot.booked_count == 1
+    # a second run changes nothing
+    call_command("seed_demo")
+    assert TutoringSlot.objects.count() == slots.count()
+    assert TutoringBooking.objects.count() == 1
