@@ -185,6 +185,9 @@ CELERY_BEAT_SCHEDULE = {
     # Recovers requests whose per-offer expiry task was lost.
     "volunteers-offers-sweep": {"task": "volunteers.offers_sweep",
                                 "schedule": timedelta(minutes=1)},
+    # Processed-message records only need to outlive WeChat's retry window.
+    "wechat-purge-inbound": {"task": "wechat.purge_inbound_messages",
+                             "schedule": timedelta(hours=6)},
 }
 VOLUNTEER_OFFER_TTL_MINUTES = int(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
 

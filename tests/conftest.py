@@ -152,6 +152,12 @@ def celery_worker(transactional_db):
     from backend.celery import app
 
     broker = _require_broker()
+    # Celery keeps "a task is running here, don't block on results" in a process-global
+    # flag; eager tasks run on several test threads at once can leave it set. This test
+    # process is a client, never a worker.
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
     queue = f"linli-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_BROKER_URL": broker,
            "DJANGO_SETTINGS_MODULE": "backend.settings"}

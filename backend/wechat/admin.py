@@ -1,0 +1,123 @@
+from django import forms
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from . import permissions
+from .models import WeChatAccount, WeChatBinding, WeChatInboundMessage
+
+SECRET_FIELDS = ("app_secret", "token", "encoding_aes_key")
+
+
+class WeChatAccountForm(forms.ModelForm):
+    """The secret is write-only: never rendered back, and left unchanged when blank."""
+
+    app_secret = forms.CharField(label=_("AppSecret"), required=False, strip=True,
+                                 widget=forms.PasswordInput(render_value=False),
+                                 help_text=_("留空表示不修改。"))
+
+    class Meta:
+        model = WeChatAccount
+        fields = ("slug", "name", "app_id", "app_secret", "token", "encoding_aes_key", "mode",
+                  "street", "community")
+
+    def clean_app_secret(self):
+        value = self.cleaned_data.get("app_secret")
+        if not value and self.instance.pk:
+            return self.instance.app_secret
+        return value or ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("street") and cleaned.get("community"):
+            self.add_error("community", _("街道和社区只能选一个（都不选表示区级公众号）。"))
+        mode = cleaned.get("mode")
+        key = cleaned.get("encoding_aes_key") or None
+        cleaned["encoding_aes_key"] = key
+        if mode and mode != "PLAIN" and (not key or len(key) != 43):
+            self.add_error("encoding_aes_key", _("安全模式和兼容模式需要43位的消息加解密密钥。"))
+        return cleaned
+
+
+class CoordinatorScopedAdmin(admin.ModelAdmin):
+    # Coordinators see only their units' accounts (and those accounts' followers).
+    account_prefix = ""
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs.filter(permissions.accounts_visible_filter(request.user, self.account_prefix))
+
+    def has_module_permission(self, request):
+        return permissions.can_manage_accounts(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_manage_accounts(request.user)
+
+
+@admin.register(WeChatAccount)
+class WeChatAccountAdmin(CoordinatorScopedAdmin):
+    form = WeChatAccountForm
+    # No app_secret, token or AES key in lists.
+    list_display = ("name", "slug", "app_id", "mode", "street", "community", "callback_path")
+    list_filter = ("mode", ("street", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("name", "slug", "app_id")
+    list_select_related = ("street", "community")
+    autocomplete_fields = ("community",)
+
+    @admin.display(description=_("回调地址"))
+    def callback_path(self, obj):
+        return f"/wechat/{obj.slug}/"
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if not permissions.can_edit_credentials(request.user):
+            # The view-only page would print them as text.
+            fields = [f for f in fields if f not in SECRET_FIELDS]
+        return fields
+
+    def has_add_permission(self, request):
+        return permissions.can_edit_credentials(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_edit_credentials(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WeChatBinding)
+class WeChatBindingAdmin(CoordinatorScopedAdmin):
+    account_prefix = "account__"
+    list_display = ("openid", "account", "user", "subscribed", "bound_at")
+    list_filter = ("subscribed", ("account", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("openid", "user__username", "user__display_name")
+    list_select_related = ("account", "user")
+    readonly_fields = ("account", "openid", "user", "subscribed", "bound_at", "created_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WeChatInboundMessage)
+class WeChatInboundMessageAdmin(CoordinatorScopedAdmin):
+    account_prefix = "account__"
+    list_display = ("received_at", "account", "msg_type", "event", "msg_id")
+    list_filter = ("msg_type", ("account", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("msg_id",)
+    list_select_related = ("account",)
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

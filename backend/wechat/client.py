@@ -1,0 +1,350 @@
+"""The one module that imports wechatpy: message parsing, AES, passive replies, OAuth and
+template messages. Everything else in Linli sees plain Python values and our own errors.
+
+Every network call has a timeout; access tokens live in Django's cache (Redis in
+production) and one process at a time refreshes them, under a cache lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from wechatpy import WeChatClient, WeChatOAuth, create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import (
+    InvalidAppIdException,
+    InvalidSignatureException,
+    WeChatClientException,
+    WeChatOAuthException,
+)
+from wechatpy.session import SessionStorage
+
+from .error_codes import WeChatErrorCode
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT_SECONDS = 5
+TOKEN_LOCK_SECONDS = 15
+TOKEN_WAIT_SECONDS = 5
+
+# errcodes, from WeChat's global return code list
+TOKEN_ERRORS = {40001, 40014, 42001}
+QUOTA_ERRORS = {45009, 45047}
+NOT_SUBSCRIBED = 43004
+OPENID_INVALID = 40003
+TEMPLATE_DATA_INVALID = 47003
+BUSY = -1
+
+
+def timeout() -> float:
+    return float(getattr(settings, "LINLI_WECHAT_HTTP_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+
+
+# --- Errors ------------------------------------------------------------------------------
+class WeChatError(Exception):
+    """Base of what the sender raises; `code` is a WeChatErrorCode, `errcode` WeChat's."""
+
+    retryable = False
+
+    def __init__(self, code: WeChatErrorCode, message: str = "", errcode: int | None = None):
+        super().__init__(message or code.value)
+        self.code = code
+        self.errcode = errcode
+
+
+class WeChatRetryableError(WeChatError):
+    """Try again later (quota, network, WeChat busy)."""
+
+    retryable = True
+
+
+class WeChatPermanentError(WeChatError):
+    """Retrying cannot help (not subscribed, bad openid, bad template data, bad config)."""
+
+
+class MessageError(Exception):
+    """An inbound body that cannot be decrypted or parsed."""
+
+
+class MessageSignatureError(MessageError):
+    pass
+
+
+# --- Inbound messages --------------------------------------------------------------------
+@dataclass(frozen=True)
+class InboundMessage:
+    """What the interface layer needs from a parsed message or event."""
+
+    type: str                  # "text", "event", "image", ...
+    source: str                # follower's openid (FromUserName)
+    target: str                # the account's original id (ToUserName)
+    create_time: int
+    msg_id: str | None = None
+    content: str = ""
+    event: str = ""            # "subscribe", "unsubscribe", "click", ...
+    event_key: str = ""
+    raw: object = field(default=None, repr=False, compare=False)
+
+
+def _reject_doctype(xml: str) -> None:
+    # WeChat never sends a DTD; refusing one rules out entity-expansion tricks in the parser.
+    if "<!DOCTYPE" in xml.upper() or "<!ENTITY" in xml.upper():
+        raise MessageError("DTD not allowed")
+
+
+def parse_xml_message(xml: str) -> InboundMessage:
+    _reject_doctype(xml)
+    try:
+        message = parse_message(xml)
+    except Exception as exc:  # expat errors, missing MsgType, non-dict roots...
+        raise MessageError(str(exc)) from exc
+    if message is None:
+        raise MessageError("empty message")
+    try:
+        data = message._data
+        source = str(data.get("FromUserName") or "")
+        target = str(data.get("ToUserName") or "")
+        create_time = int(data.get("CreateTime") or 0)
+        msg_id = data.get("MsgId")
+        msg_type = str(data.get("MsgType") or "").lower()
+        event = str(data.get("Event") or "").lower()
+        content = str(data.get("Content") or "") if msg_type == "text" else ""
+        event_key = str(data.get("EventKey") or "")
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise MessageError(str(exc)) from exc
+    if not source or not msg_type or create_time <= 0:
+        raise MessageError("missing FromUserName, MsgType or CreateTime")
+    return InboundMessage(type=msg_type, source=source, target=target, create_time=create_time,
+                          msg_id=str(msg_id) if msg_id not in (None, "") else None,
+                          content=content, event=event, event_key=event_key, raw=message)
+
+
+def _crypto(account) -> WeChatCrypto:
+    return WeChatCrypto(account.token, account.encoding_aes_key, account.app_id)
+
+
+def decrypt_body(account, body: str, *, msg_signature: str, timestamp: str, nonce: str) -> str:
+    """The plaintext XML inside a safe-mode body. The caller has already checked
+    msg_signature in constant time; wechatpy checks it again."""
+    _reject_doctype(body)
+    try:
+        return _crypto(account).decrypt_message(body, msg_signature, timestamp, nonce)
+    except InvalidSignatureException as exc:
+        raise MessageSignatureError("bad msg_signature") from exc
+    except InvalidAppIdException as exc:
+        raise MessageError("message for another app id") from exc
+    except Exception as exc:  # bad base64, padding, XML, missing <Encrypt>
+        raise MessageError(str(exc)) from exc
+
+
+def encrypted_field(body: str) -> str:
+    """The <Encrypt> element of a safe-mode body ('' if none), for the signature check."""
+    import xmltodict
+
+    _reject_doctype(body)
+    try:
+        return str(xmltodict.parse(body)["xml"].get("Encrypt") or "")
+    except Exception as exc:
+        raise MessageError(str(exc)) from exc
+
+
+def text_reply(message: InboundMessage, content: str) -> str:
+    return create_reply(content, message=message.raw, render=True)
+
+
+def encrypt_reply(account, xml: str, *, nonce: str, timestamp: str | None = None) -> str:
+    return _crypto(account).encrypt_message(xml, nonce, timestamp)
+
+
+# --- OAuth (web authorisation, to learn a follower's openid) -----------------------------
+class _OAuth(WeChatOAuth):
+    def _request(self, method, url_or_endpoint, **kwargs):
+        kwargs.setdefault("timeout", timeout())
+        return super()._request(method, url_or_endpoint, **kwargs)
+
+
+def oauth_authorize_url(account, *, redirect_uri: str, state: str) -> str:
+    """snsapi_base: silent authorisation, enough to learn the openid."""
+    return _OAuth(account.app_id, account.app_secret, redirect_uri, scope="snsapi_base",
+                  state=state).authorize_url
+
+
+def oauth_openid(account, *, code: str) -> str:
+    """Exchange the code WeChat appended to our redirect for the follower's openid."""
+    oauth = _OAuth(account.app_id, account.app_secret, redirect_uri="")
+    try:
+        result = oauth.fetch_access_token(code)
+    except WeChatOAuthException as exc:
+        if exc.errcode is None:  # an HTTP error status: WeChat is having trouble
+            raise WeChatRetryableError(WeChatErrorCode.NETWORK, "http error") from exc
+        logger.warning("wechat oauth code exchange failed account=%s errcode=%s",
+                       account.slug, exc.errcode)
+        raise WeChatPermanentError(WeChatErrorCode.OAUTH_FAILED, errcode=exc.errcode) from exc
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        logger.warning("wechat oauth code exchange error account=%s: %s", account.slug,
+                       type(exc).__name__)
+        raise WeChatRetryableError(WeChatErrorCode.NETWORK) from exc
+    openid = str(result.get("openid") or "")
+    if not openid:
+        raise WeChatPermanentError(WeChatErrorCode.OAUTH_FAILED)
+    return openid
+
+
+# --- Access tokens and template messages ------------------------------------------------
+class CacheTokenStorage(SessionStorage):
+    """wechatpy's session storage over Django's cache (Redis in production)."""
+
+    prefix = "wechat:token"
+
+    def key_name(self, key: str) -> str:
+        return f"{self.prefix}:{key}"
+
+    def get(self, key, default=None):
+        value = cache.get(self.key_name(key))
+        return default if value is None else value
+
+    def set(self, key, value, ttl=None):
+        if value is None:
+            return
+        # Expire a little early so no caller picks a token WeChat is about to drop.
+        ttl = max(int(ttl) - 300, 60) if ttl else None
+        cache.set(self.key_name(key), value, timeout=ttl)
+
+    def delete(self, key):
+        cache.delete(self.key_name(key))
+
+
+class _Client(WeChatClient):
+    """wechatpy's client with timeouts everywhere and a lock around token refreshes.
+
+    auto_retry is off: wechatpy would retry token errors without limit; we refresh once.
+    """
+
+    def __init__(self, account):
+        super().__init__(account.app_id, account.app_secret, session=CacheTokenStorage(),
+                         timeout=timeout(), auto_retry=False)
+
+    @property
+    def lock_key(self) -> str:
+        return f"wechat:token-lock:{self.appid}"
+
+    def fetch_access_token(self):
+        try:
+            res = self._http.get(
+                "https://api.weixin.qq.com/cgi-bin/token",
+                params={"grant_type": "client_credential", "appid": self.appid,
+                        "secret": self.secret},
+                timeout=timeout())
+            res.raise_for_status()
+            result = res.json()
+        except (requests.RequestException, ValueError) as exc:
+            raise WeChatRetryableError(WeChatErrorCode.NETWORK,
+                                       f"token fetch: {type(exc).__name__}") from exc
+        errcode = int(result.get("errcode") or 0)
+        if errcode or not result.get("access_token"):
+            if errcode == BUSY:
+                raise WeChatRetryableError(WeChatErrorCode.TOKEN_FETCH_FAILED, errcode=errcode)
+            # Wrong secret, IP not whitelisted...: an operator must act.
+            logger.error("wechat token fetch refused appid=%s errcode=%s", self.appid, errcode)
+            raise WeChatPermanentError(WeChatErrorCode.TOKEN_FETCH_FAILED, errcode=errcode)
+        self.session.set(self.access_token_key, result["access_token"],
+                         int(result.get("expires_in") or 7200))
+        return result
+
+    @property
+    def access_token(self):
+        token = self.session.get(self.access_token_key)
+        if token:
+            return token
+        return self.refresh_access_token()
+
+    def refresh_access_token(self) -> str:
+        """One process refreshes; the others wait for its token instead of each fetching a
+        new one (every fetch invalidates the previous token after a grace period)."""
+        deadline = time.monotonic() + TOKEN_WAIT_SECONDS
+        while True:
+            if cache.add(self.lock_key, 1, timeout=TOKEN_LOCK_SECONDS):
+                try:
+                    token = self.session.get(self.access_token_key)
+                    if token:
+                        return token
+                    self.fetch_access_token()
+                    return self.session.get(self.access_token_key)
+                finally:
+                    cache.delete(self.lock_key)
+            time.sleep(0.1)
+            token = self.session.get(self.access_token_key)
+            if token:
+                return token
+            if time.monotonic() > deadline:
+                raise WeChatRetryableError(WeChatErrorCode.TOKEN_FETCH_FAILED,
+                                           "another process is refreshing the token")
+
+    def invalidate(self, stale_token: str) -> None:
+        """Drop the cached token only if it is still the one WeChat refused, so a token
+        another process just refreshed is kept."""
+        if self.session.get(self.access_token_key) == stale_token:
+            self.session.delete(self.access_token_key)
+
+
+def client_for(account) -> _Client:
+    return _Client(account)
+
+
+def _classify(exc: WeChatClientException) -> WeChatError:
+    errcode = exc.errcode
+    if errcode is None:  # HTTP error status
+        return WeChatRetryableError(WeChatErrorCode.NETWORK, "http error")
+    errcode = int(errcode)
+    if errcode in QUOTA_ERRORS:
+        return WeChatRetryableError(WeChatErrorCode.QUOTA_EXCEEDED, errcode=errcode)
+    if errcode == NOT_SUBSCRIBED:
+        return WeChatPermanentError(WeChatErrorCode.NOT_SUBSCRIBED, errcode=errcode)
+    if errcode == OPENID_INVALID:
+        return WeChatPermanentError(WeChatErrorCode.OPENID_INVALID, errcode=errcode)
+    if errcode == TEMPLATE_DATA_INVALID:
+        return WeChatPermanentError(WeChatErrorCode.TEMPLATE_DATA_INVALID, errcode=errcode)
+    if errcode in TOKEN_ERRORS:
+        return WeChatRetryableError(WeChatErrorCode.TOKEN_INVALID, errcode=errcode)
+    if errcode == BUSY:
+        return WeChatRetryableError(WeChatErrorCode.WECHAT_ERROR, errcode=errcode)
+    return WeChatPermanentError(WeChatErrorCode.WECHAT_ERROR, errcode=errcode)
+
+
+def send_template_message(account, openid: str, template_id: str, data: dict,
+                          url: str | None = None) -> str:
+    """Send one template message; returns WeChat's msgid.
+
+    Raises WeChatRetryableError (quota 45009, network, busy, token still refused after one
+    refresh) or WeChatPermanentError (43004 not subscribed, 40003 bad openid, 47003 bad
+    template data — logged as an alert — and other refusals). The openid is never logged.
+    """
+    client = client_for(account)
+    for attempt in (1, 2):
+        token = client.access_token
+        try:
+            result = client.message.send_template(openid, template_id, data, url=url)
+        except WeChatClientException as exc:
+            error = _classify(exc)
+            if error.code == WeChatErrorCode.TOKEN_INVALID and attempt == 1:
+                logger.info("wechat token refused (errcode=%s) appid=%s; refreshing once",
+                            error.errcode, account.app_id)
+                client.invalidate(token)
+                continue
+            if error.code == WeChatErrorCode.TEMPLATE_DATA_INVALID:
+                logger.error("ALERT wechat template data rejected account=%s template=%s "
+                             "errcode=47003", account.slug, template_id)
+            else:
+                logger.warning("wechat template message failed account=%s template=%s "
+                               "errcode=%s retryable=%s", account.slug, template_id,
+                               error.errcode, error.retryable)
+            raise error from exc
+        except requests.RequestException as exc:
+            raise WeChatRetryableError(WeChatErrorCode.NETWORK, type(exc).__name__) from exc
+        return str(result.get("msgid", "")) if isinstance(result, dict) else ""
+    raise AssertionError("unreachable")  # pragma: no cover
