@@ -1,11 +1,13 @@
 """Linli settings. Everything configurable comes from environment variables with safe
 local defaults: with nothing set, Linli runs on an SQLite file with eager Celery tasks."""
 
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -188,7 +190,14 @@ CELERY_BEAT_SCHEDULE = {
     # Processed-message records only need to outlive WeChat's retry window.
     "wechat-purge-inbound": {"task": "wechat.purge_inbound_messages",
                              "schedule": timedelta(hours=6)},
+    # Re-sends outbox rows whose delivery task was lost (broker briefly down).
+    "notifications-sweep": {"task": "notifications.sweep", "schedule": timedelta(minutes=1)},
+    "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
+                                            "schedule": crontab(hour=9, minute=0)},
 }
+# WeChat template ids per account slug ("*" for all) and notification kind, e.g.
+# {"*": {"JOB_OFFERED": "tmpl-id", "CERTIFICATE_ISSUED": "tmpl-id"}}
+LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS") or "{}")
 VOLUNTEER_OFFER_TTL_MINUTES = int(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------

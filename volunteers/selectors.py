@@ -39,6 +39,7 @@ from .models import (
     Skill,
     Volunteer,
     VolunteerSkill,
+    VolunteerStatus,
 )
 
 
@@ -224,6 +225,20 @@ def credential_type_get(code: str) -> CredentialType | None:
     return CredentialType.objects.filter(code=code).first()
 
 
+def credentials_expiring_between(first_day, last_day) -> QuerySet[Credential]:
+    """Unrevoked credentials of volunteers not archived whose validity ends between the two
+    days (inclusive), with the volunteer's user and the type for the message."""
+    return (Credential.objects.select_related("type", "volunteer__user")
+            .filter(valid_until__gte=first_day, valid_until__lte=last_day,
+                    revoked_at__isnull=True)
+            .exclude(volunteer__status=VolunteerStatus.ARCHIVED)
+            .order_by("valid_until", "id"))
+
+
+def credentials_expiring_on(day) -> QuerySet[Credential]:
+    return credentials_expiring_between(day, day)
+
+
 # --- Calendar feed -------------------------------------------------------------------------------
 CALENDAR_PAST_DAYS = 30
 CALENDAR_FUTURE_DAYS = 180
@@ -262,3 +277,21 @@ def calendar_items_for_user(user) -> list[CalendarItem]:
         description=str(CommitmentStatus(c.status).label),
         cancelled=c.status == CommitmentStatus.CANCELLED,
     ) for c in commitments]
+
+
+# --- Time off ------------------------------------------------------------------------------------
+def volunteer_time_off_windows(volunteer: Volunteer, *, starts_at: datetime,
+                               ends_at: datetime) -> list[tuple[datetime, datetime]]:
+    """The volunteer's time off overlapping [starts_at, ends_at), as (start, end) pairs in one
+    query, so a caller checking many candidate windows (bulk slot publishing) needs no more."""
+    from .models import TimeOff  # local: the import block above is being edited in parallel
+
+    return list(TimeOff.objects.filter(volunteer=volunteer, starts_at__lt=ends_at,
+                                       ends_at__gt=starts_at)
+                .order_by("starts_at", "id").values_list("starts_at", "ends_at"))
+
+
+def volunteer_time_off_overlapping(volunteer: Volunteer, starts_at: datetime,
+                                   ends_at: datetime) -> bool:
+    """Whether any of the volunteer's time off overlaps [starts_at, ends_at)."""
+    return bool(volunteer_time_off_windows(volunteer, starts_at=starts_at, ends_at=ends_at))

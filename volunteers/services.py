@@ -24,6 +24,8 @@ from backend.accounts.models import Community, Role, User
 from backend.certificates import services as certificate_services
 from backend.certificates.models import Certificate, CertificateKind
 from backend.core.services import audit_log_record, idempotent_call
+from backend.notifications import services as notification_services
+from backend.notifications.models import NotificationKind
 
 from . import matching, permissions
 from .error_codes import VolunteerErrorCode as Code
@@ -165,6 +167,43 @@ def credential_add(*, actor, volunteer: Volunteer, type_code: str, number: str,
     audit_log_record(actor=actor, action="credential.add", obj=credential,
                      detail={"volunteer_id": volunteer.pk, "type": type_code})
     return credential
+
+
+# Alert stages: (dedup suffix, first and last day before expiry it covers). A stage covers
+# a range, not one day, so a day the beat missed is caught up the next day; the dedup key
+# keeps it to one alert per credential and stage.
+CREDENTIAL_ALERT_STAGES = (("30d", 8, 30), ("7d", 0, 7))
+
+
+def credential_expiry_notify(*, today: date | None = None) -> int:
+    """Tell volunteers their credential expires in 30 and again in 7 days; run daily,
+    safe to run any number of times. Returns how many notifications were created."""
+    from backend.notifications.selectors import existing_dedup_keys
+
+    from . import selectors
+
+    today = today or timezone.localdate()
+    created = 0
+    for suffix, first, last in CREDENTIAL_ALERT_STAGES:
+        credentials = list(selectors.credentials_expiring_between(
+            today + timedelta(days=first), today + timedelta(days=last)))
+        done = existing_dedup_keys(f"credential:{c.pk}:{suffix}" for c in credentials)
+        for credential in credentials:
+            key = f"credential:{credential.pk}:{suffix}"
+            if key in done:
+                continue
+            left = (credential.valid_until - today).days
+            until = _fmt_day(credential.valid_until)
+            notification_services.notify(
+                user=credential.volunteer.user, kind=NotificationKind.CREDENTIAL_EXPIRING,
+                dedup_key=key, title=_("您的%(type)s即将到期") % {"type": credential.type.name},
+                body=(_("您的%(type)s将于%(until)s到期（还有%(left)d天），"
+                        "请及时办理续期并交给协调员登记。")
+                      % {"type": credential.type.name, "until": until, "left": left}),
+                data={"keywords": [credential.type.name, until], "credential_id": credential.pk,
+                      "days_left": left})
+            created += 1
+    return created
 
 
 # --- Availability and time off -------------------------------------------------------------------
@@ -348,7 +387,33 @@ def _try_offer(request: ServiceRequest, candidate) -> Offer | None:
     request.status = ServiceRequestStatus.OFFERED
     request.save(update_fields=["status", "updated_at"])
     _schedule_expiry(offer)
+    _notify_offer(request, offer, candidate.volunteer)
     return offer
+
+
+def offer_respond_url(offer: Offer) -> str:
+    """Where the volunteer answers the offer (the WeChat page for offerRespond)."""
+    return f"{settings.PUBLIC_BASE_URL}/volunteer/offers/{offer.pk}"
+
+
+def _fmt_window(starts_at: datetime, ends_at: datetime) -> str:
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    return f"{start.month}月{start.day}日 {start:%H:%M}–{end:%H:%M}"
+
+
+def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer) -> None:
+    # Inside the dispatch transaction: no message for an offer that rolled back.
+    when = _fmt_window(request.starts_at, request.ends_at)
+    notification_services.notify(
+        user=volunteer.user, kind=NotificationKind.JOB_OFFERED, dedup_key=f"offer:{offer.pk}",
+        title=_("您有一个新的上门服务派单"),
+        body=_("服务：%(skill)s；时间：%(when)s；社区：%(community)s。请在%(minutes)d分钟内答复。")
+        % {"skill": request.skill.name, "when": when, "community": request.community.name,
+           "minutes": int(offer_ttl().total_seconds() // 60)},
+        url=offer_respond_url(offer),
+        data={"keywords": [request.skill.name, when, request.community.name],
+              "offer_id": offer.pk, "service_request_id": request.pk,
+              "expires_at": offer.expires_at.isoformat()})
 
 
 def _visible_for(request: ServiceRequest):
@@ -627,7 +692,28 @@ def service_hours_review(*, actor, entry: ServiceHours, approve: bool,
         entry.refresh_from_db()
         audit_log_record(actor=actor, action="service_hours.review", obj=entry,
                          detail={"approve": bool(approve)})
+        _notify_hours_reviewed(entry)
         return entry
+
+
+def _notify_hours_reviewed(entry: ServiceHours) -> None:
+    approved = entry.status == HoursStatus.APPROVED
+    day = _fmt_day(timezone.localdate(entry.served_on))
+    hours = _fmt_number(entry.hours)
+    if approved:
+        title = _("您的服务时长已审核通过")
+        body = _("%(day)s的服务时长%(hours)s小时已审核通过，计入您的志愿服务总时长。") % {
+            "day": day, "hours": hours}
+    else:
+        title = _("您的服务时长未通过审核")
+        body = _("%(day)s的服务时长%(hours)s小时未通过审核。原因：%(reason)s") % {
+            "day": day, "hours": hours, "reason": entry.review_reason}
+    user = Volunteer.objects.select_related("user").get(pk=entry.volunteer_id).user
+    notification_services.notify(
+        user=user, kind=NotificationKind.HOURS_REVIEWED, dedup_key=f"hours:{entry.pk}:reviewed",
+        title=title, body=body,
+        data={"keywords": [day, hours, str(entry.get_status_display())],
+              "service_hours_id": entry.pk, "approved": approved})
 
 
 # --- Service-hours certificates -----------------------------------------------------------------

@@ -19,3 +19,11 @@ def offers_sweep() -> int:
     from . import services
 
     return services.offers_sweep()
+
+
+@shared_task(name="volunteers.credential_expiry_alerts")
+def credential_expiry_alerts() -> int:
+    """Periodic (beat, daily): credential expiring in 30 and in 7 days, once each."""
+    from . import services
+
+    return services.credential_expiry_notify()

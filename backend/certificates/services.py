@@ -117,6 +117,7 @@ def certificate_issue(
                 certificate.save(force_insert=True)
                 audit_log_record(actor=None, action="certificate.issue", obj=certificate,
                                  detail={"code": code, "kind": kind, "source_key": source_key})
+                _notify_issued(certificate)
         except IntegrityError:
             certificate.pdf.delete(save=False)  # the loser's file, never referenced
             existing = Certificate.objects.filter(source_key=source_key).first()
@@ -125,6 +126,23 @@ def certificate_issue(
             continue  # a code collision (49 bits: practically never): draw another
         return certificate, True
     raise RuntimeError("Could not draw an unused certificate code.")
+
+
+def _notify_issued(certificate: Certificate) -> None:
+    # In the issuing savepoint: the message goes out after commit, and only if it commits.
+    from backend.notifications.models import NotificationKind
+    from backend.notifications.services import notify
+
+    title = str(certificate.snapshot.get("title") or "")
+    code = display_code(certificate.code)
+    notify(user=certificate.holder, kind=NotificationKind.CERTIFICATE_ISSUED,
+           dedup_key=f"certificate:{certificate.pk}",
+           title=_("您获得了一份新证书"),
+           body=_("《%(title)s》证书已颁发，编号 %(code)s。点击查看并验证。")
+           % {"title": title, "code": code},
+           url=verify_url(certificate.code),
+           data={"keywords": [title, code, str(certificate.snapshot.get("issuer_name") or "")],
+                 "certificate_id": certificate.pk})
 
 
 def certificate_issue_later(

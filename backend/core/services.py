@@ -35,7 +35,9 @@ def audit_log_record(
 def enqueue_on_commit(task, *args, **kwargs) -> None:
     """Send a Celery task once the current transaction commits, so a worker never looks
     for a row that is not there yet; outside a transaction it is sent at once."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    # robust: the caller's data is committed already; a broker that is briefly down must not
+    # turn that into an error. Periodic sweeps pick up what was not sent.
+    transaction.on_commit(lambda: task.delay(*args, **kwargs), robust=True)
 
 
 def _hash_input(payload: Any) -> str:

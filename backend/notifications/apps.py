@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
     name = "backend.notifications"
     label = "notifications"
     verbose_name = _("消息通知")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks

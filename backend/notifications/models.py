@@ -1,0 +1,73 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.core.models import TimeStampedModel
+
+
+class NotificationKind(models.TextChoices):
+    ENROLLMENT_CONFIRMED = "ENROLLMENT_CONFIRMED", _("报名成功")
+    WAITLIST_PROMOTED = "WAITLIST_PROMOTED", _("候补转正")
+    CLASS_REMINDER = "CLASS_REMINDER", _("上课提醒")
+    TUTORING_BOOKED = "TUTORING_BOOKED", _("辅导预约成功")
+    TUTORING_REMINDER = "TUTORING_REMINDER", _("辅导提醒")
+    TUTORING_CANCELLED = "TUTORING_CANCELLED", _("辅导取消")
+    JOB_OFFERED = "JOB_OFFERED", _("派单邀请")
+    CREDENTIAL_EXPIRING = "CREDENTIAL_EXPIRING", _("证件即将到期")
+    CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED", _("证书已颁发")
+    HOURS_REVIEWED = "HOURS_REVIEWED", _("服务时长审核结果")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "PENDING", _("待发送")
+    SENDING = "SENDING", _("发送中")
+    SENT = "SENT", _("已发送")
+    SKIPPED = "SKIPPED", _("未发送")
+    FAILED = "FAILED", _("发送失败")
+
+
+class Notification(TimeStampedModel):
+    """One row of the outbox: what to tell whom about one event.
+
+    `dedup_key` names the event ("offer:12", "credential:5:30d"); its unique index is what
+    makes a notification at most once per event, however often the caller runs.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接收人"),
+                             on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("类型"), max_length=32, choices=NotificationKind.choices)
+    dedup_key = models.CharField(_("事件标识"), max_length=128)
+    title = models.CharField(_("标题"), max_length=100)
+    body = models.TextField(_("内容"), max_length=1000, blank=True)
+    url = models.CharField(_("链接"), max_length=500, blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=NotificationStatus.choices,
+                              default=NotificationStatus.PENDING)
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    channel = models.CharField(_("渠道"), max_length=32, blank=True)
+    channel_ref = models.CharField(_("渠道消息编号"), max_length=64, blank=True)
+    # When the next delivery is due; the sweep re-enqueues PENDING rows well past it.
+    next_attempt_at = models.DateTimeField(_("下次尝试时间"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("消息通知")
+        verbose_name_plural = _("消息通知")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedup_key"], name="notification_dedup_key_unique"),
+            models.CheckConstraint(
+                name="notification_sent_has_time",
+                condition=~Q(status="SENT") | Q(sent_at__isnull=False)),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due_idx"),
+            models.Index(fields=["user", "-created_at"], name="notification_user_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.dedup_key}"

@@ -24,6 +24,17 @@ def _csrf_failure(request) -> str | None:
     return None if response is None else "CSRF"
 
 
+def _raised_by_relay_argument_check(exc: BaseException) -> bool:
+    if not isinstance(exc, ValueError):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if "graphql_relay" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class LinliGraphQLView(GraphQLView):
     def __init__(self, **kwargs):
@@ -80,7 +91,11 @@ class LinliGraphQLView(GraphQLView):
         if original is None or getattr(original, "extensions", None):
             return formatted
         extensions = formatted.setdefault("extensions", {})
-        if isinstance(original, AssertionError | ValidationError):
+        if getattr(error, "path", None) is None or _raised_by_relay_argument_check(original):
+            # Request-level errors (variables that do not coerce) and graphql-relay's
+            # pagination argument checks (first < 0) describe the client's input.
+            extensions["code"] = "BAD_USER_INPUT"
+        elif isinstance(original, AssertionError | ValidationError):
             # graphene-django checks arguments (page sizes, cursors) with assertions.
             extensions["code"] = "BAD_USER_INPUT"
             if isinstance(original, ValidationError):
