@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from backend.core.services import audit_log_record, enqueue_on_commit
 
-from . import permissions
+from . import notifications, permissions
 from .error_codes import CourseErrorCode
 from .models import (
     SEAT_HOLDING,
@@ -86,7 +86,7 @@ def _promote_waitlisted(*, run: CourseRun, actor) -> Enrollment | None:
             first.refresh_from_db()
             audit_log_record(actor=actor, action="enrollment.promoted", obj=first,
                              detail={"run_id": run.pk, "user_id": first.user_id})
-            # The "waitlist promoted" notification hooks in here once notifications exist.
+            notifications.waitlist_promoted(first)
             return first
         _release_seat(run.pk)
 
@@ -123,6 +123,8 @@ def enrollment_create(*, actor, user, run_id: int) -> Enrollment:
     audit_log_record(actor=actor, action="enrollment.create", obj=enrollment,
                      detail={"run_id": run.pk, "user_id": user.pk, "status": enrollment.status,
                              "on_behalf": on_behalf})
+    if enrollment.status == EnrollmentStatus.ENROLLED:
+        notifications.enrollment_confirmed(enrollment)
     return enrollment
 
 
