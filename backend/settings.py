@@ -192,6 +192,8 @@ CELERY_BEAT_SCHEDULE = {
                              "schedule": timedelta(hours=6)},
     # Re-sends outbox rows whose delivery task was lost (broker briefly down).
     "notifications-sweep": {"task": "notifications.sweep", "schedule": timedelta(minutes=1)},
+    "courses-reminders": {"task": "courses.send_reminders",
+                          "schedule": crontab(hour=18, minute=0)},
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
                                             "schedule": crontab(hour=9, minute=0)},
 }

@@ -45,3 +45,55 @@ def waitlist_promoted(enrollment: Enrollment) -> None:
                                   "when": _when(run)},
         data={"keywords": [run.course.title, run.code, _when(run)]},
     )
+
+
+def tutoring_cancelled(booking) -> None:
+    slot = booking.slot
+    notify(
+        user=booking.user, kind=NotificationKind.TUTORING_CANCELLED,
+        dedup_key=f"tutoring-cancelled:{booking.pk}",
+        title=_("辅导预约已取消"),
+        body=_("您预约的“%(topic)s”（%(when)s）已被取消，可以在“辅导”里另约时间。") % {
+            "topic": slot.topic, "when": f"{timezone.localtime(slot.starts_at):%-m月%-d日 %H:%M}"},
+    )
+
+
+def reminders_for_day(day) -> int:
+    """Tell everyone with a class session or a tutoring booking on `day` (local date).
+    Keyed per session and person, so a re-run of the daily task sends nothing twice."""
+    from datetime import datetime, time, timedelta
+
+    from .models import ClassSession, EnrollmentStatus, TutoringBooking, TutoringBookingStatus
+
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=tz)
+    end = start + timedelta(days=1)
+    sent = 0
+    sessions = (ClassSession.objects.filter(starts_at__gte=start, starts_at__lt=end)
+                .select_related("run__course", "run__venue"))
+    for session in sessions:
+        learners = (Enrollment.objects.filter(run_id=session.run_id,
+                                              status=EnrollmentStatus.ENROLLED)
+                    .select_related("user"))
+        when = f"{timezone.localtime(session.starts_at):%-m月%-d日 %H:%M}"
+        for enrollment in learners:
+            notify(user=enrollment.user, kind=NotificationKind.CLASS_REMINDER,
+                   dedup_key=f"class-reminder:{session.pk}:{enrollment.user_id}",
+                   title=_("明天上课提醒"),
+                   body=_("明天 %(when)s 在%(venue)s上“%(course)s”，请准时到场扫码签到。") % {
+                       "when": when, "venue": session.run.venue.name,
+                       "course": session.run.course.title})
+            sent += 1
+    bookings = (TutoringBooking.objects
+                .filter(starts_at__gte=start, starts_at__lt=end,
+                        status=TutoringBookingStatus.BOOKED)
+                .select_related("user", "slot__venue"))
+    for booking in bookings:
+        notify(user=booking.user, kind=NotificationKind.TUTORING_REMINDER,
+               dedup_key=f"tutoring-reminder:{booking.pk}",
+               title=_("明天辅导提醒"),
+               body=_("明天 %(when)s 有微信辅导“%(topic)s”，地点：%(place)s。") % {
+                   "when": f"{timezone.localtime(booking.starts_at):%H:%M}",
+                   "topic": booking.slot.topic, "place": booking.slot.place})
+        sent += 1
+    return sent

@@ -3,7 +3,7 @@ import logging
 from celery import shared_task
 from django.db import transaction
 
-from . import completion
+from . import completion, notifications
 from .models import Enrollment, EnrollmentStatus, TutoringBooking, TutoringBookingStatus
 
 logger = logging.getLogger(__name__)
@@ -27,10 +27,21 @@ def run_certificates_reissue(run_id: int) -> dict:
 
 @shared_task(name="courses.tutoring_booking_cancelled_notify")
 def tutoring_booking_cancelled_notify(booking_id: int) -> None:
-    """Tell the resident their booking was cancelled by the tutor or a coordinator. There is
-    no WeChat channel yet: log it (ids only, no personal data). Idempotent."""
-    booking = TutoringBooking.objects.filter(
-        pk=booking_id, status=TutoringBookingStatus.CANCELLED).first()
+    """Tell the resident their booking was cancelled by the tutor or a coordinator
+    (idempotent: one notification per booking)."""
+    booking = (TutoringBooking.objects.select_related("user", "slot")
+               .filter(pk=booking_id, status=TutoringBookingStatus.CANCELLED).first())
     if booking is not None:
-        logger.info(
-            "tutoring booking %s cancelled: notify user %s", booking.pk, booking.user_id)
+        with transaction.atomic():
+            notifications.tutoring_cancelled(booking)
+
+
+@shared_task(name="courses.send_reminders")
+def send_reminders() -> int:
+    """Daily: remind everyone of tomorrow's classes and tutoring (safe to run twice)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    with transaction.atomic():
+        return notifications.reminders_for_day(timezone.localdate() + timedelta(days=1))

@@ -37,3 +37,24 @@ def test_a_refused_enrolment_tells_nobody(gql, run, resident):
     result = gql(ENROLL, {"id": to_global_id("CourseRun", run.pk)}, user=resident)
     assert result.data["courseEnroll"]["errors"][0]["code"] == "ENROLLMENT_CLOSED"
     assert not Notification.objects.exists()
+
+
+def test_reminders_go_out_once_the_day_before(run, resident, enroll, community, user_factory):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from courses import tasks
+    from tests.factories.courses import ClassSessionFactory
+
+    tomorrow_9 = (timezone.localtime() + timedelta(days=1)).replace(hour=9, minute=0)
+    ClassSessionFactory(run=run, starts_at=tomorrow_9, ends_at=tomorrow_9 + timedelta(hours=2))
+    ClassSessionFactory(run=run, starts_at=tomorrow_9 + timedelta(days=3),
+                        ends_at=tomorrow_9 + timedelta(days=3, hours=2))
+    enroll(resident, run)
+    with time_machine.travel(timezone.localtime().replace(hour=18, minute=0), tick=False):
+        tasks.send_reminders()
+        tasks.send_reminders()  # beat fired twice
+    reminders = Notification.objects.filter(kind=NotificationKind.CLASS_REMINDER)
+    assert [n.user_id for n in reminders] == [resident.pk]
