@@ -36,7 +36,7 @@ run: seed
 	@echo "    admin (区管理员) · coordinator (八大关街道协调员) · staff (金口路社区工作人员)"
 	@echo "    instructor (讲师) · volunteer (志愿者 夏阿姨) · resident (居民 林奶奶)"
 	@echo ""
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

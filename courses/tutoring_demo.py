@@ -37,11 +37,38 @@ def _tutors(rng: random.Random) -> list:
     return chosen
 
 
+def _publish_demo_volunteer_slots(tutor, venue, topic: str) -> int:
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    today = timezone.localdate()
+    created = 0
+    for offset in range(1, 15):
+        day = today + timedelta(days=offset)
+        if day.weekday() not in (1, 3):  # Tuesday, Thursday
+            continue
+        starts_at = datetime.combine(day, time(15, 0), tzinfo=tz)
+        if TutoringSlot.objects.filter(tutor=tutor, starts_at=starts_at).exists():
+            continue
+        tutoring.tutoring_slot_publish(
+            actor=tutor.user, volunteer=tutor, starts_at=starts_at, duration_minutes=60,
+            topic=topic, venue=venue, place_text="" if venue else "上门")
+        created += 1
+    return created
+
+
 def seed(ctx: DemoContext) -> None:
     rng = random.Random(56)  # noqa: S311 - demo data, deterministic on purpose
     created = 0
     for index, tutor in enumerate(_tutors(rng)):
         venue = Venue.objects.filter(community_id=tutor.community_id).order_by("id").first()
+        if tutor.user.username == "volunteer":
+            # The demo volunteer also cuts hair on weekday afternoons: tutoring takes only
+            # Tuesday and Thursday 15:00, so a haircut dispatch to her can be tried.
+            created += _publish_demo_volunteer_slots(tutor, venue, TOPICS[0])
+            continue
         result = tutoring.tutoring_slots_publish_from_availability(
             actor=tutor.user, volunteer=tutor, weeks=2, duration_minutes=60,
             topic=TOPICS[index % len(TOPICS)], venue=venue,

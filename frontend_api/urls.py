@@ -8,6 +8,7 @@ from .rest.certificates import CertificatePdfView
 from .wechat import views as wechat_views
 
 urlpatterns = [
+    path("", rest_views.index, name="index"),
     path("graphql/", LinliGraphQLView.as_view(), name="graphql"),
     path("api/auth/token/", rest_views.TokenObtainView.as_view(), name="api-token"),
     path("healthz", rest_views.healthz, name="healthz"),

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
@@ -42,3 +43,9 @@ def healthz(request):
         {"status": "ok" if healthy else "error", "database": database, "broker": broker},
         status=200 if healthy else 503,
     )
+
+
+@require_GET
+def index(request):
+    """A landing page with the ways in, so the root URL is not a 404."""
+    return render(request, "frontend_api/index.html")

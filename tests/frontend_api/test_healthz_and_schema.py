@@ -24,3 +24,10 @@ def test_committed_sdl_matches_the_code(tmp_path):
     committed = (ROOT / "frontend_api" / "schema.graphql").read_text()
     assert out.read_text() == committed, (
         "frontend_api/schema.graphql is stale: run `make schema` and commit it.")
+
+
+@pytest.mark.django_db
+def test_the_root_url_is_a_landing_page_with_the_ways_in():
+    response = Client().get("/")
+    assert response.status_code == 200
+    assert b"/graphql/" in response.content and b"/admin/" in response.content
