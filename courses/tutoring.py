@@ -137,6 +137,7 @@ class BulkPublishResult:
     created: list[TutoringSlot] = field(default_factory=list)
     skipped_existing: int = 0
     skipped_overlap: int = 0
+    skipped_time_off: int = 0
 
 
 def _rule_applies(rule, day: date) -> bool:
@@ -172,7 +173,8 @@ def tutoring_slots_publish_from_availability(
 ) -> BulkPublishResult:
     """Publish a slot for every free stretch of the tutor's weekly availability over the next
     `weeks` weeks. Idempotent: a start the tutor already has a slot at is skipped (counted as
-    existing), as is one overlapping another commitment (counted as overlap)."""
+    existing), as is one overlapping another commitment (counted as overlap) or the tutor's
+    time off (counted as time off)."""
     if not permissions.can_publish_slots_for(actor, volunteer):
         raise PermissionDenied
     if not 1 <= int(weeks) <= MAX_WEEKS:
@@ -188,6 +190,9 @@ def tutoring_slots_publish_from_availability(
                                   now=now)
     duration = timedelta(minutes=int(duration_minutes))
     result = BulkPublishResult()
+    # One query for the whole horizon; each candidate window is then checked in memory.
+    time_off = (volunteer_selectors.volunteer_time_off_windows(
+        volunteer, starts_at=starts[0], ends_at=starts[-1] + duration) if starts else [])
     with transaction.atomic():
         existing = set(TutoringSlot.objects.filter(tutor=volunteer, starts_at__in=starts)
                        .exclude(status=TutoringSlotStatus.CANCELLED)
@@ -195,6 +200,10 @@ def tutoring_slots_publish_from_availability(
         for start in starts:
             if start in existing:
                 result.skipped_existing += 1
+                continue
+            if any(off_start < start + duration and start < off_end
+                   for off_start, off_end in time_off):
+                result.skipped_time_off += 1
                 continue
             try:
                 with transaction.atomic():
@@ -209,7 +218,8 @@ def tutoring_slots_publish_from_availability(
         audit_log_record(actor=actor, action="tutoring.slot.bulk_publish", obj=volunteer,
                          detail={"weeks": int(weeks), "created": len(result.created),
                                  "skipped_existing": result.skipped_existing,
-                                 "skipped_overlap": result.skipped_overlap})
+                                 "skipped_overlap": result.skipped_overlap,
+                                 "skipped_time_off": result.skipped_time_off})
     return result
 
 

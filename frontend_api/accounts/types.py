@@ -8,6 +8,7 @@ from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
 from backend.core.masking import mask_phone
 
+
 def calendar_url(token: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/calendar/{token}.ics"
 

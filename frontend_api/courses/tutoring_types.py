@@ -121,3 +121,5 @@ class TutoringPublishCount(graphene.ObjectType):
     created = graphene.Int(required=True)
     skipped_existing = graphene.Int(required=True)
     skipped_overlap = graphene.Int(required=True)
+    skipped_time_off = graphene.Int(
+        required=True, description="Windows skipped because the tutor has time off then.")

@@ -210,3 +210,42 @@ def test_bulk_publish_access_matrix(gql, role_users, tutor, role):
     expected = "UNAUTHENTICATED" if role == "anonymous" else "PERMISSION_DENIED"
     assert result.error_codes == [expected]
     assert not TutoringSlot.objects.exists() and not Commitment.objects.exists()
+
+
+def test_bulk_publish_skips_windows_in_the_tutors_time_off(gql, tutor, coordinator):
+    # Given a tutor free Tuesdays 14-16 who takes one Tuesday afternoon off
+    set_availability(tutor, [(2, "14:00", "16:00")])
+    tuesday = next_local(2, 14, weeks_ahead=0)
+    if tuesday <= timezone.now() + timedelta(days=1):
+        tuesday += timedelta(days=7)
+    volunteer_services.time_off_add(actor=coordinator, volunteer=tutor,
+                                    starts_at=tuesday + timedelta(minutes=70),
+                                    ends_at=tuesday + timedelta(hours=3), reason="看病")
+    windows = tutoring.availability_windows(list(tutor.availability_rules.all()), weeks=3,
+                                            duration_minutes=60, now=timezone.now())
+
+    # When the coordinator publishes from availability
+    result = gql(BULK.replace("skippedOverlap }", "skippedOverlap skippedTimeOff }"),
+                 {"volunteerId": to_global_id("Volunteer", tutor.pk), "weeks": 3, "minutes": 60,
+                  "topic": "微信入门"}, user=coordinator)
+    payload = result.data["tutoringSlotsPublishFromAvailability"]
+
+    # Then the 15:00 window (overlapping the time off) is skipped and counted, the rest made
+    assert payload["errors"] == []
+    assert payload["counts"]["skippedTimeOff"] == 1
+    assert payload["counts"]["created"] + 1 == len(windows)
+    assert TutoringSlot.objects.filter(starts_at=tuesday).exists()
+    assert not TutoringSlot.objects.filter(starts_at=tuesday + timedelta(hours=1)).exists()
+    assert not Commitment.objects.filter(volunteer=tutor,
+                                         starts_at=tuesday + timedelta(hours=1)).exists()
+
+
+def test_bulk_publish_time_off_check_is_one_query(tutor, coordinator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    set_availability(tutor, ALL_WEEK)
+    with CaptureQueriesContext(connection) as queries:
+        tutoring.tutoring_slots_publish_from_availability(
+            actor=coordinator, volunteer=tutor, weeks=1, duration_minutes=60, topic="手机")
+    assert sum("volunteers_timeoff" in q["sql"] for q in queries.captured_queries) == 1

@@ -16,7 +16,7 @@ TutoringSlotsPublishFromAvailabilityError = error_type(
 class TutoringSlotsPublishFromAvailability(BaseMutation):
     """Publish slots filling the tutor's weekly availability for the next `weeks` weeks (the
     tutor, or coordinators of the tutor's community). Running it twice creates nothing new;
-    windows overlapping other commitments are skipped and counted."""
+    windows overlapping other commitments or the tutor's time off are skipped and counted."""
 
     class Arguments:
         volunteer_id = graphene.ID(required=True)
@@ -48,4 +48,5 @@ class TutoringSlotsPublishFromAvailability(BaseMutation):
             pk__in=[s.pk for s in result.created]).order_by("starts_at", "id")
         return cls(errors=[], slots=list(slots), counts=TutoringPublishCount(
             created=len(result.created), skipped_existing=result.skipped_existing,
-            skipped_overlap=result.skipped_overlap))
+            skipped_overlap=result.skipped_overlap,
+            skipped_time_off=result.skipped_time_off))
