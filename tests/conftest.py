@@ -1,6 +1,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -161,18 +162,20 @@ def celery_worker(transactional_db):
     queue = f"linli-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_BROKER_URL": broker,
            "DJANGO_SETTINGS_MODULE": "backend.settings"}
+    # The worker's log goes to a file: an unread pipe would fill up and stall the worker.
+    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "backend", "worker", "-P", "solo", "-Q", queue,
          "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
          "-l", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     app.conf.task_always_eager = False
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                pytest.fail("Celery worker exited:\n" + process.stdout.read().decode())
+                pytest.fail("Celery worker exited:\n" + Path(log.name).read_text())
             replies = app.control.ping(destination=[f"{queue}@{os.uname().nodename}"],
                                        timeout=1.0)
             if replies:
@@ -187,3 +190,9 @@ def celery_worker(transactional_db):
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
+        worker_log = Path(log.name).read_text(errors="replace")
+        if "Traceback" in worker_log:
+            # Shown with the test's output when it fails: what the worker itself reported.
+            print(f"--- Celery worker log ({queue}) ---\n{worker_log[-6000:]}")
+        Path(log.name).unlink(missing_ok=True)

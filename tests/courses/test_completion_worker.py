@@ -20,8 +20,10 @@ def test_completion_hook_runs_once_on_a_real_worker(celery_worker, run, resident
     enrollment = enroll(resident, run)
     Attendance.objects.create(enrollment=enrollment, session=session, present=True,
                               method=AttendanceMethod.QR, marked_at=session.starts_at)
-    routes = app.conf.task_routes
-    app.conf.task_routes = {"courses.enrollment_completed": {"queue": celery_worker}}
+    # Celery caches its routing table once built, so changing task_routes mid-session is
+    # ignored; the default queue is read per send.
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = celery_worker
     try:
         # when the check runs twice
         assert services.enrollment_check_completion(enrollment_id=enrollment.pk) is True
@@ -35,6 +37,6 @@ def test_completion_hook_runs_once_on_a_real_worker(celery_worker, run, resident
         time.sleep(1)
         assert entries.count() == 1
     finally:
-        app.conf.task_routes = routes
+        app.conf.task_default_queue = previous
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.COMPLETED
