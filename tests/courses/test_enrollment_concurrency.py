@@ -108,7 +108,8 @@ def _naive_enrollment_create(*, actor, user, run_id):
     avoids. The pause widens the gap between the check and the write."""
     run = CourseRun.objects.get(pk=run_id)
     taken = Enrollment.objects.filter(run_id=run_id, status=EnrollmentStatus.ENROLLED).count()
-    time.sleep(0.02)
+    # Wide enough that requests spread out by a loaded CI machine still overlap.
+    time.sleep(0.25)
     if taken < run.capacity:
         return Enrollment.objects.create(run_id=run_id, user=user,
                                          status=EnrollmentStatus.ENROLLED)
@@ -125,8 +126,9 @@ def test_control_the_naive_read_check_write_overbooks(course, venue, learners, m
         _payloads(_enroll_all(learners, run))
         enrolled_per_round.append(
             Enrollment.objects.filter(run=run, status=EnrollmentStatus.ENROLLED).count())
-    # then it overbooks, every time: proof the harness catches the bug
-    assert all(count > CAPACITY for count in enrolled_per_round), enrolled_per_round
+    # then it overbooks: proof the harness catches the bug (asserting every round would
+    # make the control itself depend on how busy the machine is)
+    assert any(count > CAPACITY for count in enrolled_per_round), enrolled_per_round
 
 
 def test_concurrent_cancellations_and_enrolments_keep_the_waitlist_moving(
