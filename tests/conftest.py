@@ -7,10 +7,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from backend.accounts.models import Role
 from tests.factories.accounts import CommunityFactory, StreetFactory, UserFactory, user_with_role
+from tests.helpers.database import database_url
 from tests.helpers.graphql import gql as _gql
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,14 +138,6 @@ def _require_broker() -> str:
     return url
 
 
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 @pytest.fixture
 def celery_worker(transactional_db):
     """Start `celery -A backend worker` in its own process against the test database,
@@ -160,7 +152,7 @@ def celery_worker(transactional_db):
 
     _set_task_join_will_block(False)
     queue = f"linli-test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_BROKER_URL": broker,
+    env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker,
            "DJANGO_SETTINGS_MODULE": "backend.settings"}
     # The worker's log goes to a file: an unread pipe would fill up and stall the worker.
     log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115

@@ -25,6 +25,7 @@ from courses.models import CourseRun, Enrollment, EnrollmentStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import CourseRunFactory
 from tests.helpers.concurrency import run_concurrently
+from tests.helpers.database import database_url
 from tests.helpers.graphql import gql, token_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.concurrency]
@@ -196,21 +197,13 @@ def test_ten_identical_requests_with_one_key_make_one_enrolment(course, venue, l
 
 
 # --- Separate processes ------------------------------------------------------------------
-def _test_database_url() -> str:
-    s = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{s['NAME']}"
-    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
-    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-
-
 PROCESSES = 8
 
 
 def test_forty_enrolments_from_separate_processes_never_overbook(course, venue, learners):
     tokens = [token_for(u) for u in learners]
     per_process = N // PROCESSES
-    env = {**os.environ, "DATABASE_URL": _test_database_url(),
+    env = {**os.environ, "DATABASE_URL": database_url(),
            "DJANGO_SETTINGS_MODULE": "backend.settings"}
     workers = [subprocess.Popen(
         [sys.executable, "-m", "tests.courses.enroll_worker"], cwd=ROOT, env=env,
