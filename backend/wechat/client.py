@@ -419,12 +419,15 @@ def send_mass_text(account, openids: list[str], content: str,
 def follower_openids(account):
     """Every openid following the account, page by page (10,000 a page)."""
     next_openid = None
+    seen = 0
     while True:
         page = _call(account, lambda c, first=next_openid: c.user.get_followers(first))
         openids = (page.get("data") or {}).get("openid") or []
         yield from openids
+        seen += len(openids)
         next_openid = page.get("next_openid")
-        if not openids or not next_openid:
+        # WeChat gives a next_openid even on the last page; `total` says when to stop.
+        if not openids or not next_openid or seen >= int(page.get("total") or 0):
             return
 
 
