@@ -340,3 +340,23 @@ def test_linlis_own_callback_accepts_the_fakes_signed_posts(fake, account, live_
     assert answer["callback_status"] == 200 and answer["reply"]
     replies = fake.control.messages(openid="oResident0001", kind="reply")
     assert replies[0]["body"]["content"] == answer["reply"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_safe_mode_callbacks_are_encrypted_and_linli_opens_them(fake_wechat, live_server):
+    from tests.factories.wechat import SafeWeChatAccountFactory
+
+    safe = SafeWeChatAccountFactory(slug="jinkoulu", name="金口路社区")
+    fake_wechat.register(safe, followers=["oSafe1", "oSafe2"],
+                         encoding_aes_key=safe.encoding_aes_key,
+                         callback_url=f"{live_server.url}/wechat/{safe.slug}/")
+
+    msg_id = wechat.send_mass_text(safe, ["oSafe1", "oSafe2"], "通知")
+    assert _wait_for(lambda: fake_wechat.control.mass_job(msg_id)["callback_status"]
+                     is not None)
+    assert fake_wechat.control.mass_job(msg_id)["callback_status"] == 200
+
+    # Linli's encrypted reply is opened by the fake (MsgSignature and appid checked)
+    answer = fake_wechat.control.inbound(safe.app_id, "oSafe1", "帮助")
+    assert answer["callback_status"] == 200 and answer["encrypted"] is True
+    assert "金口路社区" in answer["reply"]

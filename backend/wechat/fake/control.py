@@ -97,7 +97,8 @@ class FakeWeChatControl:
                 event: str | None = None, event_key: str | None = None,
                 media_id: str | None = None) -> dict:
         """A follower writes (or an event happens); the fake posts it, signed, to the
-        account's callback. Returns {"callback_status", "body", "reply"}."""
+        account's callback (encrypted when the account has an EncodingAESKey). Returns
+        {"callback_status", "body" (opened), "reply" (its text or None), "encrypted"}."""
         body = {"openid": openid, "text": text, "event": event, "event_key": event_key,
                 "media_id": media_id}
         return self._call("POST", f"accounts/{quote(appid)}/inbound",

@@ -389,7 +389,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._html(_page("Scope 参数错误或没有 Scope 权限", ""), status=400)
         openid = p.get("openid") or account.current_follower
         if not openid:
-            return self._html(_chooser(account, self.params))
+            with self.state.lock:
+                page = _chooser(account, self.params)
+            return self._html(page)
         if openid not in account.followers:
             return self._html(_page("未知的关注者", html.escape(openid)), status=400)
         code = self.state.oauth_code(account, openid, scope)
@@ -523,8 +525,8 @@ def _page(title: str, text: str) -> str:
 def _chooser(account, params: dict) -> str:
     """The page a browser sees instead of WeChat's silent authorisation: pick a follower."""
     rows = []
-    with_state = [f for f in account.followers.values() if f.subscribed][:200]
-    for follower in with_state:
+    followers = [f for f in account.followers.values() if f.subscribed][:200]
+    for follower in followers:
         query = urlencode({**params, "openid": follower.openid})
         label = follower.nickname or follower.openid
         rows.append(f"<li><a href='/connect/oauth2/authorize?{html.escape(query)}'>"
@@ -613,6 +615,15 @@ class FakeWeChat:
                  "timestamp": timestamp, "nonce": nonce}
         if openid:
             query["openid"] = openid
+        if account.encoding_aes_key:
+            # safe mode: the XML travels encrypted, with its own msg_signature
+            from . import crypto
+
+            encrypted = crypto.encrypt(account.encoding_aes_key, account.appid, xml)
+            query["encrypt_type"] = "aes"
+            query["msg_signature"] = signature(account.token, timestamp, nonce, encrypted)
+            xml = (f"<xml><ToUserName>{_cdata(account.original_id)}</ToUserName>"
+                   f"<Encrypt>{_cdata(encrypted)}</Encrypt></xml>")
         url = account.callback_url
         url = f"{url}{'&' if '?' in url else '?'}{urlencode(query)}"
         request = urllib.request.Request(url, data=xml.encode("utf-8"),  # noqa: S310
@@ -691,6 +702,9 @@ class FakeWeChat:
                    f"<Content>{_cdata(body.get('text') or '')}</Content>"
                    f"<MsgId>{msg_id}</MsgId></xml>")
         status, text = self._post_callback(account, xml, openid=openid)
+        encrypted = status == 200 and bool(account.encoding_aes_key) and "<Encrypt>" in text
+        if encrypted:
+            text = _open_reply(account, text)
         reply = _reply_content(text) if status == 200 else None
         self.state.record(path="(callback)", kind="inbound", appid=account.appid,
                           openids=[openid], body={"xml": xml},
@@ -699,7 +713,28 @@ class FakeWeChat:
             self.state.record(path="(reply)", kind="reply", appid=account.appid,
                               openids=[openid], body={"content": reply, "raw": text},
                               result={"errcode": 0})
-        return {"callback_status": status, "body": text, "reply": reply}
+        return {"callback_status": status, "body": text, "reply": reply,
+                "encrypted": encrypted}
+
+
+def _open_reply(account, text: str) -> str:
+    """A safe-mode passive reply, checked like WeChat does (MsgSignature, appid), opened.
+    Answers "" when it does not check out, so no reply is recorded."""
+    import xml.etree.ElementTree as ElementTree
+
+    from . import crypto
+
+    try:
+        root = ElementTree.fromstring(text)  # noqa: S314 (our own callback's answer)
+        fields = {name: root.findtext(name) or "" for name in
+                  ("Encrypt", "MsgSignature", "TimeStamp", "Nonce")}
+        if fields["MsgSignature"] != signature(account.token, fields["TimeStamp"],
+                                               fields["Nonce"], fields["Encrypt"]):
+            return ""
+        xml, appid = crypto.decrypt(account.encoding_aes_key, fields["Encrypt"])
+    except (ElementTree.ParseError, ValueError):
+        return ""
+    return xml if appid == account.appid else ""
 
 
 def _reply_content(text: str) -> str | None:
