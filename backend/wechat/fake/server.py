@@ -106,12 +106,14 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             route = ROUTES.get((method, self.url_path))
             if route is None:
+                self._read_body()  # keep the kept-alive connection in step
                 self._json({"errcode": 404, "errmsg": "not found"}, status=404)
                 return
             if self._faults():
                 return
             route(self)
         except FakeError as exc:
+            self.close_connection = True  # the body may be unread
             self._json({"error": str(exc)}, status=400)
         except (BrokenPipeError, ConnectionResetError):
             pass
