@@ -197,6 +197,12 @@ CELERY_BEAT_SCHEDULE = {
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
                                             "schedule": crontab(hour=9, minute=0)},
 }
+# Where Linli reaches WeChat: its API and its OAuth page. Point both at the bundled fake
+# (python -m backend.wechat.fake) to run every WeChat feature without WeChat.
+LINLI_WECHAT_API_ORIGIN = (os.environ.get("LINLI_WECHAT_API_ORIGIN")
+                           or "https://api.weixin.qq.com").rstrip("/")
+LINLI_WECHAT_OPEN_ORIGIN = (os.environ.get("LINLI_WECHAT_OPEN_ORIGIN")
+                            or "https://open.weixin.qq.com").rstrip("/")
 # WeChat template ids per account slug ("*" for all) and notification kind, e.g.
 # {"*": {"JOB_OFFERED": "tmpl-id", "CERTIFICATE_ISSUED": "tmpl-id"}}
 LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS") or "{}")

@@ -1,8 +1,10 @@
 """The one module that imports wechatpy: message parsing, AES, passive replies, OAuth and
 template messages. Everything else in Linli sees plain Python values and our own errors.
 
-Every network call has a timeout; access tokens live in Django's cache (Redis in
-production) and one process at a time refreshes them, under a cache lock.
+Every network call has a timeout; access tokens come from WeChat's stable_token endpoint,
+live in Django's cache (Redis in production) and one process at a time refreshes them,
+under a cache lock. WeChat's hosts come from settings (LINLI_WECHAT_API_ORIGIN and
+LINLI_WECHAT_OPEN_ORIGIN), so the bundled fake (backend.wechat.fake) can stand in.
 """
 
 from __future__ import annotations
@@ -40,9 +42,30 @@ OPENID_INVALID = 40003
 TEMPLATE_DATA_INVALID = 47003
 BUSY = -1
 
+WECHAT_API_ORIGIN = "https://api.weixin.qq.com"
+WECHAT_OPEN_ORIGIN = "https://open.weixin.qq.com"
+MASS_SEND_MAX = 10_000      # openids per mass/send call (and at least 2)
+USER_INFO_BATCH_MAX = 100   # openids per user/info/batchget call
+
 
 def timeout() -> float:
     return float(getattr(settings, "LINLI_WECHAT_HTTP_TIMEOUT_SECONDS", DEFAULT_TIMEOUT_SECONDS))
+
+
+def api_origin() -> str:
+    return str(getattr(settings, "LINLI_WECHAT_API_ORIGIN", "") or WECHAT_API_ORIGIN).rstrip("/")
+
+
+def open_origin() -> str:
+    return str(getattr(settings, "LINLI_WECHAT_OPEN_ORIGIN", "")
+               or WECHAT_OPEN_ORIGIN).rstrip("/")
+
+
+def _rebase(url: str) -> str:
+    """wechatpy writes WeChat's API host into some URLs; send them to the configured origin."""
+    if url.startswith(WECHAT_API_ORIGIN + "/"):
+        return api_origin() + url[len(WECHAT_API_ORIGIN):]
+    return url
 
 
 # --- Errors ------------------------------------------------------------------------------
@@ -163,9 +186,14 @@ def encrypt_reply(account, xml: str, *, nonce: str, timestamp: str | None = None
 
 # --- OAuth (web authorisation, to learn a follower's openid) -----------------------------
 class _OAuth(WeChatOAuth):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.API_BASE_URL = f"{api_origin()}/"
+        self.OAUTH_BASE_URL = f"{open_origin()}/connect/"
+
     def _request(self, method, url_or_endpoint, **kwargs):
         kwargs.setdefault("timeout", timeout())
-        return super()._request(method, url_or_endpoint, **kwargs)
+        return super()._request(method, _rebase(url_or_endpoint), **kwargs)
 
 
 def oauth_authorize_url(account, *, redirect_uri: str, state: str) -> str:
@@ -228,17 +256,28 @@ class _Client(WeChatClient):
     def __init__(self, account):
         super().__init__(account.app_id, account.app_secret, session=CacheTokenStorage(),
                          timeout=timeout(), auto_retry=False)
+        self.API_BASE_URL = f"{api_origin()}/cgi-bin/"
+
+    def _request(self, method, url_or_endpoint, **kwargs):
+        if not url_or_endpoint.startswith(("http://", "https://")):
+            base = kwargs.pop("api_base_url", self.API_BASE_URL)
+            url_or_endpoint = f"{base}{url_or_endpoint}"
+        return super()._request(method, _rebase(url_or_endpoint), **kwargs)
 
     @property
     def lock_key(self) -> str:
         return f"wechat:token-lock:{self.appid}"
 
     def fetch_access_token(self):
+        """The account's stable token: WeChat hands every caller the same one while it is
+        valid, so processes (and other systems using the account) never invalidate each
+        other's token, as /cgi-bin/token would. Never force_refresh: that would end the
+        token every other process holds, and WeChat allows it only a few times a day."""
         try:
-            res = self._http.get(
-                "https://api.weixin.qq.com/cgi-bin/token",
-                params={"grant_type": "client_credential", "appid": self.appid,
-                        "secret": self.secret},
+            res = self._http.post(
+                f"{api_origin()}/cgi-bin/stable_token",
+                json={"grant_type": "client_credential", "appid": self.appid,
+                      "secret": self.secret, "force_refresh": False},
                 timeout=timeout())
             res.raise_for_status()
             result = res.json()
@@ -264,8 +303,8 @@ class _Client(WeChatClient):
         return self.refresh_access_token()
 
     def refresh_access_token(self) -> str:
-        """One process refreshes; the others wait for its token instead of each fetching a
-        new one (every fetch invalidates the previous token after a grace period)."""
+        """One process refreshes; the others wait for its token instead of each asking
+        WeChat (stable_token would answer them all the same, but one call is enough)."""
         deadline = time.monotonic() + TOKEN_WAIT_SECONDS
         while True:
             if cache.add(self.lock_key, 1, timeout=TOKEN_LOCK_SECONDS):
@@ -316,6 +355,27 @@ def _classify(exc: WeChatClientException) -> WeChatError:
     return WeChatPermanentError(WeChatErrorCode.WECHAT_ERROR, errcode=errcode)
 
 
+def _call(account, call):
+    """`call(client)` with one token refresh when WeChat refuses the token; WeChat's and
+    the network's errors come out as WeChatRetryableError / WeChatPermanentError."""
+    client = client_for(account)
+    for attempt in (1, 2):
+        token = client.access_token
+        try:
+            return call(client)
+        except WeChatClientException as exc:
+            error = _classify(exc)
+            if error.code == WeChatErrorCode.TOKEN_INVALID and attempt == 1:
+                logger.info("wechat token refused (errcode=%s) appid=%s; refreshing once",
+                            error.errcode, account.app_id)
+                client.invalidate(token)
+                continue
+            raise error from exc
+        except requests.RequestException as exc:
+            raise WeChatRetryableError(WeChatErrorCode.NETWORK, type(exc).__name__) from exc
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
 def send_template_message(account, openid: str, template_id: str, data: dict,
                           url: str | None = None) -> str:
     """Send one template message; returns WeChat's msgid.
@@ -324,27 +384,69 @@ def send_template_message(account, openid: str, template_id: str, data: dict,
     refresh) or WeChatPermanentError (43004 not subscribed, 40003 bad openid, 47003 bad
     template data — logged as an alert — and other refusals). The openid is never logged.
     """
-    client = client_for(account)
-    for attempt in (1, 2):
-        token = client.access_token
-        try:
-            result = client.message.send_template(openid, template_id, data, url=url)
-        except WeChatClientException as exc:
-            error = _classify(exc)
-            if error.code == WeChatErrorCode.TOKEN_INVALID and attempt == 1:
-                logger.info("wechat token refused (errcode=%s) appid=%s; refreshing once",
-                            error.errcode, account.app_id)
-                client.invalidate(token)
-                continue
-            if error.code == WeChatErrorCode.TEMPLATE_DATA_INVALID:
-                logger.error("ALERT wechat template data rejected account=%s template=%s "
-                             "errcode=47003", account.slug, template_id)
-            else:
-                logger.warning("wechat template message failed account=%s template=%s "
-                               "errcode=%s retryable=%s", account.slug, template_id,
-                               error.errcode, error.retryable)
-            raise error from exc
-        except requests.RequestException as exc:
-            raise WeChatRetryableError(WeChatErrorCode.NETWORK, type(exc).__name__) from exc
-        return str(result.get("msgid", "")) if isinstance(result, dict) else ""
-    raise AssertionError("unreachable")  # pragma: no cover
+    try:
+        result = _call(account, lambda c: c.message.send_template(openid, template_id, data,
+                                                                  url=url))
+    except WeChatError as error:
+        if error.code == WeChatErrorCode.TEMPLATE_DATA_INVALID:
+            logger.error("ALERT wechat template data rejected account=%s template=%s "
+                         "errcode=47003", account.slug, template_id)
+        elif error.code != WeChatErrorCode.NETWORK:
+            logger.warning("wechat template message failed account=%s template=%s "
+                           "errcode=%s retryable=%s", account.slug, template_id,
+                           error.errcode, error.retryable)
+        raise
+    return str(result.get("msgid", "")) if isinstance(result, dict) else ""
+
+
+def send_custom_text(account, openid: str, content: str) -> None:
+    """A customer-service text message (WeChat takes these only within 48 hours of the
+    follower's last message to the account)."""
+    _call(account, lambda c: c.message.send_text(openid, content))
+
+
+def send_mass_text(account, openids: list[str], content: str,
+                   client_msg_id: str | None = None) -> str:
+    """A mass text message to 2–10,000 followers; returns WeChat's msg_id. The counts of
+    sent and failed arrive later, in the MASSSENDJOBFINISH event to the callback."""
+    if not 2 <= len(openids) <= MASS_SEND_MAX:
+        raise ValueError(f"mass send takes 2 to {MASS_SEND_MAX} openids, not {len(openids)}")
+    result = _call(account, lambda c: c.message.send_mass_text(
+        list(openids), content, client_msg_id=client_msg_id))
+    return str(result.get("msg_id", "")) if isinstance(result, dict) else ""
+
+
+def follower_openids(account):
+    """Every openid following the account, page by page (10,000 a page)."""
+    next_openid = None
+    seen = 0
+    while True:
+        page = _call(account, lambda c, first=next_openid: c.user.get_followers(first))
+        openids = (page.get("data") or {}).get("openid") or []
+        yield from openids
+        seen += len(openids)
+        next_openid = page.get("next_openid")
+        # WeChat gives a next_openid even on the last page; `total` says when to stop.
+        if not openids or not next_openid or seen >= int(page.get("total") or 0):
+            return
+
+
+def followers_info(account, openids: list[str]) -> list[dict]:
+    """user/info/batchget, 100 at a time; unionid is present where WeChat has one."""
+    infos: list[dict] = []
+    for start in range(0, len(openids), USER_INFO_BATCH_MAX):
+        chunk = list(openids[start:start + USER_INFO_BATCH_MAX])
+        infos.extend(_call(account, lambda c, chunk=chunk: c.user.get_batch(chunk)))
+    return infos
+
+
+def menu_create(account, menu: dict) -> None:
+    _call(account, lambda c: c.menu.create(menu))
+
+
+def media_download(account, media_id: str) -> tuple[bytes, str]:
+    """A temporary media file (a follower's photo): (bytes, content type)."""
+    response = _call(account, lambda c: c.media.download(media_id))
+    if isinstance(response, dict):  # JSON without errcode: not a file
+        raise WeChatPermanentError(WeChatErrorCode.WECHAT_ERROR, "media is not a file")
+    return response.content, response.headers.get("Content-Type", "")

@@ -5,7 +5,7 @@ from django.core.cache import cache
 from backend.notifications.models import NotificationKind
 from tests.factories.wechat import WeChatAccountFactory, WeChatBindingFactory
 
-TOKEN_URL = "https://api.weixin.qq.com/cgi-bin/token"
+TOKEN_URL = "https://api.weixin.qq.com/cgi-bin/stable_token"
 SEND_URL = "https://api.weixin.qq.com/cgi-bin/message/template/send"
 
 
@@ -42,7 +42,7 @@ def bound_user(account, user_factory):
 def wechat():
     """responses stubbing api.weixin.qq.com; unregistered URLs fail the test."""
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.GET, TOKEN_URL, json={"access_token": "TOKEN", "expires_in": 7200})
+        mock.add(responses.POST, TOKEN_URL, json={"access_token": "TOKEN", "expires_in": 7200})
         yield mock
 
 

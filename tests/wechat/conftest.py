@@ -6,6 +6,7 @@ from tests.factories.wechat import (
     WeChatAccountFactory,
     WeChatBindingFactory,
 )
+from tests.helpers.fake_wechat import fake_wechat  # noqa: F401 (a fixture)
 
 from . import wire
 

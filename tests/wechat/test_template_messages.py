@@ -13,7 +13,7 @@ from tests.factories.wechat import WeChatAccountFactory
 
 pytestmark = pytest.mark.django_db
 
-TOKEN_URL = "https://api.weixin.qq.com/cgi-bin/token"
+TOKEN_URL = "https://api.weixin.qq.com/cgi-bin/stable_token"
 SEND_URL = "https://api.weixin.qq.com/cgi-bin/message/template/send"
 DATA = {"first": {"value": "您已报名成功"}, "keyword1": {"value": "微信入门"}}
 
@@ -25,7 +25,7 @@ def account(db):
 
 
 def _token(value="TOKEN1", expires_in=7200):
-    responses.add(responses.GET, TOKEN_URL, json={"access_token": value,
+    responses.add(responses.POST, TOKEN_URL, json={"access_token": value,
                                                    "expires_in": expires_in})
 
 
@@ -49,6 +49,10 @@ def test_sends_and_returns_msgid_and_caches_the_token(account):
 
     token_calls = [c for c in responses.calls if c.request.url.startswith(TOKEN_URL)]
     assert len(token_calls) == 1  # the second send reused the cached token
+    # the stable token, never forced: a forced refresh would end other processes' token
+    assert json.loads(token_calls[0].request.body) == {
+        "grant_type": "client_credential", "appid": "wxlinlidemo0000000",
+        "secret": "demo-secret", "force_refresh": False}
     body = json.loads(responses.calls[1].request.body)
     assert body == {"touser": "oUser", "template_id": "TPL", "url": "https://x/y", "data": DATA}
 
@@ -139,7 +143,7 @@ def test_http_error_status_is_retryable(account):
 
 @responses.activate
 def test_token_fetch_refused_is_permanent_and_logged(account, caplog):
-    responses.add(responses.GET, TOKEN_URL, json={"errcode": 40125, "errmsg": "invalid secret"})
+    responses.add(responses.POST, TOKEN_URL, json={"errcode": 40125, "errmsg": "invalid secret"})
     with pytest.raises(wechat.WeChatPermanentError) as info:
         wechat.send_template_message(account, "oUser", "TPL", DATA)
     assert info.value.code == WeChatErrorCode.TOKEN_FETCH_FAILED
