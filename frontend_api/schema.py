@@ -4,18 +4,20 @@ import graphene
 
 from .accounts.schema import AccountsMutation, AccountsQuery
 from .certificates.schema import CertificatesMutation, CertificatesQuery
+from .core.descriptions import describe_relay_plumbing
 from .courses.schema import CoursesMutation, CoursesQuery
 from .volunteers.schema import VolunteersMutation, VolunteersQuery
 
 
 class Query(AccountsQuery, CoursesQuery, VolunteersQuery, CertificatesQuery,
             graphene.ObjectType):
-    pass
+    """What can be read. Fields say who may see them; anonymous callers see public data."""
 
 
 class Mutation(AccountsMutation, CoursesMutation, VolunteersMutation, CertificatesMutation,
                graphene.ObjectType):
-    pass
+    """What can be changed. Each returns a payload whose `errors` list is empty on success."""
 
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
+describe_relay_plumbing(schema.graphql_schema)

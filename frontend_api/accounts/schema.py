@@ -10,8 +10,11 @@ from .types import PrivacyNoticeType, StreetType, UserType
 
 class AccountsQuery(graphene.ObjectType):
     me = graphene.Field(UserType, description="The logged-in user, or null when anonymous.")
-    streets = graphene.List(graphene.NonNull(StreetType), required=True)
-    privacy_notice = graphene.Field(PrivacyNoticeType, required=True)
+    streets = graphene.List(graphene.NonNull(StreetType), required=True,
+                            description="Every street of the district with its communities; "
+                                        "public.")
+    privacy_notice = graphene.Field(PrivacyNoticeType, required=True,
+                                    description="The current privacy notice; public.")
 
     @staticmethod
     def resolve_me(root, info):

@@ -7,17 +7,43 @@ from backend.accounts import permissions, services
 from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
 from backend.core.masking import mask_phone
+from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 
 
 def calendar_url(token: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/api/calendar/{token}.ics"
 
 
-RoleEnum = graphene.Enum.from_enum(Role, name="Role")
-AccountErrorCodeEnum = graphene.Enum.from_enum(AccountErrorCode, name="AccountErrorCode")
+RoleEnum = graphene.Enum.from_enum(Role, name="Role", description=enum_description(
+    "A role a person holds over a unit (see RoleAssignment).", {
+        "DISTRICT_ADMIN": "Administers the whole district; coordinator of every unit.",
+        "STREET_COORDINATOR": "Coordinates one street and all its communities.",
+        "COMMUNITY_STAFF": "Works at the desk of one community: registers residents and acts "
+                           "for them.",
+        "INSTRUCTOR": "Teaches course runs: check-in codes and attendance.",
+        "VOLUNTEER": "Is on the 365 volunteer roster.",
+        "RESIDENT": "A resident who takes courses and books tutoring.",
+    }))
+AccountErrorCodeEnum = graphene.Enum.from_enum(
+    AccountErrorCode, name="AccountErrorCode", description=enum_description(
+        "Why an account mutation (tokenCreate, residentCreate, calendarTokenRegenerate) "
+        "refused.", {
+            **COMMON_ERROR_CODES,
+            "INVALID_CREDENTIALS": "The username and password do not match an active account.",
+            "USERNAME_TAKEN": "Another account already has this username.",
+            "CONSENT_REQUIRED": "consentVersion is not the current privacyNotice version.",
+            "OUTSIDE_YOUR_UNIT": "The community is not one you are staff or coordinator of.",
+            "INVALID_PHONE": "Not an 11-digit mainland mobile number.",
+            "WEAK_PASSWORD": "The password fails Django's password validators (the message "
+                             "says which).",
+        }))
 
 
+@field_descriptions(name="The community's name, e.g. 金口路社区.",
+                    street="The street the community belongs to.")
 class CommunityType(DjangoObjectType):
+    """A community (社区), the smallest unit; public."""
+
     class Meta:
         model = Community
         name = "Community"
@@ -25,8 +51,13 @@ class CommunityType(DjangoObjectType):
         fields = ("id", "name", "street")
 
 
+@field_descriptions(name="The street's name, e.g. 八大关街道.")
 class StreetType(DjangoObjectType):
-    communities = graphene.List(graphene.NonNull(CommunityType), required=True)
+    """A street (街道), a unit of the district that groups communities; public."""
+
+    communities = graphene.List(graphene.NonNull(CommunityType), required=True,
+                                description="The street's communities, in the district's "
+                                            "usual order.")
 
     class Meta:
         model = Street
@@ -40,9 +71,17 @@ class StreetType(DjangoObjectType):
         return street.communities.all()
 
 
+@field_descriptions(
+    username="The login name. Visible to whoever can see this user.",
+    community="The community the person is registered in; null for district-wide accounts.")
 class UserType(DjangoObjectType):
-    display_name = graphene.String(required=True)
-    roles = graphene.List(graphene.NonNull(RoleEnum), required=True)
+    """A person with a Linli account. Personal data (phone, calendar) is masked or hidden
+    unless the viewer is the person or a coordinator of their unit."""
+
+    display_name = graphene.String(required=True,
+                                   description="The name to show; the username if none is set.")
+    roles = graphene.List(graphene.NonNull(RoleEnum), required=True,
+                          description="The roles the person holds anywhere, each once, sorted.")
     role_assignments = graphene.List(
         graphene.NonNull(lambda: RoleAssignmentType), required=True,
         description="Each role with the unit it is held over (null street and community: "
@@ -89,8 +128,11 @@ class UserType(DjangoObjectType):
 
 
 class PrivacyNoticeType(graphene.ObjectType):
-    version = graphene.String(required=True)
-    text = graphene.String(required=True)
+    """The privacy notice a person consents to before registering; public."""
+
+    version = graphene.String(required=True,
+                              description="Pass this as residentCreate's consentVersion.")
+    text = graphene.String(required=True, description="The notice as shown, in Chinese.")
 
     class Meta:
         name = "PrivacyNotice"
@@ -107,8 +149,13 @@ class PrivacyNoticeType(graphene.ObjectType):
         )
 
 
+@field_descriptions(
+    street="The street the role is held over, or null.",
+    community="The community the role is held over, or null.")
 class RoleAssignmentType(DjangoObjectType):
-    role = RoleEnum(required=True)
+    """One role held over one unit. Both street and community null: district-wide."""
+
+    role = RoleEnum(required=True, description="The role held.")
 
     class Meta:
         model = RoleAssignment

@@ -14,7 +14,9 @@ class CertificatesQuery(graphene.ObjectType):
     my_certificates = graphene.List(graphene.NonNull(CertificateType), required=True,
                                     description="The logged-in person's certificates.")
     certificate_verify = graphene.Field(
-        CertificateVerificationType, code=graphene.String(required=True),
+        CertificateVerificationType,
+        code=graphene.String(required=True, description="The code as printed (ABCDE-23456) or "
+                                                        "stored; dashes and case are ignored."),
         description="Public, no login: null if there is no such code. Rate-limited per IP.")
 
     @staticmethod

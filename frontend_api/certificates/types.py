@@ -5,24 +5,49 @@ from backend.certificates import permissions, services
 from backend.certificates.error_codes import CertificateErrorCode
 from backend.certificates.models import Certificate, CertificateKind, CertificateStatus
 from backend.core.masking import mask_name
+from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 
-CertificateKindEnum = graphene.Enum.from_enum(CertificateKind, name="CertificateKind")
-CertificateStatusEnum = graphene.Enum.from_enum(CertificateStatus, name="CertificateStatus")
-CertificateErrorCodeEnum = graphene.Enum.from_enum(CertificateErrorCode,
-                                                   name="CertificateErrorCode")
+CertificateKindEnum = graphene.Enum.from_enum(
+    CertificateKind, name="CertificateKind", description=enum_description(
+        "What a certificate attests.", {
+            "COURSE_COMPLETION": "Completion of a course run (结业证书).",
+            "SERVICE_HOURS": "A volunteer's approved service hours over a period (志愿服务证明).",
+        }))
+CertificateStatusEnum = graphene.Enum.from_enum(
+    CertificateStatus, name="CertificateStatus", description=enum_description(
+        "Whether a certificate holds today (Asia/Shanghai date).", {
+            "VALID": "Issued, not revoked, and not past validUntil.",
+            "REVOKED": "Revoked by a coordinator; the code still verifies, as revoked.",
+            "EXPIRED": "Past its validUntil date.",
+        }))
+CertificateErrorCodeEnum = graphene.Enum.from_enum(
+    CertificateErrorCode, name="CertificateErrorCode", description=enum_description(
+        "Why a certificate mutation refused.", {
+            **COMMON_ERROR_CODES,
+            "ALREADY_REVOKED": "The certificate was revoked before.",
+        }))
 
 
+@field_descriptions(
+    issued_at="When it was issued.",
+    valid_until="Last valid day (Asia/Shanghai); null: no expiry.",
+    revoked_at="When it was revoked; null unless REVOKED.")
 class CertificateType(DjangoObjectType):
     """A certificate as its holder (or a coordinator of the issuing unit) sees it."""
 
     code = graphene.String(required=True, description="The code as stored (no dash); "
                                                       "lookups accept any case and dashes.")
     display_code = graphene.String(required=True, description="The printed form, ABCDE-23456.")
-    kind = CertificateKindEnum(required=True)
-    title = graphene.String(required=True)
-    status = CertificateStatusEnum(required=True)
-    pdf_url = graphene.String(required=True)
-    verify_url = graphene.String(required=True)
+    kind = CertificateKindEnum(required=True, description="What it attests.")
+    title = graphene.String(required=True,
+                            description="The title printed on it, e.g. the course's title.")
+    status = CertificateStatusEnum(required=True, description="Whether it holds today.")
+    pdf_url = graphene.String(required=True,
+                              description="Absolute URL of the PDF; downloading it needs the "
+                                          "same rights as seeing this object.")
+    verify_url = graphene.String(required=True,
+                                 description="Absolute URL of the public verification page "
+                                             "(what the printed QR code opens).")
 
     class Meta:
         model = Certificate
@@ -69,17 +94,18 @@ class CertificateType(DjangoObjectType):
 class CertificateVerificationType(graphene.ObjectType):
     """What anyone holding the code may learn: no login, the holder's name masked."""
 
-    code = graphene.String(required=True)
-    display_code = graphene.String(required=True)
-    kind = CertificateKindEnum(required=True)
-    status = CertificateStatusEnum(required=True)
+    code = graphene.String(required=True, description="The code as stored (no dash).")
+    display_code = graphene.String(required=True, description="The printed form, ABCDE-23456.")
+    kind = CertificateKindEnum(required=True, description="What it attests.")
+    status = CertificateStatusEnum(required=True, description="Whether it holds today.")
     holder_name = graphene.String(required=True, description="Masked: 张*三 / 张*.")
-    title = graphene.String(required=True)
-    issued_at = graphene.DateTime(required=True)
-    valid_until = graphene.Date()
+    title = graphene.String(required=True, description="The title printed on it.")
+    issued_at = graphene.DateTime(required=True, description="When it was issued.")
+    valid_until = graphene.Date(description="Last valid day (Asia/Shanghai); null: no expiry.")
     issuer = graphene.String(required=True, description="The issuing unit's name.")
-    revoked_at = graphene.DateTime()
-    verify_url = graphene.String(required=True)
+    revoked_at = graphene.DateTime(description="When it was revoked; null unless REVOKED.")
+    verify_url = graphene.String(required=True,
+                                 description="Absolute URL of the public verification page.")
 
     class Meta:
         name = "CertificateVerification"

@@ -30,11 +30,16 @@ class Error(graphene.Interface):
 
 def error_type(name: str, code_enum: type[graphene.Enum]) -> type[graphene.ObjectType]:
     """One error type per mutation, e.g. `CourseEnrollError { field message code }`."""
+    mutation = name.removesuffix("Error")
+    mutation = mutation[:1].lower() + mutation[1:]
+    description = (f"A business rule that refused `{mutation}`: the input field at fault, a "
+                   "message for people and a code for programs.")
     return type(
         name,
         (graphene.ObjectType,),
         {
-            "Meta": type("Meta", (), {"interfaces": (Error,)}),
-            "code": graphene.Field(code_enum, required=True),
+            "Meta": type("Meta", (), {"interfaces": (Error,), "description": description}),
+            "code": graphene.Field(code_enum, required=True,
+                                   description="Which rule refused; stable, for programs."),
         },
     )

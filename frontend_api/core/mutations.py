@@ -43,6 +43,15 @@ class BaseMutation(graphene.Mutation):
     error_codes: type[graphene.Enum]
 
     @classmethod
+    def __init_subclass_with_meta__(cls, **options):
+        super().__init_subclass_with_meta__(**options)
+        # The errors list is this class's contract, so it is described here once.
+        errors = cls._meta.fields.get("errors")
+        if errors is not None and not errors.description:
+            errors.description = ("Why the request was refused; empty when it succeeded. "
+                                  "Unless the mutation says otherwise, nothing was changed.")
+
+    @classmethod
     def mutate(cls, root, info, **data):
         user = info.context.user
         if cls.login_required and not user.is_authenticated:

@@ -28,21 +28,42 @@ from .types import AudienceEnum, CourseRunType, CourseType, EnrollmentType, Venu
 
 
 class CoursesQuery(graphene.ObjectType):
-    courses = DjangoConnectionField(CourseType, required=True, audience=AudienceEnum(),
-                                    search=graphene.String())
-    course = graphene.Field(CourseType, id=graphene.ID(required=True))
+    courses = DjangoConnectionField(
+        CourseType, required=True,
+        audience=AudienceEnum(description="Only courses for this audience."),
+        search=graphene.String(description="Words in the title or summary, or an exact course "
+                                           "code (any case)."),
+        description="The catalogue by course code; public (unpublished courses only for "
+                    "coordinators and admins).")
+    course = graphene.Field(CourseType, id=graphene.ID(required=True, description="Course ID."),
+                            description="One course, or null if unknown or not visible.")
     venues = graphene.List(graphene.NonNull(VenueType), required=True,
-                           community_id=graphene.ID())
-    course_run = graphene.Field(CourseRunType, id=graphene.ID(required=True))
-    course_runs = DjangoConnectionField(CourseRunType, required=True, course_id=graphene.ID(),
-                                        community_id=graphene.ID(),
-                                        starts_after=graphene.DateTime())
-    my_enrollments = graphene.List(graphene.NonNull(EnrollmentType), required=True)
-    tutoring_slots = DjangoConnectionField(TutoringSlotType, required=True,
-                                           starts_after=graphene.DateTime(),
-                                           starts_before=graphene.DateTime(),
-                                           community_id=graphene.ID())
-    my_tutoring_bookings = graphene.List(graphene.NonNull(TutoringBookingType), required=True)
+                           community_id=graphene.ID(description="Only this community's venues."),
+                           description="Venues by street and community; public.")
+    course_run = graphene.Field(CourseRunType,
+                                id=graphene.ID(required=True, description="CourseRun ID."),
+                                description="One run, or null if unknown or not visible.")
+    course_runs = DjangoConnectionField(
+        CourseRunType, required=True,
+        course_id=graphene.ID(description="Only runs of this course."),
+        community_id=graphene.ID(description="Only runs at venues of this community."),
+        starts_after=graphene.DateTime(description="Only runs starting at or after this time."),
+        description="Runs by start time; public (runs of unpublished courses only for "
+                    "coordinators and admins).")
+    my_enrollments = graphene.List(graphene.NonNull(EnrollmentType), required=True,
+                                   description="The logged-in person's enrolments, latest run "
+                                               "first, cancelled ones included. Login required.")
+    tutoring_slots = DjangoConnectionField(
+        TutoringSlotType, required=True,
+        starts_after=graphene.DateTime(description="Only slots starting at or after this time."),
+        starts_before=graphene.DateTime(description="Only slots starting before this time."),
+        community_id=graphene.ID(description="Only slots of this community."),
+        description="Bookable slots (open, a seat left, before the booking cutoff); public. For "
+                    "a logged-in person: their community first, then their street, then the "
+                    "rest, each by time.")
+    my_tutoring_bookings = graphene.List(graphene.NonNull(TutoringBookingType), required=True,
+                                         description="The logged-in person's tutoring bookings, "
+                                                     "latest first. Login required.")
     my_tutoring_slots = graphene.List(
         graphene.NonNull(TutoringSlotType), required=True,
         description="The logged-in tutor's slots from a week ago on, with their bookings.")

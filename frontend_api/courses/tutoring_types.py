@@ -12,28 +12,49 @@ from courses.models import (
     TutoringSlot,
     TutoringSlotStatus,
 )
+from frontend_api.core.descriptions import enum_description, field_descriptions
 from volunteers.models import Volunteer
 
 from .types import VenueType
 
-TutoringBookingStatusEnum = graphene.Enum.from_enum(TutoringBookingStatus,
-                                                    name="TutoringBookingStatus")
-TutoringSlotStatusEnum = graphene.Enum.from_enum(TutoringSlotStatus, name="TutoringSlotStatus")
+TutoringBookingStatusEnum = graphene.Enum.from_enum(
+    TutoringBookingStatus, name="TutoringBookingStatus", description=enum_description(
+        "Where a tutoring booking stands.", {
+            "BOOKED": "Holds a seat in the slot.",
+            "CANCELLED": "Cancelled by the resident, the tutor or a coordinator; the seat is "
+                         "free again.",
+            "ATTENDED": "The tutor marked the resident present.",
+            "NO_SHOW": "The tutor marked the resident absent.",
+        }))
+TutoringSlotStatusEnum = graphene.Enum.from_enum(
+    TutoringSlotStatus, name="TutoringSlotStatus", description=enum_description(
+        "Where a tutoring slot stands.", {
+            "OPEN": "Published; bookable while seats are left and the cutoff has not passed.",
+            "CANCELLED": "Withdrawn by the tutor or a coordinator.",
+            "DONE": "Over.",
+        }))
 
 
 class MarkStatus(graphene.Enum):
+    """What the tutor records about a resident after the start."""
+
     ATTENDED = "ATTENDED"
     NO_SHOW = "NO_SHOW"
 
     class Meta:
         name = "TutoringMarkStatus"
 
+    @property
+    def description(self):
+        return {"ATTENDED": "The resident came.",
+                "NO_SHOW": "The resident did not come."}[self.name]
+
 
 class TutorType(DjangoObjectType):
     """What a resident sees of a tutor: the roster id and the name, nothing personal."""
 
     id = graphene.ID(required=True, description="The tutor's Volunteer ID.")
-    display_name = graphene.String(required=True)
+    display_name = graphene.String(required=True, description="The tutor's name.")
 
     class Meta:
         model = Volunteer
@@ -56,10 +77,25 @@ def _seats_left(obj, slot) -> int:
     return max(n, 0)
 
 
+@field_descriptions(
+    slot="The slot booked.",
+    note="The resident's note for the tutor, or an empty string.",
+    rating="The resident's rating, 1-5; null until rated.",
+    comment="The resident's comment with the rating, or an empty string.",
+    tutor_no_show="True when a coordinator recorded that the tutor did not come.",
+    created_at="When it was booked.",
+    cancelled_at="When it was cancelled; null unless CANCELLED.",
+    starts_at="When the booked session starts (copied from the slot).",
+    ends_at="When the booked session ends (copied from the slot).")
 class TutoringBookingType(DjangoObjectType):
-    status = TutoringBookingStatusEnum(required=True)
+    """A resident's seat in a tutoring slot; seen by the resident, the tutor and staff of the
+    slot's community."""
+
+    status = TutoringBookingStatusEnum(required=True, description="Where the booking stands.")
     resident_name = graphene.String(description="The resident's name (tutor and staff views).")
-    booked_on_behalf = graphene.Boolean(required=True)
+    booked_on_behalf = graphene.Boolean(required=True,
+                                        description="True when staff booked it for the "
+                                                    "resident.")
 
     class Meta:
         model = TutoringBooking
@@ -84,13 +120,19 @@ class TutoringBookingType(DjangoObjectType):
         return slot
 
 
+@field_descriptions(
+    starts_at="When the slot starts.",
+    ends_at="When the slot ends.",
+    topic="What the tutoring is about.")
 class TutoringSlotType(DjangoObjectType):
-    tutor = graphene.Field(TutorType, required=True)
-    status = TutoringSlotStatusEnum(required=True)
+    """A time a volunteer tutor offers one-to-one WeChat lessons; public while bookable."""
+
+    tutor = graphene.Field(TutorType, required=True, description="Who tutors.")
+    status = TutoringSlotStatusEnum(required=True, description="Where the slot stands.")
     place = graphene.String(required=True, description="The venue's name, or e.g. 上门.")
-    venue = graphene.Field(VenueType)
-    capacity = graphene.Int(required=True)
-    seats_left = graphene.Int(required=True)
+    venue = graphene.Field(VenueType, description="The venue, or null (see `place`).")
+    capacity = graphene.Int(required=True, description="Residents per slot.")
+    seats_left = graphene.Int(required=True, description="Seats not booked, never negative.")
     bookings = graphene.List(graphene.NonNull(TutoringBookingType),
                              description="For the tutor (myTutoringSlots) only; else null.")
 
@@ -118,8 +160,14 @@ class TutoringSlotType(DjangoObjectType):
 
 
 class TutoringPublishCount(graphene.ObjectType):
-    created = graphene.Int(required=True)
-    skipped_existing = graphene.Int(required=True)
-    skipped_overlap = graphene.Int(required=True)
+    """What publishing from availability did, window by window."""
+
+    created = graphene.Int(required=True, description="Slots created.")
+    skipped_existing = graphene.Int(required=True,
+                                    description="Windows skipped because the tutor already has "
+                                                "a slot starting then.")
+    skipped_overlap = graphene.Int(required=True,
+                                   description="Windows skipped because they overlap another "
+                                               "commitment.")
     skipped_time_off = graphene.Int(
         required=True, description="Windows skipped because the tutor has time off then.")

@@ -29,17 +29,79 @@ from courses.models import (
 )
 from frontend_api.accounts.types import UserType
 from frontend_api.certificates.types import CertificateType
+from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 
-AudienceEnum = graphene.Enum.from_enum(Audience, name="Audience")
-EnrollmentStatusEnum = graphene.Enum.from_enum(EnrollmentStatus, name="EnrollmentStatus")
-AttendanceMethodEnum = graphene.Enum.from_enum(AttendanceMethod, name="AttendanceMethod")
-QuestionKindEnum = graphene.Enum.from_enum(QuestionKind, name="QuestionKind")
-CourseErrorCodeEnum = graphene.Enum.from_enum(CourseErrorCode, name="CourseErrorCode")
+AudienceEnum = graphene.Enum.from_enum(Audience, name="Audience", description=enum_description(
+    "Whom a course is for; enrolment checks it (NOT_IN_AUDIENCE).", {
+        "STAFF": "Community staff, instructors, coordinators and admins.",
+        "RESIDENT": "Residents, and anyone without a staff role.",
+        "ALL": "Everyone.",
+    }))
+EnrollmentStatusEnum = graphene.Enum.from_enum(
+    EnrollmentStatus, name="EnrollmentStatus", description=enum_description(
+        "Where an enrolment stands.", {
+            "ENROLLED": "Holds a seat.",
+            "WAITLISTED": "Waiting for a seat; promoted first come, first served when one "
+                          "frees.",
+            "CANCELLED": "Cancelled by the learner or staff; the seat went to the waitlist.",
+            "COMPLETED": "Met the run's completion rule; a certificate is issued.",
+        }))
+AttendanceMethodEnum = graphene.Enum.from_enum(
+    AttendanceMethod, name="AttendanceMethod", description=enum_description(
+        "How an attendance was recorded.", {
+            "QR": "The learner scanned the session's rotating QR code.",
+            "INSTRUCTOR": "Marked or corrected by the instructor or a coordinator.",
+        }))
+QuestionKindEnum = graphene.Enum.from_enum(
+    QuestionKind, name="QuestionKind", description=enum_description(
+        "How many choices a quiz question takes.", {
+            "SINGLE": "Exactly one choice is correct.",
+            "MULTIPLE": "One or more choices are correct; all of them must be chosen.",
+        }))
+CourseErrorCodeEnum = graphene.Enum.from_enum(
+    CourseErrorCode, name="CourseErrorCode", description=enum_description(
+        "Why a course or tutoring mutation refused.", {
+            **COMMON_ERROR_CODES,
+            "INVALID_WINDOW": "A time window is empty or out of order (e.g. ends before it "
+                              "starts, enrolment closing after the run ends).",
+            "OUTSIDE_YOUR_UNIT": "The venue or community is not in a unit you coordinate.",
+            "ENROLLMENT_CLOSED": "The run is outside its enrolment window.",
+            "ALREADY_ENROLLED": "The person already holds a place (or a waitlist place) in "
+                                "this run.",
+            "NOT_IN_AUDIENCE": "The course is not for the person's audience.",
+            "ALREADY_CANCELLED": "The enrolment, slot or booking is already cancelled.",
+            "ALREADY_COMPLETED": "A completed enrolment cannot be cancelled.",
+            "TOKEN_INVALID": "The check-in token is not this session's.",
+            "TOKEN_EXPIRED": "The check-in token has rotated; scan the current QR code.",
+            "NOT_ENROLLED": "The person holds no seat in the run.",
+            "OUTSIDE_SESSION_WINDOW": "Check-in outside the session's check-in window.",
+            "NO_ATTEMPTS_LEFT": "The quiz's maxAttempts are used up.",
+            "NOT_A_TUTOR": "Only volunteers with a valid WeChat-tutoring skill publish slots.",
+            "OVERLAPS_COMMITMENT": "The time overlaps another commitment in the tutor's "
+                                   "calendar.",
+            "SLOT_FULL": "No seat left in the tutoring slot.",
+            "BOOKING_CLOSED": "The slot is cancelled, over, or past its booking cutoff.",
+            "OVERLAPS_BOOKING": "The resident already has a tutoring booking at that time.",
+            "BOOKING_LIMIT_REACHED": "The resident holds the most open bookings allowed.",
+            "CANCELLATION_CLOSED": "Too close to the start for the resident to cancel.",
+            "SESSION_NOT_STARTED": "Attendance can be marked only after the start.",
+            "NOT_ATTENDED": "Only an ATTENDED booking can be rated.",
+            "ALREADY_RATED": "The booking was rated before; a rating is given once.",
+            "ALREADY_MARKED": "The booking's attendance is already marked.",
+        }))
 
 
+@field_descriptions(
+    title="The lesson's title.",
+    body="The lesson's text, in Markdown.",
+    video_url="A video link, or an empty string.",
+    required="Whether the lesson counts towards progressPercent and completion.")
 class LessonType(DjangoObjectType):
-    order = graphene.Int(required=True)
-    attachment_url = graphene.String()
+    """One lesson of a course's online material."""
+
+    order = graphene.Int(required=True, description="Position in the course, from 1.")
+    attachment_url = graphene.String(description="Absolute URL of the attached file; null if "
+                                                 "none.")
 
     class Meta:
         model = Lesson
@@ -52,6 +114,7 @@ class LessonType(DjangoObjectType):
         return lesson.attachment.url if lesson.attachment else None
 
 
+@field_descriptions(text="The option's text.", order="Position in the question, from 1.")
 class ChoiceType(DjangoObjectType):
     """A quiz option. Whether it is correct never leaves the server."""
 
@@ -62,9 +125,13 @@ class ChoiceType(DjangoObjectType):
         fields = ("id", "text", "order")
 
 
+@field_descriptions(text="The question.", order="Position in the quiz, from 1.")
 class QuestionType(DjangoObjectType):
-    kind = QuestionKindEnum(required=True)
-    choices = graphene.List(graphene.NonNull(ChoiceType), required=True)
+    """A quiz question with its options."""
+
+    kind = QuestionKindEnum(required=True, description="Single or multiple choice.")
+    choices = graphene.List(graphene.NonNull(ChoiceType), required=True,
+                            description="The options, in order.")
 
     class Meta:
         model = Question
@@ -77,8 +144,15 @@ class QuestionType(DjangoObjectType):
         return question.choices.all()  # prefetched with the quiz
 
 
+@field_descriptions(
+    title="The quiz's title.",
+    pass_mark="The score needed to pass, out of 100.",
+    max_attempts="How many times a learner may submit.")
 class QuizType(DjangoObjectType):
-    questions = graphene.List(graphene.NonNull(QuestionType), required=True)
+    """A course's end-of-course quiz, graded on the server (quizSubmit)."""
+
+    questions = graphene.List(graphene.NonNull(QuestionType), required=True,
+                              description="The questions, in order.")
 
     class Meta:
         model = Quiz
@@ -91,7 +165,12 @@ class QuizType(DjangoObjectType):
         return quiz.questions.all()
 
 
+@field_descriptions(name="The venue's name.", address="The street address, or an empty "
+                                                             "string.",
+                    community="The community the venue belongs to.")
 class VenueType(DjangoObjectType):
+    """A place where classes (and some tutoring) are held; public."""
+
     class Meta:
         model = Venue
         name = "Venue"
@@ -99,7 +178,10 @@ class VenueType(DjangoObjectType):
         fields = ("id", "name", "address", "community")
 
 
+@field_descriptions(starts_at="When the session starts.", ends_at="When the session ends.")
 class ClassSessionType(DjangoObjectType):
+    """One meeting of a course run; attendance and check-in are per session."""
+
     class Meta:
         model = ClassSession
         name = "ClassSession"
@@ -107,15 +189,32 @@ class ClassSessionType(DjangoObjectType):
         fields = ("id", "starts_at", "ends_at")
 
 
+@field_descriptions(
+    code="The run's short code, e.g. WX2612-03; residents send 报名 WX2612-03 on WeChat.",
+    course="The course taught.",
+    venue="Where the classes are held.",
+    starts_at="When the run starts.",
+    ends_at="When the run ends.",
+    capacity="Seats in total.",
+    enrollment_opens_at="When enrolment opens.",
+    enrollment_closes_at="When enrolment closes.",
+    require_quiz="Whether completion needs a passed quiz.")
 class CourseRunType(DjangoObjectType):
-    enrolled_count = graphene.Int(required=True)
-    seats_left = graphene.Int(required=True)
-    waitlist_count = graphene.Int(required=True)
-    sessions = graphene.List(graphene.NonNull(ClassSessionType), required=True)
-    instructors = graphene.List(graphene.NonNull(UserType), required=True)
+    """A scheduled offering of a course at a venue, with seats, sessions and instructors.
+    Runs of unpublished courses are visible only to coordinators and admins."""
+
+    enrolled_count = graphene.Int(required=True, description="Seats taken (ENROLLED).")
+    seats_left = graphene.Int(required=True, description="capacity - enrolledCount, never "
+                                                          "negative.")
+    waitlist_count = graphene.Int(required=True, description="People WAITLISTED.")
+    sessions = graphene.List(graphene.NonNull(ClassSessionType), required=True,
+                             description="The sessions, by start time.")
+    instructors = graphene.List(graphene.NonNull(UserType), required=True,
+                                description="Who teaches the run.")
     my_enrollment = graphene.Field(lambda: EnrollmentType,
                                    description="The viewer's enrolment in this run, if any.")
-    min_attendance_rate = graphene.Float(required=True)
+    min_attendance_rate = graphene.Float(
+        required=True, description="Share of sessions a learner must attend to complete, 0-1.")
 
     class Meta:
         model = CourseRun
@@ -158,14 +257,26 @@ class CourseRunType(DjangoObjectType):
         return mine[0] if mine else None
 
 
+@field_descriptions(
+    code="The course's code, starting with letters (e.g. WX03); its runs' codes start with "
+         "those letters.",
+    title="The course's title.",
+    summary="A short description, or an empty string.",
+    grants_credential_type="The code of the credential type completing it grants (see "
+                           "Skill.credentialType), or an empty string.")
 class CourseType(DjangoObjectType):
-    audience = AudienceEnum(required=True)
-    hours = graphene.Float(required=True)
-    lessons = graphene.List(graphene.NonNull(LessonType), required=True)
+    """A course in the catalogue. Anyone sees published courses; coordinators and admins
+    also unpublished ones."""
+
+    audience = AudienceEnum(required=True, description="Whom the course is for.")
+    hours = graphene.Float(required=True, description="Study hours (学时) it is worth.")
+    lessons = graphene.List(graphene.NonNull(LessonType), required=True,
+                            description="The online lessons, in order.")
     runs = graphene.List(graphene.NonNull(CourseRunType), required=True,
+                         description="The course's runs, by start time.",
                          upcoming=graphene.Boolean(
                              description="Only runs that have not started yet."))
-    quiz = graphene.Field(QuizType)
+    quiz = graphene.Field(QuizType, description="The course's quiz; null if it has none.")
 
     class Meta:
         model = Course
@@ -198,8 +309,16 @@ class CourseType(DjangoObjectType):
             return None
 
 
+@field_descriptions(
+    run="The run enrolled in.",
+    created_at="When the person enrolled (or joined the waitlist).",
+    completed_at="When the enrolment was completed; null until COMPLETED.",
+    cancelled_at="When it was cancelled; null unless CANCELLED.")
 class EnrollmentType(DjangoObjectType):
-    status = EnrollmentStatusEnum(required=True)
+    """A person's place (or waitlist place) in a course run; seen by the learner and staff
+    of the run's unit."""
+
+    status = EnrollmentStatusEnum(required=True, description="Where the enrolment stands.")
     waitlist_position = graphene.Int(description="1-based, while WAITLISTED.")
     progress_percent = graphene.Int(required=True, description="Lessons done, 0-100.")
     attendance_rate = graphene.Float(required=True,
@@ -257,8 +376,15 @@ class EnrollmentType(DjangoObjectType):
         return round(attended / total, 4) if total else 0.0
 
 
+@field_descriptions(
+    session="The session attended (or missed).",
+    present="Whether the learner was there.",
+    marked_by="Who marked it; null for a QR check-in.",
+    marked_at="When it was recorded.")
 class AttendanceType(DjangoObjectType):
-    method = AttendanceMethodEnum(required=True)
+    """A learner's attendance at one session."""
+
+    method = AttendanceMethodEnum(required=True, description="How it was recorded.")
 
     class Meta:
         model = Attendance
@@ -267,7 +393,14 @@ class AttendanceType(DjangoObjectType):
         fields = ("id", "session", "present", "method", "marked_by", "marked_at")
 
 
+@field_descriptions(
+    number="Which attempt this is, from 1.",
+    score="The score, out of 100.",
+    passed="Whether the score reached the quiz's passMark.",
+    created_at="When it was submitted.")
 class QuizAttemptType(DjangoObjectType):
+    """One graded submission of a quiz."""
+
     class Meta:
         model = QuizAttempt
         name = "QuizAttempt"

@@ -26,19 +26,36 @@ from .types import (
 
 
 class VolunteersQuery(graphene.ObjectType):
-    skills = graphene.List(graphene.NonNull(SkillType), required=True)
+    skills = graphene.List(graphene.NonNull(SkillType), required=True,
+                           description="Every skill the team offers; public.")
     volunteers = DjangoConnectionField(
-        VolunteerType, required=True, skill=graphene.String(),
-        community_id=graphene.ID(), search=graphene.String(),
+        VolunteerType, required=True,
+        skill=graphene.String(description="Only holders of this Skill code."),
+        community_id=graphene.ID(description="Only this community's volunteers."),
+        search=graphene.String(description="Part of the name or username."),
         description="Coordinators (their unit's volunteers) and admins.")
-    volunteer = graphene.Field(VolunteerType, id=graphene.ID(required=True))
-    my_volunteer_profile = graphene.Field(VolunteerType)
+    volunteer = graphene.Field(VolunteerType,
+                               id=graphene.ID(required=True, description="Volunteer ID."),
+                               description="One volunteer: for themself, coordinators of their "
+                                           "unit and admins; null for others or if unknown.")
+    my_volunteer_profile = graphene.Field(VolunteerType,
+                                          description="The logged-in person's roster entry, or "
+                                                      "null. Login required.")
     volunteer_matches = graphene.Field(
-        MatchResultType, required=True, skill=graphene.String(required=True),
-        starts_at=graphene.DateTime(required=True),
-        duration_minutes=graphene.Int(required=True), community_id=graphene.ID(required=True),
-        limit=graphene.Int(default_value=10), min_level=graphene.Int(default_value=1))
-    service_request = graphene.Field(ServiceRequestType, id=graphene.ID(required=True))
+        MatchResultType, required=True,
+        skill=graphene.String(required=True, description="The Skill code the job needs."),
+        starts_at=graphene.DateTime(required=True, description="When the job starts."),
+        duration_minutes=graphene.Int(required=True, description="Length, 1 to 1440 minutes."),
+        community_id=graphene.ID(required=True, description="Where the job is."),
+        limit=graphene.Int(default_value=10, description="At most this many candidates."),
+        min_level=graphene.Int(default_value=1, description="The lowest skill level accepted, "
+                                                            "1-3."),
+        description="Who could do a job, ranked and explained; nothing is booked. Coordinators "
+                    "of the community, admins and service accounts.")
+    service_request = graphene.Field(
+        ServiceRequestType, id=graphene.ID(required=True, description="ServiceRequest ID."),
+        description="One doorstep job: for coordinators of its community and the volunteers "
+                    "it was offered to; null for others or if unknown.")
 
     @staticmethod
     def resolve_skills(root, info):

@@ -3,6 +3,7 @@ from graphene_django import DjangoObjectType
 
 from backend.core.masking import mask_phone
 from frontend_api.certificates.types import CertificateType
+from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 from volunteers import permissions, selectors
 from volunteers.error_codes import VolunteerErrorCode
 from volunteers.models import (
@@ -30,28 +31,119 @@ from volunteers.models import (
     VolunteerStatus,
 )
 
-VolunteerErrorCodeEnum = graphene.Enum.from_enum(VolunteerErrorCode, name="VolunteerErrorCode")
-VolunteerStatusEnum = graphene.Enum.from_enum(VolunteerStatus, name="VolunteerStatus")
-CredentialStatusEnum = graphene.Enum.from_enum(CredentialStatus, name="CredentialStatus")
-CommitmentKindEnum = graphene.Enum.from_enum(CommitmentKind, name="CommitmentKind")
-CommitmentStatusEnum = graphene.Enum.from_enum(CommitmentStatus, name="CommitmentStatus")
-ServiceRequestStatusEnum = graphene.Enum.from_enum(ServiceRequestStatus,
-                                                   name="ServiceRequestStatus")
-OfferStatusEnum = graphene.Enum.from_enum(OfferStatus, name="OfferStatus")
-SignUpStatusEnum = graphene.Enum.from_enum(SignUpStatus, name="ShiftSignUpStatus")
-HoursStatusEnum = graphene.Enum.from_enum(HoursStatus, name="ServiceHoursStatus")
+VolunteerErrorCodeEnum = graphene.Enum.from_enum(
+    VolunteerErrorCode, name="VolunteerErrorCode", description=enum_description(
+        "Why a volunteer-roster, dispatch, shift or hours mutation refused.", {
+            **COMMON_ERROR_CODES,
+            "INVALID_WINDOW": "A time window or period is empty, out of order, in the past "
+                              "where the future is needed, or too long.",
+            "OVERLAPS_COMMITMENT": "The time overlaps another commitment in the volunteer's "
+                                   "calendar.",
+            "NO_CANDIDATE": "Nobody is eligible; the request was created and ESCALATED.",
+            "VOLUNTEER_UNAVAILABLE": "The named volunteer is not eligible then; nothing was "
+                                     "created.",
+            "OFFER_EXPIRED": "The offer's answer time has passed.",
+            "ALREADY_ANSWERED": "The offer was answered before.",
+            "SHIFT_FULL": "No place left in the shift.",
+            "SIGNUP_CLOSED": "The shift is outside its sign-up window.",
+            "ALREADY_SIGNED_UP": "You already hold a place in this shift.",
+            "LACKS_SKILL": "The shift needs a skill (and valid credential) you do not hold.",
+            "NOT_A_VOLUNTEER": "The logged-in person is not on the volunteer roster.",
+            "ALREADY_LOGGED": "Hours were already logged for this commitment.",
+            "NOT_COMPLETED": "Hours can be logged only for a commitment that is over.",
+            "ALREADY_REVIEWED": "The entry was reviewed before.",
+            "ALREADY_VOLUNTEER": "The person is already on the roster.",
+            "DAILY_CAP_REACHED": "The volunteer already has the most jobs allowed that day.",
+            "NO_APPROVED_HOURS": "No approved hours in the period; nothing to certify.",
+        }))
+VolunteerStatusEnum = graphene.Enum.from_enum(
+    VolunteerStatus, name="VolunteerStatus", description=enum_description(
+        "Whether a volunteer takes part.", {
+            "ACTIVE": "On duty: matched and dispatched.",
+            "PAUSED": "Temporarily off: never matched.",
+            "ARCHIVED": "Left the team; kept for the record.",
+        }))
+CredentialStatusEnum = graphene.Enum.from_enum(
+    CredentialStatus, name="CredentialStatus", description=enum_description(
+        "Whether a credential holds today (Asia/Shanghai date).", {
+            "VALID": "Valid for more than 30 days, or without expiry.",
+            "EXPIRING": "Valid, but ends within 30 days.",
+            "EXPIRED": "Past its validUntil.",
+            "REVOKED": "Revoked by a coordinator.",
+        }))
+CommitmentKindEnum = graphene.Enum.from_enum(
+    CommitmentKind, name="CommitmentKind", description=enum_description(
+        "What put a commitment in the volunteer's calendar.", {
+            "DISPATCH": "An accepted (or offered) doorstep job.",
+            "SHIFT": "A shift signed up for.",
+            "TUTORING": "A published tutoring slot.",
+            "OTHER": "Anything else a coordinator entered.",
+        }))
+CommitmentStatusEnum = graphene.Enum.from_enum(
+    CommitmentStatus, name="CommitmentStatus", description=enum_description(
+        "Where a commitment stands; TENTATIVE and CONFIRMED ones block the time.", {
+            "TENTATIVE": "Held while an offer waits for an answer.",
+            "CONFIRMED": "Firm.",
+            "COMPLETED": "Done.",
+            "CANCELLED": "Cancelled; the time is free again.",
+        }))
+ServiceRequestStatusEnum = graphene.Enum.from_enum(
+    ServiceRequestStatus, name="ServiceRequestStatus", description=enum_description(
+        "Where a doorstep job stands.", {
+            "OFFERED": "Offered to a volunteer, waiting for the answer.",
+            "ACCEPTED": "A volunteer accepted it.",
+            "ESCALATED": "Nobody (else) is eligible; a coordinator must act.",
+            "COMPLETED": "Done.",
+            "CANCELLED": "Cancelled.",
+            "UNFULFILLED": "Could not be served.",
+        }))
+OfferStatusEnum = graphene.Enum.from_enum(
+    OfferStatus, name="OfferStatus", description=enum_description(
+        "Where an offer to one volunteer stands.", {
+            "OFFERED": "Waiting for the volunteer's answer until expiresAt.",
+            "ACCEPTED": "The volunteer accepted.",
+            "DECLINED": "The volunteer declined.",
+            "EXPIRED": "Not answered in time; the next candidate was offered.",
+            "WITHDRAWN": "Withdrawn before the volunteer answered.",
+        }))
+SignUpStatusEnum = graphene.Enum.from_enum(
+    SignUpStatus, name="ShiftSignUpStatus", description=enum_description(
+        "Where a shift sign-up stands.", {
+            "SIGNED_UP": "Holds a place.",
+            "CANCELLED": "Cancelled; the place is free again.",
+        }))
+HoursStatusEnum = graphene.Enum.from_enum(
+    HoursStatus, name="ServiceHoursStatus", description=enum_description(
+        "Where a service-hours entry stands in review.", {
+            "PENDING": "Logged, waiting for a coordinator.",
+            "APPROVED": "Approved; counts towards totals and certificates.",
+            "DECLINED": "Declined; does not count.",
+        }))
 
 
+@field_descriptions(
+    code="The type's code, e.g. as in Skill.credentialType and Course.grantsCredentialType.",
+    name="The type's name, in Chinese.",
+    validity_months="How long a credential of this type lasts; null: no expiry.")
 class CredentialTypeType(DjangoObjectType):
+    """A kind of document a volunteer may need for a skill (e.g. a health certificate)."""
+
     class Meta:
         model = CredentialType
         name = "CredentialType"
         fields = ("code", "name", "validity_months")
 
 
+@field_descriptions(code="The skill's code, used in arguments (e.g. dispatchCreate's skill).",
+                    name="The skill's name, in Chinese.")
 class SkillType(DjangoObjectType):
-    requires_credential = graphene.Boolean(required=True)
-    credential_type = graphene.Field(CredentialTypeType)
+    """A service the 365 team offers (haircut, WeChat tutoring, ...); public."""
+
+    requires_credential = graphene.Boolean(required=True,
+                                           description="Whether doing it needs a valid "
+                                                       "credential.")
+    credential_type = graphene.Field(CredentialTypeType,
+                                     description="The credential it needs; null if none.")
 
     class Meta:
         model = Skill
@@ -67,8 +159,12 @@ class SkillType(DjangoObjectType):
         return skill.credential_type  # select_related by selectors.skill_list
 
 
+@field_descriptions(skill="The skill.", level="1 (basic) to 3 (expert).",
+                    verified_at="When a coordinator verified it; null if not verified.")
 class VolunteerSkillType(DjangoObjectType):
-    verified = graphene.Boolean(required=True)
+    """A skill a volunteer holds, at a level."""
+
+    verified = graphene.Boolean(required=True, description="Whether a coordinator verified it.")
 
     class Meta:
         model = VolunteerSkill
@@ -80,9 +176,14 @@ class VolunteerSkillType(DjangoObjectType):
         return entry.verified_at is not None
 
 
+@field_descriptions(valid_from="First valid day.",
+                    valid_until="Last valid day; null: no expiry.")
 class CredentialObjectType(DjangoObjectType):
-    type = graphene.Field(CredentialTypeType, required=True)
-    status = CredentialStatusEnum(required=True)
+    """A volunteer's verified document (its number is never shown); seen by the volunteer
+    and their unit's coordinators."""
+
+    type = graphene.Field(CredentialTypeType, required=True, description="What it is.")
+    status = CredentialStatusEnum(required=True, description="Whether it holds today.")
 
     class Meta:
         model = Credential
@@ -99,7 +200,14 @@ class CredentialObjectType(DjangoObjectType):
         return credential.status
 
 
+@field_descriptions(
+    start_time="Start, local (Asia/Shanghai) time.",
+    end_time="End, local (Asia/Shanghai) time.",
+    valid_from="First day the rule applies; null: already.",
+    valid_until="Last day the rule applies; null: no end.")
 class AvailabilityRuleType(DjangoObjectType):
+    """A weekly window when the volunteer is free."""
+
     weekday = graphene.Int(required=True, description="ISO weekday: 1 = Monday … 7 = Sunday.")
 
     class Meta:
@@ -111,7 +219,7 @@ class AvailabilityRuleType(DjangoObjectType):
 class CountedConnection(graphene.relay.Connection):
     """A connection with the total number of rows (counted once by the paginator)."""
 
-    total_count = graphene.Int(required=True)
+    total_count = graphene.Int(required=True, description="Items in the whole list, all pages.")
 
     class Meta:
         abstract = True
@@ -121,15 +229,28 @@ class CountedConnection(graphene.relay.Connection):
         return connection.length
 
 
+@field_descriptions(
+    community="The volunteer's home community.",
+    joined_on="The day they joined the team.",
+    dispatch_consent="Whether they agreed to be contacted for doorstep jobs; without it they "
+                     "are never matched.")
 class VolunteerType(DjangoObjectType):
-    display_name = graphene.String(required=True)
-    phone_masked = graphene.String(required=True)
+    """A member of the 365 volunteer team: seen by the volunteer and their unit's
+    coordinators."""
+
+    display_name = graphene.String(required=True, description="The volunteer's name.")
+    phone_masked = graphene.String(required=True, description="The phone, masked "
+                                                              "(138****1234).")
     phone = graphene.String(description="Unmasked: only for the volunteer and their unit's "
                                         "coordinators; null for everyone else.")
-    status = VolunteerStatusEnum(required=True)
-    skills = graphene.List(graphene.NonNull(VolunteerSkillType), required=True)
-    credentials = graphene.List(graphene.NonNull(CredentialObjectType), required=True)
-    availability = graphene.List(graphene.NonNull(AvailabilityRuleType), required=True)
+    status = VolunteerStatusEnum(required=True, description="Whether they take part.")
+    skills = graphene.List(graphene.NonNull(VolunteerSkillType), required=True,
+                           description="Skills held, with levels.")
+    credentials = graphene.List(graphene.NonNull(CredentialObjectType), required=True,
+                                description="Credentials: for the volunteer and their unit's "
+                                            "coordinators; empty for others.")
+    availability = graphene.List(graphene.NonNull(AvailabilityRuleType), required=True,
+                                 description="The weekly availability rules.")
     service_hours_total = graphene.Float(required=True, description="Approved hours.")
     certificates = graphene.List(
         graphene.NonNull(CertificateType), required=True,
@@ -192,7 +313,11 @@ class VolunteerType(DjangoObjectType):
 VolunteerConnection = VolunteerType._meta.connection
 
 
+@field_descriptions(starts_at="When it starts.", ends_at="When it ends.",
+                    reason="Why, or an empty string.")
 class TimeOffType(DjangoObjectType):
+    """A period the volunteer is away; matching skips it."""
+
     class Meta:
         model = TimeOff
         name = "TimeOff"
@@ -200,9 +325,13 @@ class TimeOffType(DjangoObjectType):
         fields = ("id", "starts_at", "ends_at", "reason")
 
 
+@field_descriptions(starts_at="When it starts.", ends_at="When it ends.",
+                    title="What it is, in Chinese (e.g. the job's skill or the shift's title).")
 class CommitmentType(DjangoObjectType):
-    kind = CommitmentKindEnum(required=True)
-    status = CommitmentStatusEnum(required=True)
+    """A block of time in a volunteer's calendar; commitments never overlap."""
+
+    kind = CommitmentKindEnum(required=True, description="What put it there.")
+    status = CommitmentStatusEnum(required=True, description="Where it stands.")
 
     class Meta:
         model = Commitment
@@ -211,9 +340,16 @@ class CommitmentType(DjangoObjectType):
         fields = ("id", "starts_at", "ends_at", "title")
 
 
+@field_descriptions(
+    expires_at="When the offer lapses if unanswered.",
+    reason="The volunteer's reason for declining, or an empty string.",
+    responded_at="When the volunteer answered; null until then.",
+    score="The match score that ranked this volunteer; null for a named volunteer.")
 class OfferType(DjangoObjectType):
-    status = OfferStatusEnum(required=True)
-    volunteer = graphene.Field(VolunteerType, required=True)
+    """A doorstep job offered to one volunteer."""
+
+    status = OfferStatusEnum(required=True, description="Where the offer stands.")
+    volunteer = graphene.Field(VolunteerType, required=True, description="Who was offered it.")
 
     class Meta:
         model = Offer
@@ -226,11 +362,23 @@ class OfferType(DjangoObjectType):
         return offer.volunteer
 
 
+@field_descriptions(
+    starts_at="When the job starts.",
+    ends_at="When the job ends.",
+    community="Where the job is.",
+    address="The doorstep address, or an empty string.",
+    note="What the resident needs, or an empty string.")
 class ServiceRequestType(DjangoObjectType):
-    status = ServiceRequestStatusEnum(required=True)
-    skill = graphene.Field(SkillType, required=True)
-    offers = graphene.List(graphene.NonNull(OfferType), required=True)
-    external_ref = graphene.String(required=True)
+    """A doorstep job (便民服务): seen by coordinators of its community and the volunteers
+    it was offered to."""
+
+    status = ServiceRequestStatusEnum(required=True, description="Where the job stands.")
+    skill = graphene.Field(SkillType, required=True, description="The skill it needs.")
+    offers = graphene.List(graphene.NonNull(OfferType), required=True,
+                           description="Every offer made, oldest first.")
+    external_ref = graphene.String(required=True,
+                                   description="The calling system's reference, or an empty "
+                                               "string.")
 
     class Meta:
         model = ServiceRequest
@@ -252,36 +400,56 @@ class ServiceRequestType(DjangoObjectType):
 
 
 class MatchReasonType(graphene.ObjectType):
-    code = graphene.String(required=True)
-    weight = graphene.Float(required=True)
-    detail = graphene.String(required=True)
+    """One soft rule's contribution to a candidate's score."""
+
+    code = graphene.String(required=True,
+                           description="SAME_COMMUNITY, SAME_STREET, ELSEWHERE, LEVEL, FAIRNESS "
+                                       "or RECENCY.")
+    weight = graphene.Float(required=True, description="Points added to the score.")
+    detail = graphene.String(required=True, description="The reason for people, in Chinese.")
 
     class Meta:
         name = "MatchReason"
 
 
 class VolunteerMatchType(graphene.ObjectType):
-    volunteer = graphene.Field(VolunteerType, required=True)
-    score = graphene.Float(required=True)
-    reasons = graphene.List(graphene.NonNull(MatchReasonType), required=True)
+    """One eligible volunteer with the score and why."""
+
+    volunteer = graphene.Field(VolunteerType, required=True, description="The candidate.")
+    score = graphene.Float(required=True, description="The sum of the reasons' weights; "
+                                                      "higher ranks first.")
+    reasons = graphene.List(graphene.NonNull(MatchReasonType), required=True,
+                            description="What the score is made of.")
 
     class Meta:
         name = "VolunteerMatch"
 
 
 class ExclusionCountType(graphene.ObjectType):
-    reason = graphene.String(required=True)
-    count = graphene.Int(required=True)
+    """How many holders of the skill one hard rule excluded."""
+
+    reason = graphene.String(required=True,
+                             description="NOT_ACTIVE, LEVEL_TOO_LOW, CREDENTIAL_MISSING, "
+                                         "NOT_AVAILABLE, TIME_OFF, BUSY or DAILY_CAP; each "
+                                         "volunteer counts under the first rule that excludes "
+                                         "them.")
+    count = graphene.Int(required=True, description="Volunteers excluded by it.")
 
     class Meta:
         name = "ExclusionCount"
 
 
 class MatchResultType(graphene.ObjectType):
-    candidates = graphene.List(graphene.NonNull(VolunteerMatchType), required=True)
-    excluded = graphene.List(graphene.NonNull(ExclusionCountType), required=True)
-    evaluated_at = graphene.DateTime(required=True)
-    weights_version = graphene.String(required=True)
+    """Who can do a job, ranked and explained, with counts of who was excluded and why."""
+
+    candidates = graphene.List(graphene.NonNull(VolunteerMatchType), required=True,
+                               description="Eligible volunteers, best first (ties by id), at "
+                                           "most `limit`.")
+    excluded = graphene.List(graphene.NonNull(ExclusionCountType), required=True,
+                             description="One count per hard rule, in the order they apply.")
+    evaluated_at = graphene.DateTime(required=True, description="When it was computed.")
+    weights_version = graphene.String(required=True,
+                                      description="The version of the scoring weights used.")
 
     class Meta:
         name = "MatchResult"
@@ -303,7 +471,13 @@ class MatchResultType(graphene.ObjectType):
         return result.version
 
 
+@field_descriptions(
+    title="The event's name.", place="Where, or an empty string.",
+    community="The community that runs it.",
+    starts_at="When it starts.", ends_at="When it ends.")
 class EventType(DjangoObjectType):
+    """A volunteer event (e.g. a service day) with shifts to sign up for."""
+
     class Meta:
         model = Event
         name = "Event"
@@ -311,9 +485,17 @@ class EventType(DjangoObjectType):
         fields = ("id", "title", "place", "community", "starts_at", "ends_at")
 
 
+@field_descriptions(
+    event="The event it belongs to.", title="The shift's name.",
+    starts_at="When it starts.", ends_at="When it ends.", capacity="Places in total.",
+    signup_opens_at="When sign-up opens; null: already open.",
+    signup_closes_at="When sign-up closes; null: until the shift starts.")
 class ShiftType(DjangoObjectType):
-    seats_left = graphene.Int(required=True)
-    required_skill = graphene.Field(SkillType)
+    """A block of an event that volunteers sign up for."""
+
+    seats_left = graphene.Int(required=True, description="Places not taken, never negative.")
+    required_skill = graphene.Field(SkillType, description="A skill needed to sign up; null if "
+                                                           "none.")
 
     class Meta:
         model = Shift
@@ -331,9 +513,13 @@ class ShiftType(DjangoObjectType):
         return shift.required_skill
 
 
+@field_descriptions(shift="The shift.")
 class ShiftSignUpType(DjangoObjectType):
-    status = SignUpStatusEnum(required=True)
-    commitment = graphene.Field(CommitmentType)
+    """A volunteer's place in a shift."""
+
+    status = SignUpStatusEnum(required=True, description="Where the sign-up stands.")
+    commitment = graphene.Field(CommitmentType, description="The calendar entry it made; null "
+                                                            "if none.")
 
     class Meta:
         model = ShiftSignUp
@@ -346,10 +532,18 @@ class ShiftSignUpType(DjangoObjectType):
         return signup.commitment
 
 
+@field_descriptions(
+    note="What was done, or an empty string.",
+    served_on="When the service took place (the commitment's start).",
+    reviewed_at="When a coordinator reviewed it; null while PENDING.",
+    review_reason="The reviewer's reason, or an empty string.")
 class ServiceHoursType(DjangoObjectType):
-    status = HoursStatusEnum(required=True)
-    hours = graphene.Float(required=True)
-    commitment = graphene.Field(CommitmentType, required=True)
+    """Hours a volunteer served for one commitment, reviewed by a coordinator."""
+
+    status = HoursStatusEnum(required=True, description="Where it stands in review.")
+    hours = graphene.Float(required=True, description="Hours served.")
+    commitment = graphene.Field(CommitmentType, required=True,
+                                description="The commitment served.")
 
     class Meta:
         model = ServiceHours

@@ -12,7 +12,8 @@ CalendarTokenRegenerateError = error_type("CalendarTokenRegenerateError", Accoun
 class CalendarTokenRegenerate(BaseMutation):
     """Replace the secret in the logged-in user's calendar feed URL (the old one stops)."""
 
-    calendar_url = graphene.String()
+    calendar_url = graphene.String(description="The new feed URL (secret; treat it like a "
+                                               "password).")
     errors = graphene.List(graphene.NonNull(CalendarTokenRegenerateError), required=True)
 
     error_codes = AccountErrorCodeEnum

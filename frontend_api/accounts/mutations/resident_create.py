@@ -14,18 +14,25 @@ ResidentCreateError = error_type("ResidentCreateError", AccountErrorCodeEnum)
 
 
 class ResidentCreate(BaseMutation):
-    """Register a resident at the counter, recording the privacy notice they agreed to."""
+    """Register a resident at the counter (community staff and coordinators of the
+    community), recording the privacy notice they agreed to."""
 
     class Arguments:
-        username = graphene.String(required=True)
-        password = graphene.String(required=True)
-        display_name = graphene.String(required=True)
-        phone = graphene.String()
-        community_id = graphene.ID(required=True)
+        username = graphene.String(required=True, description="The new login name; unique.")
+        password = graphene.String(required=True,
+                                   description="The initial password; Django's validators "
+                                               "apply (WEAK_PASSWORD).")
+        display_name = graphene.String(required=True, description="The name to show.")
+        phone = graphene.String(description="An 11-digit mobile number, optional; shown "
+                                            "masked to anyone but the person and their "
+                                            "unit's coordinators.")
+        community_id = graphene.ID(required=True,
+                                   description="The resident's community; one you are staff or "
+                                               "coordinator of.")
         consent_version = graphene.String(required=True,
                                           description="The privacyNotice version agreed to.")
 
-    user = graphene.Field(UserType)
+    user = graphene.Field(UserType, description="The new resident; null when refused.")
     errors = graphene.List(graphene.NonNull(ResidentCreateError), required=True)
 
     error_codes = AccountErrorCodeEnum

@@ -13,11 +13,13 @@ class TokenCreate(BaseMutation):
     """Exchange a username and password for an API token (`Authorization: Token <key>`)."""
 
     class Arguments:
-        username = graphene.String(required=True)
-        password = graphene.String(required=True)
+        username = graphene.String(required=True, description="The login name.")
+        password = graphene.String(required=True, description="The password.")
 
-    token = graphene.String()
-    user = graphene.Field(UserType)
+    token = graphene.String(description="The key for `Authorization: Token <key>`; the same "
+                                        "key each time for one user. Null when refused.")
+    user = graphene.Field(UserType, description="The account the token is for; null when "
+                                                "refused.")
     errors = graphene.List(graphene.NonNull(TokenCreateError), required=True)
 
     login_required = False

@@ -17,10 +17,14 @@ class CertificateRevoke(BaseMutation):
     verification page stay; the page then says "revoked" and when."""
 
     class Arguments:
-        code = graphene.String(required=True)
-        reason = graphene.String(required=True)
+        code = graphene.String(required=True,
+                               description="The certificate's code, with or without the dash, "
+                                           "any case.")
+        reason = graphene.String(required=True,
+                                 description="Why it is revoked; kept in the audit log.")
 
-    certificate = graphene.Field(CertificateType)
+    certificate = graphene.Field(CertificateType,
+                                 description="The certificate, now REVOKED; null when refused.")
     errors = graphene.List(graphene.NonNull(CertificateRevokeError), required=True)
 
     error_codes = CertificateErrorCodeEnum

@@ -15,11 +15,13 @@ class AttendanceMark(BaseMutation):
     """The instructor or a coordinator marks or corrects a learner's attendance."""
 
     class Arguments:
-        session_id = graphene.ID(required=True)
-        user_id = graphene.ID(required=True)
-        present = graphene.Boolean(required=True)
+        session_id = graphene.ID(required=True, description="The session.")
+        user_id = graphene.ID(required=True, description="The learner; must hold a seat in "
+                                                         "the run (NOT_ENROLLED).")
+        present = graphene.Boolean(required=True, description="Whether they were there.")
 
-    attendance = graphene.Field(AttendanceType)
+    attendance = graphene.Field(AttendanceType, description="The attendance as recorded; null "
+                                                            "when refused.")
     errors = graphene.List(graphene.NonNull(AttendanceMarkError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -18,12 +18,15 @@ class CourseEnroll(BaseMutation):
     Coordinators and community staff may enrol someone else (`userId`), e.g. at the counter."""
 
     class Arguments:
-        run_id = graphene.ID(required=True)
-        idempotency_key = graphene.String()
+        run_id = graphene.ID(required=True, description="The run to enrol in.")
+        idempotency_key = graphene.String(description="Optional; repeating it returns the "
+                                                      "first result (see the API docs).")
         user_id = graphene.ID(description="Enrol this person instead of yourself "
                                           "(coordinators and community staff of the run's unit).")
 
-    enrollment = graphene.Field(EnrollmentType)
+    enrollment = graphene.Field(EnrollmentType,
+                                description="The enrolment, ENROLLED or WAITLISTED; null when "
+                                            "refused.")
     errors = graphene.List(graphene.NonNull(CourseEnrollError), required=True)
 
     error_codes = CourseErrorCodeEnum

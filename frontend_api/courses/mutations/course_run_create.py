@@ -16,11 +16,15 @@ MAX_SESSIONS = 100
 
 
 class CourseSessionInput(graphene.InputObjectType):
-    starts_at = graphene.DateTime(required=True)
-    ends_at = graphene.DateTime(required=True)
+    """One session of a new run; it must lie within the run and end after it starts."""
+
+    starts_at = graphene.DateTime(required=True, description="When the session starts.")
+    ends_at = graphene.DateTime(required=True, description="When the session ends.")
 
 
 class CourseCompletionRuleInput(graphene.InputObjectType):
+    """What a learner must do to complete the run; omitted parts take the defaults."""
+
     min_attendance_rate = graphene.Float(description="0-1; default 0.8.")
     require_quiz = graphene.Boolean(description="Default true.")
 
@@ -30,18 +34,25 @@ class CourseRunCreate(BaseMutation):
     (e.g. WX2612-03) for WeChat."""
 
     class Arguments:
-        course_id = graphene.ID(required=True)
-        venue_id = graphene.ID(required=True)
-        starts_at = graphene.DateTime(required=True)
-        ends_at = graphene.DateTime(required=True)
-        capacity = graphene.Int(required=True)
-        enrollment_opens_at = graphene.DateTime(required=True)
-        enrollment_closes_at = graphene.DateTime(required=True)
-        sessions = graphene.List(graphene.NonNull(CourseSessionInput), required=True)
-        completion_rule = CourseCompletionRuleInput()
-        instructor_ids = graphene.List(graphene.NonNull(graphene.ID))
+        course_id = graphene.ID(required=True, description="The course to run.")
+        venue_id = graphene.ID(required=True,
+                               description="A venue in a unit you coordinate (OUTSIDE_YOUR_UNIT).")
+        starts_at = graphene.DateTime(required=True, description="When the run starts.")
+        ends_at = graphene.DateTime(required=True, description="When it ends; after startsAt.")
+        capacity = graphene.Int(required=True, description="Seats; at least 1.")
+        enrollment_opens_at = graphene.DateTime(required=True,
+                                                description="When enrolment opens.")
+        enrollment_closes_at = graphene.DateTime(
+            required=True, description="When enrolment closes; after it opens, not after endsAt.")
+        sessions = graphene.List(graphene.NonNull(CourseSessionInput), required=True,
+                                 description="The sessions, each within the run.")
+        completion_rule = CourseCompletionRuleInput(description="Optional; the defaults apply "
+                                                                "when omitted.")
+        instructor_ids = graphene.List(graphene.NonNull(graphene.ID),
+                                       description="User IDs of the instructors; optional.")
 
-    run = graphene.Field(CourseRunType)
+    run = graphene.Field(CourseRunType, description="The new run with its code; null when "
+                                                    "refused.")
     errors = graphene.List(graphene.NonNull(CourseRunCreateError), required=True)
 
     error_codes = CourseErrorCodeEnum

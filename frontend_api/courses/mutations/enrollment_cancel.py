@@ -15,10 +15,12 @@ class EnrollmentCancel(BaseMutation):
     goes to the first waitlisted person, returned as `promoted`."""
 
     class Arguments:
-        enrollment_id = graphene.ID(required=True)
+        enrollment_id = graphene.ID(required=True, description="The enrolment to cancel.")
 
-    enrollment = graphene.Field(EnrollmentType)
-    promoted = graphene.Field(EnrollmentType)
+    enrollment = graphene.Field(EnrollmentType, description="The enrolment, now CANCELLED; null "
+                                                            "when refused.")
+    promoted = graphene.Field(EnrollmentType, description="The waitlisted enrolment that got "
+                                                          "the freed seat, or null.")
     errors = graphene.List(graphene.NonNull(EnrollmentCancelError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -14,9 +14,10 @@ class LessonComplete(BaseMutation):
     """Mark a lesson done for the learner's enrolment in the lesson's course."""
 
     class Arguments:
-        lesson_id = graphene.ID(required=True)
+        lesson_id = graphene.ID(required=True, description="The lesson done.")
 
-    enrollment = graphene.Field(EnrollmentType)
+    enrollment = graphene.Field(EnrollmentType, description="The learner's enrolment with its "
+                                                            "new progress; null when refused.")
     errors = graphene.List(graphene.NonNull(LessonCompleteError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -16,19 +16,27 @@ MAX_ANSWERS = 200
 
 
 class QuizAnswerInput(graphene.InputObjectType):
-    question_id = graphene.ID(required=True)
-    choice_ids = graphene.List(graphene.NonNull(graphene.ID), required=True)
+    """The choices picked for one question."""
+
+    question_id = graphene.ID(required=True, description="The question answered.")
+    choice_ids = graphene.List(graphene.NonNull(graphene.ID), required=True,
+                               description="The choices picked; at most one for a SINGLE "
+                                           "question.")
 
 
 class QuizSubmit(BaseMutation):
     """Submit answers; graded on the server, the attempt recorded."""
 
     class Arguments:
-        quiz_id = graphene.ID(required=True)
-        answers = graphene.List(graphene.NonNull(QuizAnswerInput), required=True)
+        quiz_id = graphene.ID(required=True, description="The quiz.")
+        answers = graphene.List(graphene.NonNull(QuizAnswerInput), required=True,
+                                description="One answer per question; a missing one counts as "
+                                            "wrong.")
 
-    attempt = graphene.Field(QuizAttemptType)
-    enrollment = graphene.Field(EnrollmentType)
+    attempt = graphene.Field(QuizAttemptType, description="The graded attempt; null when "
+                                                          "refused.")
+    enrollment = graphene.Field(EnrollmentType, description="The learner's enrolment, COMPLETED "
+                                                            "if this pass completed it.")
     errors = graphene.List(graphene.NonNull(QuizSubmitError), required=True)
 
     error_codes = CourseErrorCodeEnum

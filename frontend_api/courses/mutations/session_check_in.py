@@ -14,10 +14,11 @@ class SessionCheckIn(BaseMutation):
     """An enrolled learner scans the session's QR code."""
 
     class Arguments:
-        session_id = graphene.ID(required=True)
-        token = graphene.String(required=True)
+        session_id = graphene.ID(required=True, description="The session, from the QR code.")
+        token = graphene.String(required=True, description="The token, from the QR code.")
 
-    attendance = graphene.Field(AttendanceType)
+    attendance = graphene.Field(AttendanceType, description="The learner's attendance (QR); "
+                                                            "null when refused.")
     errors = graphene.List(graphene.NonNull(SessionCheckInError), required=True)
 
     error_codes = CourseErrorCodeEnum

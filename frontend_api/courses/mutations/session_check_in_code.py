@@ -15,11 +15,11 @@ class SessionCheckInCode(BaseMutation):
     `checkInUrl` as a QR code and fetch a new one before `expiresAt`."""
 
     class Arguments:
-        session_id = graphene.ID(required=True)
+        session_id = graphene.ID(required=True, description="The session.")
 
-    token = graphene.String()
-    expires_at = graphene.DateTime()
-    check_in_url = graphene.String()
+    token = graphene.String(description="The current token; it rotates every 30 seconds.")
+    expires_at = graphene.DateTime(description="When the token stops being accepted.")
+    check_in_url = graphene.String(description="Absolute URL to show as the QR code.")
     errors = graphene.List(graphene.NonNull(SessionCheckInCodeError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -19,13 +19,16 @@ class TutoringBook(BaseMutation):
     coordinators may book for a resident at the counter (`userId`; audit-logged)."""
 
     class Arguments:
-        slot_id = graphene.ID(required=True)
-        note = graphene.String()
-        idempotency_key = graphene.String()
+        slot_id = graphene.ID(required=True, description="The slot to book.")
+        note = graphene.String(description="A note for the tutor (what the resident needs "
+                                           "help with), up to 200 characters.")
+        idempotency_key = graphene.String(description="Optional; repeating it returns the "
+                                                      "first result (see the API docs).")
         user_id = graphene.ID(description="Book for this resident instead of yourself "
                                           "(staff of their community, coordinators).")
 
-    booking = graphene.Field(TutoringBookingType)
+    booking = graphene.Field(TutoringBookingType, description="The booking, BOOKED; null when "
+                                                              "refused.")
     errors = graphene.List(graphene.NonNull(TutoringBookError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -16,10 +16,11 @@ class TutoringBookingMark(BaseMutation):
     correct). An attended session logs the tutor's service hours, pending review."""
 
     class Arguments:
-        booking_id = graphene.ID(required=True)
-        status = MarkStatus(required=True)
+        booking_id = graphene.ID(required=True, description="The booking.")
+        status = MarkStatus(required=True, description="What happened.")
 
-    booking = graphene.Field(TutoringBookingType)
+    booking = graphene.Field(TutoringBookingType, description="The booking as marked; null when "
+                                                              "refused.")
     errors = graphene.List(graphene.NonNull(TutoringBookingMarkError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -16,9 +16,10 @@ class TutoringCancel(BaseMutation):
     (the resident is then told). The seat is freed."""
 
     class Arguments:
-        booking_id = graphene.ID(required=True)
+        booking_id = graphene.ID(required=True, description="The booking to cancel.")
 
-    booking = graphene.Field(TutoringBookingType)
+    booking = graphene.Field(TutoringBookingType, description="The booking, now CANCELLED; null "
+                                                              "when refused.")
     errors = graphene.List(graphene.NonNull(TutoringCancelError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -15,11 +15,12 @@ class TutoringRate(BaseMutation):
     """The resident rates an attended session 1–5, once, with an optional comment."""
 
     class Arguments:
-        booking_id = graphene.ID(required=True)
-        rating = graphene.Int(required=True)
-        comment = graphene.String()
+        booking_id = graphene.ID(required=True, description="The attended booking.")
+        rating = graphene.Int(required=True, description="1 (poor) to 5 (very good).")
+        comment = graphene.String(description="Optional words for the tutor and coordinators.")
 
-    booking = graphene.Field(TutoringBookingType)
+    booking = graphene.Field(TutoringBookingType, description="The booking with its rating; "
+                                                              "null when refused.")
     errors = graphene.List(graphene.NonNull(TutoringRateError), required=True)
 
     error_codes = CourseErrorCodeEnum

@@ -16,9 +16,10 @@ class TutoringSlotCancel(BaseMutation):
     cancelled (the residents are told) and the tutor's time is freed."""
 
     class Arguments:
-        slot_id = graphene.ID(required=True)
+        slot_id = graphene.ID(required=True, description="The slot to withdraw.")
 
-    slot = graphene.Field(TutoringSlotType)
+    slot = graphene.Field(TutoringSlotType, description="The slot, now CANCELLED; null when "
+                                                        "refused.")
     errors = graphene.List(graphene.NonNull(TutoringSlotCancelError), required=True)
 
     error_codes = CourseErrorCodeEnum

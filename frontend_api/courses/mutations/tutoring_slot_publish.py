@@ -17,14 +17,14 @@ class TutoringSlotPublish(BaseMutation):
     """A tutor publishes a bookable slot; it becomes a commitment in their calendar."""
 
     class Arguments:
-        starts_at = graphene.DateTime(required=True)
-        duration_minutes = graphene.Int(required=True)
+        starts_at = graphene.DateTime(required=True, description="When the slot starts.")
+        duration_minutes = graphene.Int(required=True, description="Length, 15 to 240 minutes.")
         place = graphene.String(description="Free text, e.g. 上门 (home visit), when no venue.")
-        venue_id = graphene.ID()
-        topic = graphene.String(required=True)
-        capacity = graphene.Int(default_value=1)
+        venue_id = graphene.ID(description="Where, if at a venue; else give `place`.")
+        topic = graphene.String(required=True, description="What the tutoring is about.")
+        capacity = graphene.Int(default_value=1, description="Residents per slot, 1 to 20.")
 
-    slot = graphene.Field(TutoringSlotType)
+    slot = graphene.Field(TutoringSlotType, description="The new slot; null when refused.")
     errors = graphene.List(graphene.NonNull(TutoringSlotPublishError), required=True)
 
     error_codes = CourseErrorCodeEnum

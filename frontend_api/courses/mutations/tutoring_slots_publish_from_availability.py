@@ -19,16 +19,20 @@ class TutoringSlotsPublishFromAvailability(BaseMutation):
     windows overlapping other commitments or the tutor's time off are skipped and counted."""
 
     class Arguments:
-        volunteer_id = graphene.ID(required=True)
-        weeks = graphene.Int(required=True)
-        duration_minutes = graphene.Int(required=True)
-        place = graphene.String()
-        venue_id = graphene.ID()
-        topic = graphene.String(required=True)
-        capacity = graphene.Int(default_value=1)
+        volunteer_id = graphene.ID(required=True, description="The tutor (a Volunteer ID).")
+        weeks = graphene.Int(required=True, description="How many weeks ahead, 1 to 8, "
+                                                        "starting tomorrow.")
+        duration_minutes = graphene.Int(required=True, description="Length of each slot, 15 to "
+                                                                   "240 minutes.")
+        place = graphene.String(description="Free text, e.g. 上门 (home visit), when no venue.")
+        venue_id = graphene.ID(description="Where, if at a venue; else give `place`.")
+        topic = graphene.String(required=True, description="What the tutoring is about.")
+        capacity = graphene.Int(default_value=1, description="Residents per slot, 1 to 20.")
 
-    slots = graphene.List(graphene.NonNull(TutoringSlotType), required=True)
-    counts = graphene.Field(TutoringPublishCount)
+    slots = graphene.List(graphene.NonNull(TutoringSlotType), required=True,
+                          description="The slots created by this call (none when refused).")
+    counts = graphene.Field(TutoringPublishCount, description="What was created and skipped; "
+                                                              "null when refused.")
     errors = graphene.List(graphene.NonNull(TutoringSlotsPublishFromAvailabilityError),
                            required=True)
 

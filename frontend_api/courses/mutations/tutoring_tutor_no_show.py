@@ -15,9 +15,10 @@ class TutoringTutorNoShow(BaseMutation):
     """A coordinator of the slot's community records that the tutor did not come."""
 
     class Arguments:
-        booking_id = graphene.ID(required=True)
+        booking_id = graphene.ID(required=True, description="The booking the tutor missed.")
 
-    booking = graphene.Field(TutoringBookingType)
+    booking = graphene.Field(TutoringBookingType, description="The booking with tutorNoShow "
+                                                              "set; null when refused.")
     errors = graphene.List(graphene.NonNull(TutoringTutorNoShowError), required=True)
 
     error_codes = CourseErrorCodeEnum

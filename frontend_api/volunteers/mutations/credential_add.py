@@ -14,13 +14,15 @@ class CredentialAdd(BaseMutation):
     """A coordinator records a verified credential (idempotent per type and number)."""
 
     class Arguments:
-        volunteer_id = graphene.ID(required=True)
-        type_code = graphene.String(required=True)
-        number = graphene.String(required=True)
-        valid_until = graphene.Date()
-        valid_from = graphene.Date()
+        volunteer_id = graphene.ID(required=True, description="A volunteer you coordinate.")
+        type_code = graphene.String(required=True, description="A CredentialType code.")
+        number = graphene.String(required=True, description="The document's number; never "
+                                                            "shown through the API.")
+        valid_until = graphene.Date(description="Last valid day; null: no expiry.")
+        valid_from = graphene.Date(description="First valid day; null: today.")
 
-    credential = graphene.Field(CredentialObjectType)
+    credential = graphene.Field(CredentialObjectType, description="The credential recorded; "
+                                                                  "null when refused.")
     errors = graphene.List(graphene.NonNull(CredentialAddError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

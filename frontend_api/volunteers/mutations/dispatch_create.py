@@ -21,18 +21,26 @@ class DispatchCreate(BaseMutation):
     the payload carries it together with a NO_CANDIDATE error."""
 
     class Arguments:
-        skill = graphene.String(required=True)
-        starts_at = graphene.DateTime(required=True)
-        duration_minutes = graphene.Int(required=True)
-        community_id = graphene.ID(required=True)
-        address = graphene.String()
-        note = graphene.String()
-        external_ref = graphene.String()
-        volunteer_id = graphene.ID()
-        min_level = graphene.Int()
-        idempotency_key = graphene.String()
+        skill = graphene.String(required=True, description="The Skill code the job needs.")
+        starts_at = graphene.DateTime(required=True, description="When the job starts; in the "
+                                                                 "future.")
+        duration_minutes = graphene.Int(required=True, description="Length, 1 to 720 minutes.")
+        community_id = graphene.ID(required=True, description="Where the job is; a community "
+                                                              "you coordinate.")
+        address = graphene.String(description="The doorstep address, for the volunteer only.")
+        note = graphene.String(description="What the resident needs, for the volunteer.")
+        external_ref = graphene.String(description="The calling system's own reference, kept "
+                                                   "and returned as is.")
+        volunteer_id = graphene.ID(description="Offer to this volunteer instead of the best "
+                                               "candidate; VOLUNTEER_UNAVAILABLE if not "
+                                               "eligible.")
+        min_level = graphene.Int(description="The lowest skill level accepted, 1-3; default 1.")
+        idempotency_key = graphene.String(description="Optional; repeating it returns the "
+                                                      "first result (see the API docs).")
 
-    service_request = graphene.Field(ServiceRequestType)
+    service_request = graphene.Field(ServiceRequestType,
+                                     description="The request, OFFERED (or ESCALATED with "
+                                                 "NO_CANDIDATE); null when refused.")
     errors = graphene.List(graphene.NonNull(DispatchCreateError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

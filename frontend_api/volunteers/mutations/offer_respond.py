@@ -15,12 +15,16 @@ class OfferRespond(BaseMutation):
     candidate is offered)."""
 
     class Arguments:
-        offer_id = graphene.ID(required=True)
-        accept = graphene.Boolean(required=True)
-        reason = graphene.String()
+        offer_id = graphene.ID(required=True, description="Your offer.")
+        accept = graphene.Boolean(required=True, description="True to accept, false to "
+                                                             "decline.")
+        reason = graphene.String(description="Why you decline; optional.")
 
-    offer = graphene.Field(OfferType)
-    service_request = graphene.Field(ServiceRequestType)
+    offer = graphene.Field(OfferType, description="The offer, ACCEPTED or DECLINED; null when "
+                                                  "refused.")
+    service_request = graphene.Field(ServiceRequestType,
+                                     description="The request after the answer (re-offered "
+                                                 "after a decline); null when refused.")
     errors = graphene.List(graphene.NonNull(OfferRespondError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

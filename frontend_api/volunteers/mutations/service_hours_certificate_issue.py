@@ -19,11 +19,15 @@ class ServiceHoursCertificateIssue(BaseMutation):
     same volunteer and period returns the same certificate."""
 
     class Arguments:
-        volunteer_id = graphene.ID(required=True)
-        period_start = graphene.Date(required=True)
-        period_end = graphene.Date(required=True)
+        volunteer_id = graphene.ID(required=True, description="The volunteer.")
+        period_start = graphene.Date(required=True, description="First day counted; not in the "
+                                                                "future.")
+        period_end = graphene.Date(required=True, description="Last day counted; at most five "
+                                                              "years after periodStart.")
 
-    certificate = graphene.Field(CertificateType)
+    certificate = graphene.Field(CertificateType, description="The certificate (PDF rendered "
+                                                              "in the background); null when "
+                                                              "refused.")
     errors = graphene.List(graphene.NonNull(ServiceHoursCertificateIssueError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

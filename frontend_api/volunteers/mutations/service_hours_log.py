@@ -11,13 +11,19 @@ ServiceHoursLogError = error_type("ServiceHoursLogError", VolunteerErrorCodeEnum
 
 
 class ServiceHoursLog(BaseMutation):
-    class Arguments:
-        commitment_id = graphene.ID(required=True)
-        hours = graphene.Float(required=True)
-        note = graphene.String()
-        idempotency_key = graphene.String()
+    """The volunteer or a coordinator of their unit logs hours for a finished commitment;
+    the entry waits as PENDING for a coordinator's review."""
 
-    entry = graphene.Field(ServiceHoursType)
+    class Arguments:
+        commitment_id = graphene.ID(required=True, description="The finished commitment.")
+        hours = graphene.Float(required=True, description="Hours served, more than 0 and at "
+                                                          "most 24.")
+        note = graphene.String(description="What was done; optional.")
+        idempotency_key = graphene.String(description="Optional; repeating it returns the "
+                                                      "first result (see the API docs).")
+
+    entry = graphene.Field(ServiceHoursType, description="The entry, PENDING; null when "
+                                                         "refused.")
     errors = graphene.List(graphene.NonNull(ServiceHoursLogError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

@@ -11,12 +11,17 @@ ServiceHoursReviewError = error_type("ServiceHoursReviewError", VolunteerErrorCo
 
 
 class ServiceHoursReview(BaseMutation):
-    class Arguments:
-        entry_id = graphene.ID(required=True)
-        approve = graphene.Boolean(required=True)
-        reason = graphene.String()
+    """A coordinator of the volunteer's unit approves or declines a PENDING entry; only
+    approved hours count towards totals and certificates."""
 
-    entry = graphene.Field(ServiceHoursType)
+    class Arguments:
+        entry_id = graphene.ID(required=True, description="The PENDING entry.")
+        approve = graphene.Boolean(required=True, description="True to approve, false to "
+                                                              "decline.")
+        reason = graphene.String(description="Why; shown to the volunteer.")
+
+    entry = graphene.Field(ServiceHoursType, description="The entry, APPROVED or DECLINED; null "
+                                                         "when refused.")
     errors = graphene.List(graphene.NonNull(ServiceHoursReviewError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

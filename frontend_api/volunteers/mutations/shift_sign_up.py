@@ -11,13 +11,17 @@ ShiftSignUpError = error_type("ShiftSignUpError", VolunteerErrorCodeEnum)
 
 
 class ShiftSignUpMutation(BaseMutation):
+    """The logged-in volunteer takes a place in an event's shift; it goes into their
+    calendar. Places are never over-taken."""
+
     class Meta:
         name = "ShiftSignUpPayload"
 
     class Arguments:
-        shift_id = graphene.ID(required=True)
+        shift_id = graphene.ID(required=True, description="The shift.")
 
-    sign_up = graphene.Field(ShiftSignUpType)
+    sign_up = graphene.Field(ShiftSignUpType, description="The sign-up with its commitment; "
+                                                          "null when refused.")
     errors = graphene.List(graphene.NonNull(ShiftSignUpError), required=True)
 
     error_codes = VolunteerErrorCodeEnum

@@ -11,13 +11,17 @@ TimeOffAddError = error_type("TimeOffAddError", VolunteerErrorCodeEnum)
 
 
 class TimeOffAdd(BaseMutation):
-    class Arguments:
-        volunteer_id = graphene.ID(required=True)
-        starts_at = graphene.DateTime(required=True)
-        ends_at = graphene.DateTime(required=True)
-        reason = graphene.String()
+    """The volunteer (or a coordinator of their unit) records time off; matching and
+    tutoring publication skip it."""
 
-    time_off = graphene.Field(TimeOffType)
+    class Arguments:
+        volunteer_id = graphene.ID(required=True, description="The volunteer.")
+        starts_at = graphene.DateTime(required=True, description="When it starts.")
+        ends_at = graphene.DateTime(required=True, description="When it ends; after startsAt.")
+        reason = graphene.String(description="Optional, e.g. 探亲.")
+
+    time_off = graphene.Field(TimeOffType, description="The time off recorded; null when "
+                                                       "refused.")
     errors = graphene.List(graphene.NonNull(TimeOffAddError), required=True)
 
     error_codes = VolunteerErrorCodeEnum
