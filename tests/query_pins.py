@@ -49,6 +49,15 @@ PINS: dict[str, int | dict[str, int]] = {
     # block (a SAVEPOINT and its RELEASE inside the test's transaction) around
     # `SET LOCAL jit = off`, three statements SQLite does not run.
     "volunteerMatches": {"postgresql": 19, "sqlite": 16},
+    # --- GraphQL mutations ---------------------------------------------------------------
+    "courseEnroll": 29,
+    "courseEnroll.waitlist": 25,
+    "tutoringBook": 20,
+    "tutoringSlotsPublishFromAvailability": 46,
+    # dispatchCreate matches once: PostgreSQL's three extra statements as for volunteerMatches.
+    "dispatchCreate": {"postgresql": 44, "sqlite": 41},
+    "offerRespond": 12,
+    "serviceHoursLog": 16,
     # --- Code called outside GraphQL (calendar feed, notifications, role checks) ---------
     "courses.calendarItemsForUser": 3,
     "volunteers.calendarItemsForUser": 1,
