@@ -8,7 +8,7 @@ from courses.models import EnrollmentStatus, TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import CourseRunFactory, make_tutor, publish_slot
 from tests.factories.volunteers import set_availability
-from tests.helpers.queries import assert_query_count
+from tests.helpers.queries import assert_query_count, count_queries, pinned_count
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +93,22 @@ def test_tutoring_slots_publish_from_availability_is_pinned(gql, tutor):
         payload = _ok(gql(BULK, variables, user=tutor.user),
                       "tutoringSlotsPublishFromAvailability")
     assert payload["counts"]["created"] == 2 == TutoringSlot.objects.count()
+
+
+def test_tutoring_slots_publish_from_availability_costs_a_pinned_amount_per_slot(gql, tutor):
+    # each slot goes through the one-slot publishing path, so the bulk mutation grows with the
+    # slots it makes: pin that growth too, since a query added there is paid once per slot
+    gql("{ myTutoringSlots { id } }", user=tutor.user)
+    variables = {"volunteerId": to_global_id("Volunteer", tutor.pk), "weeks": 1,
+                 "minutes": 60, "topic": "微信入门"}
+    counts = {}
+    for weekday, slots in ((3, 2), (5, 6)):
+        set_availability(tutor, [(weekday, "09:00", f"{9 + slots:02d}:00")])
+        with count_queries() as ctx:
+            payload = _ok(gql(BULK, variables, user=tutor.user),
+                          "tutoringSlotsPublishFromAvailability")
+        assert payload["counts"]["created"] == slots
+        counts[slots] = len(ctx)
+    assert counts[2] == pinned_count("tutoringSlotsPublishFromAvailability")
+    per_slot = (counts[6] - counts[2]) / 4
+    assert per_slot == pinned_count("tutoringSlotsPublishFromAvailability.perSlot"), counts
