@@ -3,6 +3,7 @@ import pytest
 from backend.accounts import permissions
 from backend.accounts.models import Role
 from tests.factories.accounts import CommunityFactory, user_with_role
+from tests.helpers.queries import assert_query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +41,8 @@ def test_personal_data_is_visible_to_self_and_own_unit_coordinators(
     assert not permissions.can_view_personal_data(None, resident)
 
 
-def test_roles_are_loaded_once_per_user_object(resident, django_assert_num_queries):
-    with django_assert_num_queries(1):
+def test_roles_are_loaded_once_per_user_object(resident):
+    with assert_query_count("accounts.rolesPerUserObject"):
         for _ in range(5):
             permissions.holds_role(resident, Role.RESIDENT, resident.community)
             permissions.is_coordinator(resident)

@@ -11,7 +11,7 @@ from kombu.exceptions import OperationalError
 from backend.notifications import selectors, services, tasks
 from backend.notifications.models import Notification, NotificationKind, NotificationStatus
 from tests.factories.notifications import NotificationFactory
-from tests.helpers.queries import query_count
+from tests.helpers.queries import assert_query_count
 
 from .conftest import ok, sends
 
@@ -119,7 +119,8 @@ def test_existing_dedup_keys(resident):
 @pytest.mark.parametrize("rows", [1, 50])
 def test_a_persons_notifications_take_one_query(resident, rows):
     NotificationFactory.create_batch(rows, user=resident)
-    assert query_count(lambda: list(selectors.notifications_for_user(resident))) == 1
+    with assert_query_count("notifications.notificationsForUser"):
+        list(selectors.notifications_for_user(resident))
 
 
 @pytest.mark.parametrize("mapping, ids", [

@@ -6,7 +6,7 @@ from graphql_relay import to_global_id
 from tests.factories.accounts import CommunityFactory
 from tests.factories.volunteers import give_credential, give_skill
 from tests.helpers.graphql import gql
-from tests.helpers.queries import count_queries
+from tests.helpers.queries import assert_query_count
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_query_count_does_not_grow_with_the_roster(coordinator, community, make_
     counts = {}
     for n in (10, 300):
         _roster(make_volunteer, community, n - (10 if n == 300 else 0))
-        with count_queries() as ctx:
+        with assert_query_count(key) as ctx:
             result = gql(query, variables, user=coordinator)
         assert result.errors is None, result.errors
         counts[n] = len(ctx.captured_queries)

@@ -15,7 +15,7 @@ from backend.certificates.models import Certificate, CertificateKind
 from backend.core.models import AuditLog
 from tests.factories.volunteers import ShiftFactory, commitment, skill
 from tests.helpers.graphql import gql
-from tests.helpers.queries import count_queries
+from tests.helpers.queries import assert_query_count
 from volunteers import services
 from volunteers.models import (
     CommitmentKind,
@@ -254,7 +254,7 @@ def test_roster_certificates_cost_a_constant_number_of_queries(coordinator, comm
     counts = {}
     for n, more in ((1, 1), (50, 49)):
         add(more)
-        with count_queries() as ctx:
+        with assert_query_count("volunteers.certificates") as ctx:
             result = gql(query, user=coordinator)
         assert result.errors is None, result.errors
         edges = result.data["volunteers"]["edges"]

@@ -1,0 +1,82 @@
+"""The exact number of SQL queries each measured operation runs: one source of truth.
+
+Tests read these through `tests.helpers.queries.assert_query_count(name)`, which fails with
+the list of SQL statements when the count differs, so a creep from 6 to 11 queries is a
+failing test rather than a slower page.
+
+Changing a pin: only deliberately. Make the change that moves the count, see the test fail
+with the new statements listed, decide the new cost is worth it, then change the number here
+in a commit of its own whose message says which query was added or removed and why. A pin
+that goes down is a change too: lower it so the saving is kept. To re-measure, run the tests
+with QUERY_PINS_RECORD=/tmp/pins.jsonl (each measurement is appended there as a JSON line) on
+SQLite and on PostgreSQL (DATABASE_URL=postgres://...).
+
+What is counted: queries to the default database while the block runs, SAVEPOINT and
+RELEASE SAVEPOINT included. GraphQL operations are measured through the real endpoint with
+`tests.helpers.graphql.gql()`, so for a logged-in caller the count includes the helper's own
+token lookup (one SELECT on authtoken_token) next to the request's. After-commit work (Celery
+tasks sent with `enqueue_on_commit`) is not counted: tests run inside a transaction that never
+commits, and in production that work runs in the worker.
+
+A value is an int, or — rarely, with the reason in a comment — a dict per database vendor
+(`connection.vendor`: "postgresql", "sqlite") when the two databases really run a different
+number of statements for the same code.
+
+Names: a GraphQL operation is pinned under its root field name ("courses", "courseEnroll");
+a variant of it (another caller, another document) as "<field>.<variant>"; code that is not
+a GraphQL operation under "<app>.<function>" or "wechat.<command>". Steps of the scripted
+scenario (browse courses -> enrol -> book a tutoring slot -> match volunteers -> dispatch,
+run in order in tests/test_query_scenario.py with the documents in tests/scenario.py) have
+names of their own, "scenario.<operation>", and are pinned separately from the per-operation
+tests because they run with the scenario's own data and documents; the performance gate reads
+exactly those five.
+"""
+
+PINS: dict[str, int | dict[str, int]] = {
+    # --- GraphQL lists (each also checked equal at 1 and 50 rows: no N+1) ----------------
+    "courses": 10,
+    "courses.anonymous": 6,
+    "courseRuns": 8,
+    "myEnrollments": 7,
+    "myEnrollments.certificates": 8,
+    "venues": 1,
+    "tutoringSlots": 5,
+    "myTutoringBookings": 3,
+    "myTutoringSlots": 4,
+    "myCertificates": 3,
+    "streets": 2,
+    "volunteers": 11,
+    "volunteers.certificates": 11,
+    # volunteers.matching runs its statements with PostgreSQL's JIT switched off: an atomic
+    # block (a SAVEPOINT and its RELEASE inside the test's transaction) around
+    # `SET LOCAL jit = off`, three statements SQLite does not run.
+    "volunteerMatches": {"postgresql": 19, "sqlite": 16},
+    # --- GraphQL mutations ---------------------------------------------------------------
+    "courseEnroll": 29,
+    "courseEnroll.waitlist": 25,
+    "tutoringBook": 20,
+    # Measured making 2 slots; each further slot costs ".perSlot" more (the one-slot path).
+    "tutoringSlotsPublishFromAvailability": 46,
+    "tutoringSlotsPublishFromAvailability.perSlot": 13,
+    # dispatchCreate matches once: PostgreSQL's three extra statements as for volunteerMatches.
+    "dispatchCreate": {"postgresql": 44, "sqlite": 41},
+    "offerRespond": 12,
+    "serviceHoursLog": 16,
+    # --- Code called outside GraphQL (calendar feed, notifications, role checks) ---------
+    "courses.calendarItemsForUser": 3,
+    "volunteers.calendarItemsForUser": 1,
+    "notifications.notificationsForUser": 1,
+    "accounts.rolesPerUserObject": 1,
+    # --- WeChat text commands (one callback request each) --------------------------------
+    "wechat.courses": 15,
+    "wechat.me": 22,
+    "wechat.tutoring": 11,
+    "wechat.certificates": 11,
+    # --- The scripted scenario, in order (read by the performance gate) ------------------
+    "scenario.courses": 10,
+    "scenario.courseEnroll": 24,
+    "scenario.tutoringBook": 20,
+    # PostgreSQL's three extra statements: as for volunteerMatches above.
+    "scenario.volunteerMatches": {"postgresql": 19, "sqlite": 16},
+    "scenario.dispatchCreate": {"postgresql": 44, "sqlite": 41},
+}
