@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import Community, Street
 from backend.core.errors import validation_error
+from backend.core.links import absolute_url
 from backend.core.services import audit_log_record, enqueue_on_commit
 
 from . import permissions
@@ -36,11 +37,11 @@ DEFAULT_DISTRICT_NAME = "青岛市市南区"
 
 def verify_url(code: str) -> str:
     """The public verification page (API contract: /verify/<code>), printed as a QR code."""
-    return f"{settings.PUBLIC_BASE_URL}/verify/{code}"
+    return absolute_url("certificate-verify", code=code)
 
 
 def pdf_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/api/certificates/{code}.pdf"
+    return absolute_url("certificate-pdf", code=code)
 
 
 def issuer_display_name(*, street: Street | None, community: Community | None) -> str:

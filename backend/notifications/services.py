@@ -24,7 +24,7 @@ from backend.core.errors import validation_error
 from backend.core.masking import mask_id_number, mask_phone
 from backend.core.services import audit_log_record
 
-from . import channels
+from . import channels, permissions
 from .error_codes import NotificationErrorCode as Code
 from .models import Notification, NotificationKind, NotificationStatus
 
@@ -193,10 +193,7 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
 
 def notification_resend(*, actor, notification: Notification) -> Notification:
     """An operator sends a FAILED notification again (admin action)."""
-    from backend.accounts.permissions import is_coordinator_of_user
-
-    if not (getattr(actor, "is_superuser", False)
-            or is_coordinator_of_user(actor, notification.user)):
+    if not permissions.can_resend_notification(actor, notification):
         raise PermissionDenied
     with transaction.atomic():
         now = timezone.now()

@@ -6,11 +6,12 @@ from graphene_django import DjangoObjectType
 from backend.accounts import permissions, services
 from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
+from backend.core.links import absolute_url
 from backend.core.masking import mask_phone
 
 
 def calendar_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/api/calendar/{token}.ics"
+    return absolute_url("calendar-feed", token=token)
 
 
 RoleEnum = graphene.Enum.from_enum(Role, name="Role")
