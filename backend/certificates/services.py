@@ -28,6 +28,7 @@ from .codes import display_code, generate_code
 from .error_codes import CertificateErrorCode
 from .models import Certificate, CertificateKind
 from .renderer import render_certificate_pdf
+from .tasks import issue as issue_task
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +151,8 @@ def certificate_issue_later(
     valid_until: date | None = None,
 ) -> None:
     """Queue `certificates.issue` after the caller's transaction commits (safe to repeat)."""
-    from .tasks import issue
-
     enqueue_on_commit(
-        issue, kind, holder.pk, source_key, snapshot,
+        issue_task, kind, holder.pk, source_key, snapshot,
         issuer_street.pk if issuer_street else None,
         issuer_community.pk if issuer_community else None,
         valid_until.isoformat() if valid_until else None,

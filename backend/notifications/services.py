@@ -27,6 +27,7 @@ from backend.core.services import audit_log_record
 from . import channels, permissions
 from .error_codes import NotificationErrorCode as Code
 from .models import Notification, NotificationKind, NotificationStatus
+from .tasks import deliver as deliver_task
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +58,8 @@ def _masked_data(value):
 
 
 def _publish(notification_id: int) -> None:
-    from .tasks import deliver
-
     try:
-        deliver.delay(notification_id)
+        deliver_task.delay(notification_id)
     except (KombuError, OSError) as exc:  # broker down: the row stays, the sweep sends it
         logger.warning("notification %s not enqueued (%s); the sweep will retry",
                        notification_id, type(exc).__name__)
@@ -171,8 +170,6 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
     was never published, or got lost), and fail rows stuck in SENDING by a dead worker —
     FAILED, not PENDING, because WeChat may have shown the message already: an operator
     resends it from the admin if need be. Returns how many rows were re-enqueued."""
-    from .tasks import deliver
-
     now = now or timezone.now()
     Notification.objects.filter(
         status=NotificationStatus.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER).update(
@@ -183,7 +180,7 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
         .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:batch])
     for notification_id in ids:
         try:
-            deliver.delay(notification_id)
+            deliver_task.delay(notification_id)
         except (KombuError, OSError) as exc:  # broker still down: the next sweep tries again
             logger.warning("sweep could not enqueue notification %s (%s)", notification_id,
                            type(exc).__name__)
