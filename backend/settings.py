@@ -206,6 +206,9 @@ LINLI_WECHAT_OPEN_ORIGIN = (os.environ.get("LINLI_WECHAT_OPEN_ORIGIN")
 # WeChat template ids per account slug ("*" for all) and notification kind, e.g.
 # {"*": {"JOB_OFFERED": "tmpl-id", "CERTIFICATE_ISSUED": "tmpl-id"}}
 LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS") or "{}")
+# A service error code missing from a mutation's error enum is a bug: raise while developing
+# and in tests (tests/conftest.py turns it on), log and answer INVALID in production.
+LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)
 VOLUNTEER_OFFER_TTL_MINUTES = int(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------

@@ -21,6 +21,8 @@ def pytest_configure(config):
 
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A service error code a mutation's enum lacks must fail the test, not become INVALID.
+    settings.LINLI_STRICT_ERROR_CODES = True
 
     # Tests run tasks in-process unless a test asks for the real worker explicitly.
     from backend.celery import app

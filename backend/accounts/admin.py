@@ -62,8 +62,6 @@ class UserAdmin(DjangoUserAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
         return qs.filter(permissions.coordinated_community_filter(request.user))
 
 

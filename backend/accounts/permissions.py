@@ -79,20 +79,35 @@ def is_coordinator_of_user(viewer, subject: User) -> bool:
     return is_coordinator_for(viewer, subject.community)
 
 
-def coordinated_community_filter(user, field: str = "community"):
-    """A Q over `field` (a Community FK) limited to the units the user coordinates.
+def coordinated_community_filter(user, field: str = "community", *,
+                                 street_field: str | None = None):
+    """The one "rows of the units this user coordinates" filter, as a Q.
 
-    For district admins it is an empty Q (everything); for nobody, a Q matching nothing.
+    `field` is the path to a Community FK ("" when filtering Community itself);
+    `street_field`, if given, the path to a Street FK on the same row, for rows that belong
+    to a street directly (a certificate a street issued, a street's WeChat account).
+
+    - Superusers see everything: they are the platform's operators, and the Django admin
+      shows them every row. This holds wherever the filter is used, admin or API.
+    - District admins: everything (an empty Q).
+    - Street coordinators: their streets and every community in them.
+    - Anyone else, anonymous included: nothing.
     """
     from django.db.models import Q
 
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return Q()
     assignments = role_assignments(user)
     if any(a.role == Role.DISTRICT_ADMIN for a in assignments):
         return Q()
     street_ids = [a.street_id for a in assignments if a.role == Role.STREET_COORDINATOR]
     if not street_ids:
         return Q(pk__in=[])
-    return Q(**{f"{field}__street_id__in": street_ids})
+    community_street = f"{field}__street_id__in" if field else "street_id__in"
+    q = Q(**{community_street: street_ids})
+    if street_field is not None:
+        q |= Q(**{f"{street_field}_id__in": street_ids})
+    return q
 
 
 def can_register_resident(user, community: Community) -> bool:

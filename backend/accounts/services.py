@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
+from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
 from . import permissions
@@ -25,10 +26,8 @@ def _validate_phone(phone: str) -> str:
     try:
         phone_validator(phone)
     except ValidationError:
-        raise ValidationError(
-            {"phone": ValidationError(_("手机号格式不正确，请输入11位手机号码。"),
-                                      code=AccountErrorCode.INVALID_PHONE.value)}
-        ) from None
+        raise validation_error("phone", _("手机号格式不正确，请输入11位手机号码。"),
+                               AccountErrorCode.INVALID_PHONE) from None
     return phone
 
 
@@ -39,8 +38,7 @@ def user_create(
 ) -> User:
     username = (username or "").strip()
     if not username:
-        raise ValidationError({"username": ValidationError(_("请填写用户名。"),
-                                                           code=AccountErrorCode.REQUIRED.value)})
+        raise validation_error("username", _("请填写用户名。"), AccountErrorCode.REQUIRED)
     phone = _validate_phone(phone)
     user = User(username=username, display_name=(display_name or "").strip(), phone=phone,
                 community=community)
@@ -49,22 +47,22 @@ def user_create(
             try:
                 validate_password(password, user)
             except ValidationError as exc:
-                raise ValidationError({"password": ValidationError(
-                    " ".join(exc.messages), code=AccountErrorCode.WEAK_PASSWORD.value)}) from None
+                raise validation_error("password", " ".join(exc.messages),
+                                       AccountErrorCode.WEAK_PASSWORD) from None
         user.set_password(password)
     else:
         user.set_unusable_password()
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": ValidationError(
-            _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
-            code=AccountErrorCode.USERNAME_TAKEN.value)})
+        raise validation_error(
+            "username", _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
+            AccountErrorCode.USERNAME_TAKEN)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise ValidationError({"username": ValidationError(
-            _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
-            code=AccountErrorCode.USERNAME_TAKEN.value)}) from None
+        raise validation_error(
+            "username", _("用户名“%(username)s”已被使用，请换一个。") % {"username": username},
+            AccountErrorCode.USERNAME_TAKEN) from None
     return user
 
 
@@ -91,14 +89,14 @@ def resident_create(
     if not permissions.can_register_residents_somewhere(actor):
         raise PermissionDenied
     if not permissions.can_register_resident(actor, community):
-        raise ValidationError({"community_id": ValidationError(
-            _("您只能为本单位管辖的社区登记居民。"),
-            code=AccountErrorCode.OUTSIDE_YOUR_UNIT.value)})
+        raise validation_error("community_id", _("您只能为本单位管辖的社区登记居民。"),
+                               AccountErrorCode.OUTSIDE_YOUR_UNIT)
     if consent_version != settings.PRIVACY_NOTICE_VERSION:
-        raise ValidationError({"consent_version": ValidationError(
+        raise validation_error(
+            "consent_version",
             _("请先让居民阅读并同意当前版本（%(version)s）的隐私声明。")
             % {"version": settings.PRIVACY_NOTICE_VERSION},
-            code=AccountErrorCode.CONSENT_REQUIRED.value)})
+            AccountErrorCode.CONSENT_REQUIRED)
     user = user_create(username=username, password=password, display_name=display_name,
                        phone=phone, community=community)
     user.consent_version = consent_version
@@ -131,7 +129,7 @@ def calendar_token_ensure(*, user: User) -> str:
 def token_create(*, username: str, password: str) -> tuple[Token, User]:
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
-        raise ValidationError({"username": ValidationError(
-            _("用户名或密码不正确。"), code=AccountErrorCode.INVALID_CREDENTIALS.value)})
+        raise validation_error("username", _("用户名或密码不正确。"),
+                               AccountErrorCode.INVALID_CREDENTIALS)
     token, _created = Token.objects.get_or_create(user=user)
     return token, user

@@ -71,8 +71,6 @@ class CertificateAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
         return qs.filter(permissions.certificates_coordinated_by(request.user))
 
     def get_search_results(self, request, queryset, search_term):
@@ -85,9 +83,7 @@ class CertificateAdmin(admin.ModelAdmin):
     def has_module_permission(self, request):
         # Coordinators work in the admin without model permissions; get_queryset limits
         # them to certificates their unit issued.
-        user = request.user
-        return user.is_active and (user.is_superuser
-                                   or permissions.can_revoke_certificates_somewhere(user))
+        return permissions.can_use_certificate_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

@@ -2,12 +2,11 @@
 
 from django.db.models import Q
 
-from backend.accounts.models import Role
 from backend.accounts.permissions import (
+    coordinated_community_filter,
     is_coordinator,
     is_coordinator_for,
     is_district_admin,
-    role_assignments,
 )
 
 from .models import Certificate
@@ -33,10 +32,9 @@ def can_download_certificate(user, certificate: Certificate) -> bool:
 
 def certificates_coordinated_by(user) -> Q:
     """A Q over Certificate limited to the issuing units the user coordinates (admin lists)."""
-    assignments = role_assignments(user)
-    if any(a.role == Role.DISTRICT_ADMIN for a in assignments):
-        return Q()
-    street_ids = [a.street_id for a in assignments if a.role == Role.STREET_COORDINATOR]
-    if not street_ids:
-        return Q(pk__in=[])
-    return Q(issuer_street_id__in=street_ids) | Q(issuer_community__street_id__in=street_ids)
+    return coordinated_community_filter(user, "issuer_community", street_field="issuer_street")
+
+
+def can_use_certificate_admin(user) -> bool:
+    """The admin's certificate pages: coordinators (limited to their units) and superusers."""
+    return user.is_active and (user.is_superuser or can_revoke_certificates_somewhere(user))

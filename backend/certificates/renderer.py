@@ -19,6 +19,8 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from backend.core.formatting import date_zh, hours_zh
+
 FONT_FILE = Path(__file__).resolve().parent / "fonts" / "wqy-microhei.ttc"
 FONT = "LinliWenQuanYiMicroHei"
 
@@ -56,17 +58,16 @@ def _fmt_date(value) -> str:
         d = date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{d.year}年{d.month}月{d.day}日"
+    return date_zh(d)
 
 
 def _fmt_hours(value) -> str:
     if value in (None, ""):
         return ""
     try:
-        number = float(value)
-    except (TypeError, ValueError):
+        return hours_zh(value)
+    except (ArithmeticError, ValueError):
         return str(value)
-    return str(int(number)) if number.is_integer() else f"{number:g}"
 
 
 def body_lines(snapshot: dict) -> list[str]:

@@ -14,23 +14,11 @@ def certificate_get_by_code(code: str | None) -> Certificate | None:
             .filter(code=normalized).first())
 
 
-def certificate_get_by_source_key(source_key: str) -> Certificate | None:
-    return Certificate.objects.filter(source_key=source_key).first()
-
-
 def certificate_list_for_holder(user) -> QuerySet[Certificate]:
     """A person's own certificates, newest first (one query: nothing nested is shown)."""
     if user is None or not user.is_authenticated:
         return Certificate.objects.none()
     return Certificate.objects.filter(holder_id=user.pk).order_by("-issued_at", "-id")
-
-
-def certificates_by_source_keys(source_keys) -> dict[str, Certificate]:
-    """One query for many sources (e.g. a list of enrolments) — no query per row."""
-    keys = list(source_keys)
-    if not keys:
-        return {}
-    return {c.source_key: c for c in Certificate.objects.filter(source_key__in=keys)}
 
 
 def certificates_of_holder_by_source_key(holder_id: int) -> dict[str, Certificate]:

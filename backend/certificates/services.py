@@ -12,13 +12,15 @@ from datetime import date
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Community, Street
+from backend.core.errors import validation_error
+from backend.core.links import absolute_url
 from backend.core.services import audit_log_record, enqueue_on_commit
 
 from . import permissions
@@ -26,6 +28,7 @@ from .codes import display_code, generate_code
 from .error_codes import CertificateErrorCode
 from .models import Certificate, CertificateKind
 from .renderer import render_certificate_pdf
+from .tasks import issue as issue_task
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +38,11 @@ DEFAULT_DISTRICT_NAME = "青岛市市南区"
 
 def verify_url(code: str) -> str:
     """The public verification page (API contract: /verify/<code>), printed as a QR code."""
-    return f"{settings.PUBLIC_BASE_URL}/verify/{code}"
+    return absolute_url("certificate-verify", code=code)
 
 
 def pdf_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/api/certificates/{code}.pdf"
+    return absolute_url("certificate-pdf", code=code)
 
 
 def issuer_display_name(*, street: Street | None, community: Community | None) -> str:
@@ -50,20 +53,17 @@ def issuer_display_name(*, street: Street | None, community: Community | None) -
     return getattr(settings, "LINLI_DISTRICT_NAME", DEFAULT_DISTRICT_NAME)
 
 
-def _error(field: str, message: str, code: CertificateErrorCode) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code.value)})
-
-
 def _snapshot_for(*, kind: str, holder, snapshot: dict, issuer_street, issuer_community,
                   issued_at, valid_until: date | None) -> dict:
     data = dict(snapshot or {})
     data["kind"] = kind
     data.setdefault("holder_name", holder.display_name or holder.username)
     if not str(data.get("holder_name") or "").strip():
-        raise _error("snapshot", _("证书必须写明持有人姓名。"), CertificateErrorCode.REQUIRED)
+        raise validation_error("snapshot", _("证书必须写明持有人姓名。"),
+                               CertificateErrorCode.REQUIRED)
     if not str(data.get("title") or "").strip():
-        raise _error("snapshot", _("证书必须写明名称（课程或服务项目）。"),
-                     CertificateErrorCode.REQUIRED)
+        raise validation_error("snapshot", _("证书必须写明名称（课程或服务项目）。"),
+                               CertificateErrorCode.REQUIRED)
     data.setdefault("issuer_name",
                     issuer_display_name(street=issuer_street, community=issuer_community))
     data.setdefault("issued_on", timezone.localdate(issued_at).isoformat())
@@ -86,14 +86,14 @@ def certificate_issue(
     Returns (certificate, created).
     """
     if kind not in CertificateKind.values:
-        raise _error("kind", _("未知的证书类型。"), CertificateErrorCode.INVALID)
+        raise validation_error("kind", _("未知的证书类型。"), CertificateErrorCode.INVALID)
     source_key = (source_key or "").strip()
     if not source_key or len(source_key) > 128:
-        raise _error("source_key", _("证书来源标识不能为空，且不超过128个字符。"),
-                     CertificateErrorCode.REQUIRED)
+        raise validation_error("source_key", _("证书来源标识不能为空，且不超过128个字符。"),
+                               CertificateErrorCode.REQUIRED)
     if issuer_street is not None and issuer_community is not None:
-        raise _error("issuer", _("颁发单位只能是一个街道或一个社区。"),
-                     CertificateErrorCode.INVALID)
+        raise validation_error("issuer", _("颁发单位只能是一个街道或一个社区。"),
+                               CertificateErrorCode.INVALID)
     existing = Certificate.objects.filter(source_key=source_key).first()
     if existing is not None:
         return existing, False
@@ -151,10 +151,8 @@ def certificate_issue_later(
     valid_until: date | None = None,
 ) -> None:
     """Queue `certificates.issue` after the caller's transaction commits (safe to repeat)."""
-    from .tasks import issue
-
     enqueue_on_commit(
-        issue, kind, holder.pk, source_key, snapshot,
+        issue_task, kind, holder.pk, source_key, snapshot,
         issuer_street.pk if issuer_street else None,
         issuer_community.pk if issuer_community else None,
         valid_until.isoformat() if valid_until else None,
@@ -168,15 +166,15 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
-        raise _error("reason", _("请填写撤销原因。"), CertificateErrorCode.REQUIRED)
+        raise validation_error("reason", _("请填写撤销原因。"), CertificateErrorCode.REQUIRED)
     if len(reason) > 500:
-        raise _error("reason", _("撤销原因最多500个字符。"), CertificateErrorCode.INVALID)
+        raise validation_error("reason", _("撤销原因最多500个字符。"), CertificateErrorCode.INVALID)
     now = timezone.now()
     # Conditional update: of two simultaneous revocations exactly one changes the row.
     updated = Certificate.objects.filter(pk=certificate.pk, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor, revoke_reason=reason, updated_at=now)
     if not updated:
-        raise _error("code", _("该证书已被撤销。"), CertificateErrorCode.ALREADY_REVOKED)
+        raise validation_error("code", _("该证书已被撤销。"), CertificateErrorCode.ALREADY_REVOKED)
     certificate.revoked_at, certificate.revoked_by, certificate.revoke_reason = now, actor, reason
     audit_log_record(actor=actor, action="certificate.revoke", obj=certificate,
                      detail={"code": certificate.code, "reason": reason})

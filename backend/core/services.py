@@ -5,12 +5,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from .context import current_ip
 from .error_codes import CoreErrorCode
+from .errors import validation_error
 from .models import AuditLog, IdempotencyKey
 
 
@@ -60,10 +60,8 @@ def idempotent_call(
     if not key:
         return action()
     if len(key) > 128:
-        raise ValidationError(
-            {"idempotency_key": ValidationError(_("幂等键过长（最多128个字符）。"),
-                                                code=CoreErrorCode.INVALID.value)}
-        )
+        raise validation_error("idempotency_key", _("幂等键过长（最多128个字符）。"),
+                               CoreErrorCode.INVALID)
     request_hash = _hash_input(payload)
     with transaction.atomic():
         try:
@@ -74,11 +72,9 @@ def idempotent_call(
         except IntegrityError:
             record = IdempotencyKey.objects.get(user=user, scope=scope, key=key)
             if record.request_hash != request_hash:
-                raise ValidationError(
-                    {"idempotency_key": ValidationError(
-                        _("这个幂等键已用于另一个不同的请求。"),
-                        code=CoreErrorCode.IDEMPOTENCY_KEY_REUSED.value)}
-                ) from None
+                raise validation_error("idempotency_key",
+                                       _("这个幂等键已用于另一个不同的请求。"),
+                                       CoreErrorCode.IDEMPOTENCY_KEY_REUSED) from None
             return load(record.result)
         result = action()
         record.result = dump(result)

@@ -3,9 +3,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from backend.accounts.permissions import coordinated_community_filter, is_coordinator
-
-from . import services
+from . import permissions, services
 from .models import Notification, NotificationStatus
 
 
@@ -27,14 +25,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
-        if request.user.is_superuser:
-            return qs
-        # Coordinators see the notifications of people in the units they coordinate.
-        return qs.filter(coordinated_community_filter(request.user, "user__community"))
+        return qs.filter(permissions.notifications_visible_filter(request.user))
 
     def has_module_permission(self, request):
-        user = request.user
-        return user.is_active and (user.is_superuser or is_coordinator(user))
+        return permissions.can_use_notification_admin(request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_module_permission(request)

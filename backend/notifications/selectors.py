@@ -5,10 +5,6 @@ from django.db.models import QuerySet
 from .models import Notification
 
 
-def notification_get(pk: int) -> Notification | None:
-    return Notification.objects.select_related("user").filter(pk=pk).first()
-
-
 def notifications_for_user(user) -> QuerySet[Notification]:
     """A person's own notifications, newest first."""
     if user is None or not getattr(user, "pk", None):

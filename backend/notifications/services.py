@@ -13,19 +13,21 @@ import random
 import re
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
+from backend.core.errors import validation_error
 from backend.core.masking import mask_id_number, mask_phone
 from backend.core.services import audit_log_record
 
-from . import channels
+from . import channels, permissions
 from .error_codes import NotificationErrorCode as Code
 from .models import Notification, NotificationKind, NotificationStatus
+from .tasks import deliver as deliver_task
 
 logger = logging.getLogger(__name__)
 
@@ -37,11 +39,6 @@ RETRY_MAX_SECONDS = 3600
 
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
-
-
-def _error(field: str | None, message: str, code: Code) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code.value)} if field
-                           else ValidationError(message, code=code.value))
 
 
 def mask_personal_data(text: str) -> str:
@@ -61,10 +58,8 @@ def _masked_data(value):
 
 
 def _publish(notification_id: int) -> None:
-    from .tasks import deliver
-
     try:
-        deliver.delay(notification_id)
+        deliver_task.delay(notification_id)
     except (KombuError, OSError) as exc:  # broker down: the row stays, the sweep sends it
         logger.warning("notification %s not enqueued (%s); the sweep will retry",
                        notification_id, type(exc).__name__)
@@ -87,13 +82,14 @@ def notify(*, user, kind: str, dedup_key: str, title: str, body: str, url: str =
     if user is None or not getattr(user, "pk", None):
         return None
     if kind not in NotificationKind.values:
-        raise _error("kind", _("未知的通知类型。"), Code.INVALID)
+        raise validation_error("kind", _("未知的通知类型。"), Code.INVALID)
     dedup_key = (dedup_key or "").strip()
     if not dedup_key or len(dedup_key) > 128:
-        raise _error("dedup_key", _("通知事件标识不能为空，且不超过128个字符。"), Code.REQUIRED)
+        raise validation_error("dedup_key", _("通知事件标识不能为空，且不超过128个字符。"),
+                               Code.REQUIRED)
     title = mask_personal_data(title).strip()[:100]
     if not title:
-        raise _error("title", _("通知须有标题。"), Code.REQUIRED)
+        raise validation_error("title", _("通知须有标题。"), Code.REQUIRED)
     existing = Notification.objects.filter(dedup_key=dedup_key).first()
     if existing is not None:
         return existing
@@ -174,8 +170,6 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
     was never published, or got lost), and fail rows stuck in SENDING by a dead worker —
     FAILED, not PENDING, because WeChat may have shown the message already: an operator
     resends it from the admin if need be. Returns how many rows were re-enqueued."""
-    from .tasks import deliver
-
     now = now or timezone.now()
     Notification.objects.filter(
         status=NotificationStatus.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER).update(
@@ -186,7 +180,7 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
         .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:batch])
     for notification_id in ids:
         try:
-            deliver.delay(notification_id)
+            deliver_task.delay(notification_id)
         except (KombuError, OSError) as exc:  # broker still down: the next sweep tries again
             logger.warning("sweep could not enqueue notification %s (%s)", notification_id,
                            type(exc).__name__)
@@ -196,10 +190,7 @@ def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int
 
 def notification_resend(*, actor, notification: Notification) -> Notification:
     """An operator sends a FAILED notification again (admin action)."""
-    from backend.accounts.permissions import is_coordinator_of_user
-
-    if not (getattr(actor, "is_superuser", False)
-            or is_coordinator_of_user(actor, notification.user)):
+    if not permissions.can_resend_notification(actor, notification):
         raise PermissionDenied
     with transaction.atomic():
         now = timezone.now()
@@ -207,7 +198,7 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
             pk=notification.pk, status=NotificationStatus.FAILED).update(
             status=NotificationStatus.PENDING, next_attempt_at=now, updated_at=now)
         if not updated:
-            raise _error(None, _("只有发送失败的通知才能重新发送。"), Code.NOT_FAILED)
+            raise validation_error(None, _("只有发送失败的通知才能重新发送。"), Code.NOT_FAILED)
         audit_log_record(actor=actor, action="notification.resend", obj=notification,
                          detail={"kind": notification.kind, "dedup_key": notification.dedup_key})
         _enqueue_delivery(notification.pk)

@@ -2,20 +2,14 @@ from enum import StrEnum
 
 
 class WeChatErrorCode(StrEnum):
-    """Codes of the WeChat integration, shared by the callback, the OAuth pages and the
-    template-message sender."""
+    """Codes of the WeChat integration, shared by the OAuth pages and the template-message
+    sender."""
 
     INVALID = "INVALID"
     REQUIRED = "REQUIRED"
     NOT_FOUND = "NOT_FOUND"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
-    # Inbound callback
-    SIGNATURE_INVALID = "SIGNATURE_INVALID"
-    TIMESTAMP_STALE = "TIMESTAMP_STALE"
-    NONCE_REPLAYED = "NONCE_REPLAYED"
-    MESSAGE_MALFORMED = "MESSAGE_MALFORMED"
     # OAuth binding
-    OAUTH_STATE_INVALID = "OAUTH_STATE_INVALID"
     OAUTH_FAILED = "OAUTH_FAILED"
     # Outbound template messages
     TOKEN_INVALID = "TOKEN_INVALID"

@@ -8,10 +8,6 @@ def account_get_by_slug(slug: str) -> WeChatAccount | None:
             .filter(slug=slug).first())
 
 
-def account_list() -> QuerySet[WeChatAccount]:
-    return WeChatAccount.objects.select_related("street", "community__street").order_by("id")
-
-
 def binding_get(*, account: WeChatAccount, openid: str) -> WeChatBinding | None:
     """The follower with the bound user and the user's community (commands need both)."""
     return (WeChatBinding.objects

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
 from .error_codes import WeChatErrorCode
@@ -17,18 +17,14 @@ from .models import AccountMode, WeChatAccount, WeChatBinding, WeChatInboundMess
 logger = logging.getLogger(__name__)
 
 
-def _error(field: str | None, message: str, code: WeChatErrorCode) -> ValidationError:
-    error = ValidationError(message, code=code.value)
-    return ValidationError({field: error}) if field else error
-
-
 def account_upsert(*, slug: str, name: str, app_id: str, token: str, app_secret: str = "",
                    mode: str = AccountMode.PLAIN, encoding_aes_key: str | None = None,
                    street=None, community=None) -> tuple[WeChatAccount, bool]:
     """Create the account, or leave an existing one with this slug untouched (idempotent)."""
     if mode != AccountMode.PLAIN and (not encoding_aes_key or len(encoding_aes_key) != 43):
-        raise _error("encoding_aes_key", _("安全模式和兼容模式需要43位的消息加解密密钥。"),
-                     WeChatErrorCode.REQUIRED)
+        raise validation_error("encoding_aes_key",
+                               _("安全模式和兼容模式需要43位的消息加解密密钥。"),
+                               WeChatErrorCode.REQUIRED)
     with transaction.atomic():
         return WeChatAccount.objects.get_or_create(
             slug=slug,
@@ -81,9 +77,9 @@ def binding_bind(*, account: WeChatAccount, openid: str, user) -> WeChatBinding:
     Linli login. A person keeps one follower identity per account, so an older openid of
     theirs on this account is released; an openid bound to someone else moves over."""
     if not openid:
-        raise _error("openid", _("缺少微信身份。"), WeChatErrorCode.REQUIRED)
+        raise validation_error("openid", _("缺少微信身份。"), WeChatErrorCode.REQUIRED)
     if user is None or not user.is_authenticated:
-        raise _error(None, _("请先登录。"), WeChatErrorCode.REQUIRED)
+        raise validation_error(None, _("请先登录。"), WeChatErrorCode.REQUIRED)
     with transaction.atomic():
         (WeChatBinding.objects.filter(account=account, user_id=user.pk)
          .exclude(openid=openid).update(user=None, bound_at=None, updated_at=timezone.now()))

@@ -6,12 +6,13 @@ from graphene_django import DjangoObjectType
 from backend.accounts import permissions, services
 from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
+from backend.core.links import absolute_url
 from backend.core.masking import mask_phone
 from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 
 
 def calendar_url(token: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/api/calendar/{token}.ics"
+    return absolute_url("calendar-feed", token=token)
 
 
 RoleEnum = graphene.Enum.from_enum(Role, name="Role", description=enum_description(

@@ -16,11 +16,6 @@ class PermissionDeniedError(GraphQLError):
                          extensions={"code": "PERMISSION_DENIED"})
 
 
-class BadInputError(GraphQLError):
-    def __init__(self, message: str):
-        super().__init__(message, extensions={"code": "BAD_USER_INPUT"})
-
-
 class Error(graphene.Interface):
     """What every mutation error has; each mutation's own type adds a typed `code`."""
 

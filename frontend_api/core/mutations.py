@@ -3,6 +3,7 @@
 import logging
 
 import graphene
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from graphene.utils.str_converters import to_camel_case
 
@@ -11,14 +12,28 @@ from .errors import PermissionDeniedError, UnauthenticatedError
 logger = logging.getLogger(__name__)
 
 
+class UnknownErrorCode(RuntimeError):
+    """A service raised a code the mutation's error enum does not list."""
+
+
 def validation_error_to_list(exc: ValidationError, codes: type[graphene.Enum]) -> list[dict]:
+    """The payload's `errors`. A code outside `codes` is a bug in the mutation's enum: it
+    raises under `LINLI_STRICT_ERROR_CODES` (development, tests) and otherwise is logged
+    and answered as INVALID, so a client still gets a typed error."""
     members = codes._meta.enum.__members__
     fallback = "INVALID" if "INVALID" in members else next(iter(members))
     errors = []
     items = exc.error_dict.items() if hasattr(exc, "error_dict") else [(None, exc.error_list)]
     for field, error_list in items:
         for error in error_list:
-            code = error.code if error.code in members else fallback
+            code = error.code
+            if code not in members:
+                logger.error("Error code %r is not in %s (field %r)", code, codes.__name__,
+                             field)
+                if getattr(settings, "LINLI_STRICT_ERROR_CODES", False):
+                    raise UnknownErrorCode(
+                        f"{codes.__name__} lacks the error code {code!r} (field {field!r})")
+                code = fallback
             message = error.message % error.params if error.params else error.message
             errors.append({
                 "field": None if field in (None, NON_FIELD_ERRORS) else to_camel_case(field),

@@ -1,12 +1,15 @@
 import graphene
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from graphene_django import DjangoConnectionField
 
 from backend.accounts import selectors as account_selectors
+from backend.core.errors import validation_error
 from frontend_api.core.errors import PermissionDeniedError
 from frontend_api.core.fields import login_required, permission_required
-from frontend_api.core.ids import decode_id_or_none
+from frontend_api.core.ids import decode_id_or_none, not_found
 from volunteers import permissions, selectors
+from volunteers.error_codes import VolunteerErrorCode
 
 from .mutations.availability_set import AvailabilitySet
 from .mutations.credential_add import CredentialAdd
@@ -86,9 +89,10 @@ class VolunteersQuery(graphene.ObjectType):
         pk = decode_id_or_none(community_id, "Community")
         community = account_selectors.community_get(pk) if pk else None
         if community is None:
-            raise ValidationError("Unknown communityId.")
+            raise not_found("community_id", "Community", VolunteerErrorCode.NOT_FOUND)
         if not 1 <= duration_minutes <= 24 * 60:
-            raise ValidationError("durationMinutes must be between 1 and 1440.")
+            raise validation_error("duration_minutes", _("时长须在1到1440分钟之间。"),
+                                   VolunteerErrorCode.INVALID)
         try:
             result = selectors.volunteer_matches(
                 user=info.context.user, skill_code=skill, starts_at=starts_at,
@@ -97,7 +101,8 @@ class VolunteersQuery(graphene.ObjectType):
         except PermissionDenied:
             raise PermissionDeniedError from None
         if result is None:
-            raise ValidationError("Unknown skill.")
+            raise validation_error("skill", _("没有这项技能，请检查技能代码。"),
+                                   VolunteerErrorCode.NOT_FOUND)
         return result
 
     @staticmethod

@@ -12,11 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,6 +22,8 @@ from django.utils.translation import gettext_lazy
 from backend.certificates import selectors as certificate_selectors
 from backend.certificates import services as certificate_services
 from backend.certificates.models import CertificateStatus
+from backend.core.formatting import datetime_zh
+from backend.core.links import absolute_url
 from courses import permissions as course_permissions
 from courses import selectors as course_selectors
 from courses import services as course_services
@@ -86,7 +86,7 @@ def split_command(text: str) -> tuple[str, str]:
 
 
 def bind_url(account) -> str:
-    return settings.PUBLIC_BASE_URL + reverse("wechat-bind", kwargs={"slug": account.slug})
+    return absolute_url("wechat-bind", slug=account.slug)
 
 
 def bind_prompt(account) -> str:
@@ -112,8 +112,8 @@ def validation_message(exc: ValidationError) -> str:
 
 
 def local(dt) -> str:
-    dt = timezone.localtime(dt)
-    return f"{dt.month}月{dt.day}日 {dt:%H:%M}"
+    """3月5日 14:05: replies are about the coming weeks, so no year."""
+    return datetime_zh(dt, year=False)
 
 
 # --- Commands ---------------------------------------------------------------------------
@@ -286,8 +286,7 @@ def me_command(ctx: CommandContext) -> str:
 
 # --- Tutoring -----------------------------------------------------------------------------
 def tutoring_url(account, slot) -> str:
-    return settings.PUBLIC_BASE_URL + reverse(
-        "wechat-tutoring", kwargs={"slug": account.slug, "slot_id": slot.pk})
+    return absolute_url("wechat-tutoring", slug=account.slug, slot_id=slot.pk)
 
 
 def _booking_lines(user) -> list[str]:

@@ -29,6 +29,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from backend.core.links import absolute_url
 from backend.wechat import client, selectors, services, signatures
 from backend.wechat.models import AccountMode
 from courses import selectors as course_selectors
@@ -157,9 +158,7 @@ def _account_or_404(request, slug):
 
 
 def oauth_redirect_uri(account) -> str:
-    from django.conf import settings
-
-    return settings.PUBLIC_BASE_URL + reverse("wechat-oauth", kwargs={"slug": account.slug})
+    return absolute_url("wechat-oauth", slug=account.slug)
 
 
 @require_safe

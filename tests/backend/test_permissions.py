@@ -55,3 +55,89 @@ def test_coordinated_community_filter_limits_to_own_street(coordinator, other_co
     user_with_role(Role.RESIDENT, community=other_community)
     mine = User.objects.filter(permissions.coordinated_community_filter(coordinator))
     assert {u.community_id for u in mine} == {community.pk}
+
+
+# --- The one "units this user coordinates" filter -------------------------------------------
+@pytest.fixture
+def superuser(db):
+    from tests.factories.accounts import UserFactory
+
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+def _visible(model, q):
+    return set(model.objects.filter(q).values_list("pk", flat=True))
+
+
+def test_coordinated_community_filter_by_role(
+        superuser, district_admin, coordinator, community_staff, resident, community,
+        other_community):
+    from backend.accounts.models import Community
+
+    every = set(Community.objects.values_list("pk", flat=True))
+    assert {community.pk, other_community.pk} <= every
+    assert _visible(Community, permissions.coordinated_community_filter(superuser, "")) == every
+    assert _visible(Community,
+                    permissions.coordinated_community_filter(district_admin, "")) == every
+    assert _visible(Community, permissions.coordinated_community_filter(coordinator, "")) == set(
+        Community.objects.filter(street=community.street).values_list("pk", flat=True))
+    for nobody in (community_staff, resident, None):
+        assert _visible(Community, permissions.coordinated_community_filter(nobody, "")) == set()
+
+
+def test_superusers_see_every_row_wherever_the_filter_is_used(
+        superuser, coordinator, street, community, other_street, other_community):
+    """One semantics for superusers: certificates, notifications, WeChat accounts and users
+    all go through coordinated_community_filter, and a superuser without any role sees all."""
+    from backend.accounts.models import User
+    from backend.certificates.models import Certificate
+    from backend.certificates.permissions import certificates_coordinated_by
+    from backend.notifications.models import Notification
+    from backend.notifications.permissions import notifications_visible_filter
+    from backend.wechat.models import WeChatAccount
+    from backend.wechat.permissions import accounts_visible_filter
+    from tests.factories.certificates import CertificateFactory
+    from tests.factories.notifications import NotificationFactory
+    from tests.factories.wechat import WeChatAccountFactory
+
+    mine = [CertificateFactory(issuer_street=street),
+            CertificateFactory(issuer_community=community)]
+    theirs = [CertificateFactory(issuer_street=other_street),
+              CertificateFactory(issuer_community=other_community)]
+    assert _visible(Certificate, certificates_coordinated_by(superuser)) == {
+        c.pk for c in mine + theirs}
+    assert _visible(Certificate, certificates_coordinated_by(coordinator)) == {c.pk for c in mine}
+
+    here = NotificationFactory(user=user_with_role(Role.RESIDENT, community=community))
+    there = NotificationFactory(user=user_with_role(Role.RESIDENT, community=other_community))
+    assert _visible(Notification, notifications_visible_filter(superuser)) == set(
+        Notification.objects.values_list("pk", flat=True))
+    assert here.pk in _visible(Notification, notifications_visible_filter(coordinator))
+    assert there.pk not in _visible(Notification, notifications_visible_filter(coordinator))
+
+    street_account = WeChatAccountFactory(street=street, community=None)
+    other_account = WeChatAccountFactory(street=None, community=other_community)
+    assert _visible(WeChatAccount, accounts_visible_filter(superuser)) >= {
+        street_account.pk, other_account.pk}
+    assert other_account.pk not in _visible(WeChatAccount, accounts_visible_filter(coordinator))
+    assert street_account.pk in _visible(WeChatAccount, accounts_visible_filter(coordinator))
+
+    assert _visible(User, permissions.coordinated_community_filter(superuser)) == set(
+        User.objects.values_list("pk", flat=True))
+
+
+def test_the_admin_lists_follow_the_filter(rf, superuser, coordinator, community,
+                                           other_community):
+    from django.contrib.admin.sites import site
+
+    from backend.notifications.models import Notification
+    from tests.factories.notifications import NotificationFactory
+
+    here = NotificationFactory(user=user_with_role(Role.RESIDENT, community=community))
+    there = NotificationFactory(user=user_with_role(Role.RESIDENT, community=other_community))
+    model_admin = site._registry[Notification]
+    for user, expected in ((superuser, {here.pk, there.pk}), (coordinator, {here.pk})):
+        request = rf.get("/admin/notifications/notification/")
+        request.user = user
+        visible = set(model_admin.get_queryset(request).values_list("pk", flat=True))
+        assert visible & {here.pk, there.pk} == expected

@@ -233,11 +233,11 @@ def test_task_sends_and_does_not_retry_permanent_errors(account):
 
     _token()
     _send(errcode=0, msgid=77)
-    assert tasks.send_template_message.delay(account.pk, "oUser", "TPL", DATA).get() == "77"
+    assert tasks.template_message_send.delay(account.pk, "oUser", "TPL", DATA).get() == "77"
 
     responses.replace(responses.POST, SEND_URL, json={"errcode": 43004, "errmsg": "no"})
     with pytest.raises(wechat.WeChatPermanentError):
-        tasks.send_template_message.delay(account.pk, "oUser", "TPL", DATA).get()
+        tasks.template_message_send.delay(account.pk, "oUser", "TPL", DATA).get()
 
 
 @responses.activate
@@ -249,5 +249,5 @@ def test_task_retries_retryable_errors(account):
     _token()
     _send(errcode=45009, errmsg="quota")
     with pytest.raises(Retry):
-        tasks.send_template_message.apply(args=(account.pk, "oUser", "TPL", DATA),
+        tasks.template_message_send.apply(args=(account.pk, "oUser", "TPL", DATA),
                                           throw=True)

@@ -1,11 +1,9 @@
 import graphene
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
 
 from backend.accounts import selectors, services
 from backend.accounts.error_codes import AccountErrorCode
 from frontend_api.core.errors import error_type
-from frontend_api.core.ids import decode_id
+from frontend_api.core.ids import decode_id, not_found
 from frontend_api.core.mutations import BaseMutation
 
 from ..types import AccountErrorCodeEnum, UserType
@@ -42,8 +40,7 @@ class ResidentCreate(BaseMutation):
         community = selectors.community_get(decode_id(community_id, "Community",
                                                       field="community_id"))
         if community is None:
-            raise ValidationError({"community_id": ValidationError(
-                _("找不到这个社区。"), code=AccountErrorCode.NOT_FOUND.value)})
+            raise not_found("community_id", "Community", AccountErrorCode.NOT_FOUND)
         resident = services.resident_create(actor=user, community=community, phone=phone or "",
                                             **data)
         return cls.success(user=resident)

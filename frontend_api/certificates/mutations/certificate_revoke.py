@@ -1,9 +1,10 @@
 import graphene
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 from backend.certificates import permissions, selectors, services
 from backend.certificates.error_codes import CertificateErrorCode
+from backend.core.errors import validation_error
 from frontend_api.core.errors import error_type
 from frontend_api.core.mutations import BaseMutation
 
@@ -36,8 +37,8 @@ class CertificateRevoke(BaseMutation):
             raise PermissionDenied
         certificate = selectors.certificate_get_by_code(code)
         if certificate is None:
-            raise ValidationError({"code": ValidationError(
-                _("找不到这个证书编号。"), code=CertificateErrorCode.NOT_FOUND.value)})
+            raise validation_error("code", _("找不到这个证书编号。"),
+                                   CertificateErrorCode.NOT_FOUND)
         certificate = services.certificate_revoke(actor=user, certificate=certificate,
                                                   reason=reason)
         return cls.success(certificate=certificate)

@@ -1,7 +1,8 @@
 import graphene
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
+from backend.core.errors import validation_error
 from courses import permissions, selectors, services
 from courses.error_codes import CourseErrorCode
 from frontend_api.core.errors import error_type
@@ -66,8 +67,7 @@ class CourseRunCreate(BaseMutation):
                       field="course_id")
         venue = load(venue_id, "Venue", selectors.venue_get, field="venue_id")
         if len(sessions) > MAX_SESSIONS or len(instructor_ids or []) > 20:
-            raise ValidationError({"sessions": ValidationError(
-                _("课次或讲师太多。"), code=CourseErrorCode.INVALID.value)})
+            raise validation_error("sessions", _("课次或讲师太多。"), CourseErrorCode.INVALID)
         rule = completion_rule or {}
         rate = rule.get("min_attendance_rate")
         require_quiz = rule.get("require_quiz")
@@ -75,8 +75,8 @@ class CourseRunCreate(BaseMutation):
                           for i in instructor_ids or []]
         instructors = selectors.users_by_ids(instructor_pks)
         if len(instructors) != len(set(instructor_pks)):
-            raise ValidationError({"instructor_ids": ValidationError(
-                _("找不到指定的讲师。"), code=CourseErrorCode.NOT_FOUND.value)})
+            raise validation_error("instructor_ids", _("找不到指定的讲师。"),
+                                   CourseErrorCode.NOT_FOUND)
         run = services.run_create(
             actor=user, course=course, venue=venue,
             sessions=[services.SessionInput(starts_at=s.starts_at, ends_at=s.ends_at)

@@ -1,7 +1,7 @@
 import graphene
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from backend.core.errors import validation_error
 from courses import selectors, services
 from courses.error_codes import CourseErrorCode
 from frontend_api.core.errors import error_type
@@ -45,8 +45,7 @@ class QuizSubmit(BaseMutation):
     def perform(cls, info, user, *, quiz_id, answers):
         quiz = load(quiz_id, "Quiz", selectors.quiz_get, field="quiz_id")
         if len(answers) > MAX_ANSWERS or any(len(a.choice_ids) > 50 for a in answers):
-            raise ValidationError({"answers": ValidationError(
-                _("答案太多。"), code=CourseErrorCode.INVALID.value)})
+            raise validation_error("answers", _("答案太多。"), CourseErrorCode.INVALID)
         parsed = [services.AnswerInput(
             question_id=decode_id(a.question_id, "Question", field="answers"),
             choice_ids=[decode_id(c, "Choice", field="answers") for c in a.choice_ids])

@@ -40,7 +40,7 @@ class AvailabilitySet(BaseMutation):
     @classmethod
     def perform(cls, info, user, *, volunteer_id, rules):
         volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
-                         field="volunteer_id", what="志愿者")
+                         field="volunteer_id")
         services.availability_set(actor=user, volunteer=volunteer,
                                   rules=[dict(rule) for rule in rules])
         return cls.success(volunteer=selectors.volunteer_lookup(volunteer.pk))

@@ -31,7 +31,7 @@ class CredentialAdd(BaseMutation):
     def perform(cls, info, user, *, volunteer_id, type_code, number, valid_until=None,
                 valid_from=None):
         volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
-                         field="volunteer_id", what="志愿者")
+                         field="volunteer_id")
         credential = services.credential_add(actor=user, volunteer=volunteer,
                                              type_code=type_code, number=number,
                                              valid_until=valid_until, valid_from=valid_from)

@@ -49,11 +49,11 @@ class DispatchCreate(BaseMutation):
     def perform(cls, info, user, *, skill, starts_at, duration_minutes, community_id,
                 volunteer_id=None, min_level=None, **data):
         community = load(account_selectors.community_get, community_id, "Community",
-                         field="community_id", what="社区")
+                         field="community_id")
         volunteer = None
         if volunteer_id:
             volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
-                             field="volunteer_id", what="志愿者")
+                             field="volunteer_id")
         request = services.dispatch_create(
             actor=user, skill_code=skill, starts_at=starts_at, duration_minutes=duration_minutes,
             community=community, volunteer=volunteer, min_level=min_level or 1,

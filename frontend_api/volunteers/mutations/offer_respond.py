@@ -31,7 +31,7 @@ class OfferRespond(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, offer_id, accept, reason=""):
-        offer = load(selectors.offer_get, offer_id, "Offer", field="offer_id", what="派单邀请")
+        offer = load(selectors.offer_get, offer_id, "Offer", field="offer_id")
         offer = services.offer_respond(actor=user, offer=offer, accept=accept,
                                        reason=reason or "")
         request = selectors.service_request_queryset().get(pk=offer.request_id)

@@ -38,7 +38,7 @@ class ServiceHoursCertificateIssue(BaseMutation):
         if not permissions.can_issue_service_hours_certificates_somewhere(user):
             raise PermissionDenied
         volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
-                         field="volunteer_id", what="志愿者")
+                         field="volunteer_id")
         certificate = services.service_hours_certificate_issue(
             actor=user, volunteer=volunteer, period_start=period_start, period_end=period_end)
         return cls.success(certificate=certificate)

@@ -31,7 +31,7 @@ class ServiceHoursLog(BaseMutation):
     @classmethod
     def perform(cls, info, user, *, commitment_id, hours, note="", idempotency_key=None):
         commitment = load(selectors.commitment_get, commitment_id, "Commitment",
-                          field="commitment_id", what="日程")
+                          field="commitment_id")
         entry = services.service_hours_log(actor=user, commitment=commitment, hours=hours,
                                            note=note or "", idempotency_key=idempotency_key)
         return cls.success(entry=entry)

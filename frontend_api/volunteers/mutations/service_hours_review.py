@@ -29,7 +29,7 @@ class ServiceHoursReview(BaseMutation):
     @classmethod
     def perform(cls, info, user, *, entry_id, approve, reason=""):
         entry = load(selectors.service_hours_get, entry_id, "ServiceHoursEntry",
-                     field="entry_id", what="服务时长记录")
+                     field="entry_id")
         entry = services.service_hours_review(actor=user, entry=entry, approve=approve,
                                               reason=reason or "")
         return cls.success(entry=entry)

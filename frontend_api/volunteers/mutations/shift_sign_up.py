@@ -28,6 +28,6 @@ class ShiftSignUpMutation(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, shift_id):
-        shift = load(selectors.shift_get, shift_id, "Shift", field="shift_id", what="班次")
+        shift = load(selectors.shift_get, shift_id, "Shift", field="shift_id")
         signup = services.shift_sign_up(actor=user, shift=shift)
         return cls.success(sign_up=signup)

@@ -29,7 +29,7 @@ class TimeOffAdd(BaseMutation):
     @classmethod
     def perform(cls, info, user, *, volunteer_id, starts_at, ends_at, reason=""):
         volunteer = load(selectors.volunteer_lookup, volunteer_id, "Volunteer",
-                         field="volunteer_id", what="志愿者")
+                         field="volunteer_id")
         entry = services.time_off_add(actor=user, volunteer=volunteer, starts_at=starts_at,
                                       ends_at=ends_at, reason=reason or "")
         return cls.success(time_off=entry)
