@@ -19,6 +19,7 @@ from volunteers.models import (
     ServiceRequest,
     ServiceRequestStatus,
 )
+from volunteers.services import dispatch as dispatch_services
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +228,7 @@ def test_expiry_moves_to_the_next_candidate(coordinator, community, make_volunte
 
 def test_the_sweep_recovers_a_request_whose_expiry_task_was_lost(
         coordinator, community, make_volunteer, job_start, monkeypatch):
-    monkeypatch.setattr(services, "_schedule_expiry", lambda offer: None)  # the task is lost
+    monkeypatch.setattr(dispatch_services, "_schedule_expiry", lambda offer: None)  # the task is lost
     make_volunteer(level=3)
     second = make_volunteer(level=1)
     request = _dispatch(coordinator, community, job_start)
@@ -240,7 +241,7 @@ def test_the_sweep_recovers_a_request_whose_expiry_task_was_lost(
 def test_a_late_answer_to_an_overdue_offer_is_refused(coordinator, community,
                                                       haircut_volunteer, volunteer_user,
                                                       job_start, monkeypatch):
-    monkeypatch.setattr(services, "_schedule_expiry", lambda offer: None)
+    monkeypatch.setattr(dispatch_services, "_schedule_expiry", lambda offer: None)
     offer = _dispatch(coordinator, community, job_start).offers.get()
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         result = gql(RESPOND, {"offerId": gid("Offer", offer.pk), "accept": True},

@@ -27,9 +27,9 @@ from backend.core.services import audit_log_record, idempotent_call
 from backend.notifications import services as notification_services
 from backend.notifications.models import NotificationKind
 
-from . import matching, permissions
-from .error_codes import VolunteerErrorCode as Code
-from .models import (
+from .. import matching, permissions
+from ..error_codes import VolunteerErrorCode as Code
+from ..models import (
     ACTIVE_COMMITMENT_STATUSES,
     WEEK_HOURS,
     AvailabilityRule,
@@ -180,7 +180,7 @@ def credential_expiry_notify(*, today: date | None = None) -> int:
     safe to run any number of times. Returns how many notifications were created."""
     from backend.notifications.selectors import existing_dedup_keys
 
-    from . import selectors
+    from .. import selectors
 
     today = today or timezone.localdate()
     created = 0
@@ -359,7 +359,7 @@ def offer_ttl() -> timedelta:
 
 
 def _schedule_expiry(offer: Offer) -> None:
-    from .tasks import offer_expire
+    from ..tasks import offer_expire
 
     seconds = max(int((offer.expires_at - timezone.now()).total_seconds()), 0) + 1
     transaction.on_commit(lambda: offer_expire.apply_async((offer.pk,), countdown=seconds))
@@ -594,7 +594,7 @@ def shift_create(*, actor, event: Event, starts_at: datetime, ends_at: datetime,
 def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
     """Take a place (conditional UPDATE ... WHERE taken < capacity) and put the shift in
     the volunteer's calendar; both or neither."""
-    from .selectors import volunteer_for_user, volunteer_holds_skill
+    from ..selectors import volunteer_for_user, volunteer_holds_skill
 
     volunteer = volunteer_for_user(actor)
     if volunteer is None:
