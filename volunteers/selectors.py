@@ -330,7 +330,8 @@ VOLUNTEERS_EXPORT_COLUMNS = ["id", "username", "display_name", "phone", "communi
 
 def volunteers_export_rows(queryset: QuerySet[Volunteer]) -> Iterator[list]:
     """One row per volunteer in `queryset`, phones masked, in the order of
-    VOLUNTEERS_EXPORT_COLUMNS: one query plus one for the skills."""
+    VOLUNTEERS_EXPORT_COLUMNS: three queries at any size (the volunteers, their skill
+    levels, the skills), composable with a queryset that already prefetches "skills"."""
     for v in queryset.select_related("user", "community__street").prefetch_related(
             "skills__skill"):
         yield [v.pk, v.user.username, v.user.display_name, v.user.phone_masked,

@@ -46,9 +46,13 @@ def _forget_connections(app):
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(monkeypatch):
     from backend.celery import app
 
+    # Celery reads these environment variables before its own configuration (CI sets the
+    # first to the real broker).
+    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE)
+    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
     saved = {key: app.conf[key] for key in DOWN}
     app.conf.update(DOWN)
     _forget_connections(app)
