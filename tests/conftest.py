@@ -40,8 +40,8 @@ def reference_data(request):
         return
     request.getfixturevalue("db" if "transactional_db" not in request.fixturenames
                             else "transactional_db")
+    from volunteers.demo import reference_data_load
     from volunteers.models import Skill
-    from volunteers.services import reference_data_load
 
     if not Skill.objects.exists():
         reference_data_load()

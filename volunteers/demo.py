@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from backend.accounts.models import Community, Role, RoleAssignment, User
-from backend.core.demo import DemoContext
+from backend.core.demo import DemoContext, load_district_data
 
 from . import services
 from .models import (
@@ -95,9 +95,28 @@ def _seed_demo_account(today) -> int:
     return 1
 
 
+def reference_data_load() -> None:
+    """Skills and credential types from the district data file (what migration 0002 does):
+    the demo seeds them into a database that lacks them, and the tests reload them after a
+    transactional test's flush. Idempotent."""
+    data = load_district_data()
+    types = {}
+    for row in data["credential_types"]:
+        types[row["code"]], _created = CredentialType.objects.update_or_create(
+            code=row["code"], defaults={
+                "name": row["name"], "validity_months": row.get("validity_months"),
+                "granted_by_course_completion": bool(row.get("granted_by_course_completion")),
+            })
+    for row in data["skills"]:
+        Skill.objects.update_or_create(code=row["code"], defaults={
+            "name": row["name"],
+            "credential_type": types.get(row.get("requires_credential") or ""),
+        })
+
+
 def seed(ctx: DemoContext) -> None:
     if not Skill.objects.exists():
-        services.reference_data_load()
+        reference_data_load()
     today = timezone.localdate()
     rng = random.Random(365)  # noqa: S311 - demo data, deterministic on purpose
     communities = list(Community.objects.order_by("street__sort_order", "sort_order", "id"))

@@ -83,15 +83,6 @@ DEFAULT_TRAVEL_BUFFER_MINUTES = 30
 
 HARD_RULES = ("NOT_ACTIVE", "LEVEL_TOO_LOW", "CREDENTIAL_MISSING", "NOT_AVAILABLE",
               "TIME_OFF", "BUSY", "DAILY_CAP")
-HARD_RULE_LABELS = {
-    "NOT_ACTIVE": "非在岗或未同意接收派单",
-    "LEVEL_TOO_LOW": "技能等级不足",
-    "CREDENTIAL_MISSING": "缺少有效资质或资质将在服务结束前到期",
-    "NOT_AVAILABLE": "该时段不在可服务时间内",
-    "TIME_OFF": "该时段请假",
-    "BUSY": "与其他日程冲突（含路程缓冲）",
-    "DAILY_CAP": "当日派单已达上限",
-}
 
 
 @dataclass

@@ -94,10 +94,6 @@ def can_respond_to_offer(user, offer) -> bool:
 
 
 # --- Shifts and hours -------------------------------------------------------------------------
-def can_sign_up(user, volunteer) -> bool:
-    return is_own(user, volunteer)
-
-
 def can_log_hours(user, commitment) -> bool:
     return (is_own(user, commitment.volunteer)
             or coordinates_volunteer(user, commitment.volunteer))
@@ -105,10 +101,6 @@ def can_log_hours(user, commitment) -> bool:
 
 def can_review_hours(user, entry) -> bool:
     return coordinates_volunteer(user, entry.volunteer)
-
-
-def can_review_hours_somewhere(user) -> bool:
-    return _authenticated(user) and accounts.is_coordinator(user)
 
 
 # --- Service-hours certificates ("谁记录谁证明") -------------------------------------------------

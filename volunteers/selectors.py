@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -18,10 +19,12 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from backend.accounts.models import Community
 from backend.certificates.models import Certificate, CertificateKind
 from backend.core.calendar import CalendarItem, sequence_from
+from backend.core.formatting import hours_zh
 
 from . import matching, permissions
 from .models import (
@@ -37,6 +40,7 @@ from .models import (
     ServiceRequest,
     Shift,
     Skill,
+    TimeOff,
     Volunteer,
     VolunteerSkill,
     VolunteerStatus,
@@ -194,20 +198,6 @@ def service_hours_get(pk: int) -> ServiceHours | None:
         pk=pk).first()
 
 
-def pending_hours_for(user) -> QuerySet[ServiceHours]:
-    """The review queue: pending entries of the volunteers this user coordinates."""
-    return (ServiceHours.objects.filter(status=HoursStatus.PENDING)
-            .filter(_prefixed(user))
-            .select_related("volunteer__user", "volunteer__community", "commitment")
-            .order_by("created_at", "id"))
-
-
-def _prefixed(user):
-    from backend.accounts.permissions import coordinated_community_filter
-
-    return coordinated_community_filter(user, "volunteer__community")
-
-
 def approved_hours(volunteer: Volunteer, *, since: datetime | None = None) -> Decimal:
     qs = ServiceHours.objects.filter(volunteer=volunteer, status=HoursStatus.APPROVED)
     if since is not None:
@@ -233,10 +223,6 @@ def credentials_expiring_between(first_day, last_day) -> QuerySet[Credential]:
                     revoked_at__isnull=True)
             .exclude(volunteer__status=VolunteerStatus.ARCHIVED)
             .order_by("valid_until", "id"))
-
-
-def credentials_expiring_on(day) -> QuerySet[Credential]:
-    return credentials_expiring_between(day, day)
 
 
 # --- Calendar feed -------------------------------------------------------------------------------
@@ -284,14 +270,70 @@ def volunteer_time_off_windows(volunteer: Volunteer, *, starts_at: datetime,
                                ends_at: datetime) -> list[tuple[datetime, datetime]]:
     """The volunteer's time off overlapping [starts_at, ends_at), as (start, end) pairs in one
     query, so a caller checking many candidate windows (bulk slot publishing) needs no more."""
-    from .models import TimeOff  # local: the import block above is being edited in parallel
-
     return list(TimeOff.objects.filter(volunteer=volunteer, starts_at__lt=ends_at,
                                        ends_at__gt=starts_at)
                 .order_by("starts_at", "id").values_list("starts_at", "ends_at"))
 
 
-def volunteer_time_off_overlapping(volunteer: Volunteer, starts_at: datetime,
-                                   ends_at: datetime) -> bool:
-    """Whether any of the volunteer's time off overlaps [starts_at, ends_at)."""
-    return bool(volunteer_time_off_windows(volunteer, starts_at=starts_at, ends_at=ends_at))
+# --- Service-hours certificates --------------------------------------------------------------
+def _local_midnight(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _service_item(entry: ServiceHours) -> str:
+    """What was served, in Chinese: the skill for a doorstep job, the event for a shift,
+    otherwise the kind of commitment."""
+    commitment = entry.commitment
+    if commitment.kind == CommitmentKind.DISPATCH:
+        offer = getattr(commitment, "offer", None)
+        if offer is not None:
+            return _("上门服务·%(skill)s") % {"skill": offer.request.skill.name}
+        return _("上门服务")
+    if commitment.kind == CommitmentKind.SHIFT:
+        signup = getattr(commitment, "shift_signup", None)
+        if signup is not None:
+            return _("活动值守·%(event)s") % {"event": signup.shift.event.title}
+        return _("活动值守")
+    if commitment.kind == CommitmentKind.TUTORING:
+        return _("微信一对一辅导")
+    return commitment.title or str(CommitmentKind(commitment.kind).label)
+
+
+def service_hours_summary(*, volunteer: Volunteer, period_start: date, period_end: date
+                          ) -> tuple[Decimal, list[str]]:
+    """Approved hours served in [period_start, period_end] (local dates, inclusive) and the
+    service content, e.g. ["上门服务·理发 3次 6小时", ...], largest first. One query."""
+    entries = (ServiceHours.objects
+               .filter(volunteer_id=volunteer.pk, status=HoursStatus.APPROVED,
+                       served_on__gte=_local_midnight(period_start),
+                       served_on__lt=_local_midnight(period_end + timedelta(days=1)))
+               .select_related("commitment__offer__request__skill",
+                               "commitment__shift_signup__shift__event")
+               .order_by("served_on", "id"))
+    total = Decimal("0")
+    items: dict[str, list] = {}
+    for entry in entries:
+        total += entry.hours
+        item = items.setdefault(_service_item(entry), [0, Decimal("0")])
+        item[0] += 1
+        item[1] += entry.hours
+    ordered = sorted(items.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    content = [_("%(item)s %(n)d次 %(hours)s小时") % {
+        "item": name, "n": n, "hours": hours_zh(hours)} for name, (n, hours) in ordered]
+    return total, content
+
+
+# --- Roster export -------------------------------------------------------------------------------
+VOLUNTEERS_EXPORT_COLUMNS = ["id", "username", "display_name", "phone", "community", "street",
+                             "status", "skills"]
+
+
+def volunteers_export_rows(queryset: QuerySet[Volunteer]) -> Iterator[list]:
+    """One row per volunteer in `queryset`, phones masked, in the order of
+    VOLUNTEERS_EXPORT_COLUMNS: three queries at any size (the volunteers, their skill
+    levels, the skills), composable with a queryset that already prefetches "skills"."""
+    for v in queryset.select_related("user", "community__street").prefetch_related(
+            "skills__skill"):
+        yield [v.pk, v.user.username, v.user.display_name, v.user.phone_masked,
+               v.community.name, v.community.street.name, v.status,
+               ";".join(f"{s.skill.code}:{s.level}" for s in v.skills.all())]

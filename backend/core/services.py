@@ -1,6 +1,7 @@
 """Platform writes: the audit log, idempotency keys and after-commit task enqueueing."""
 
 import hashlib
+import inspect
 import json
 from collections.abc import Callable
 from typing import Any
@@ -32,12 +33,28 @@ def audit_log_record(
     )
 
 
-def enqueue_on_commit(task, *args, **kwargs) -> None:
+def enqueue_on_commit(task, *args, countdown: float | None = None, **kwargs) -> None:
     """Send a Celery task once the current transaction commits, so a worker never looks
-    for a row that is not there yet; outside a transaction it is sent at once."""
+    for a row that is not there yet; outside a transaction it is sent at once.
+
+    `countdown` (seconds) delays delivery, as in `apply_async`. It belongs to this helper,
+    never to the task: `args` and `kwargs` are the task's arguments, and a task with a
+    parameter of its own called `countdown` is refused here (TypeError) rather than having
+    that argument silently taken as the delay — call `apply_async` for such a task.
+    """
+    if "countdown" in inspect.signature(task.run).parameters:
+        raise TypeError(f"{task.name} takes a 'countdown' argument; enqueue_on_commit's "
+                        "countdown would shadow it")
+
+    def send() -> None:
+        if countdown is None:
+            task.delay(*args, **kwargs)
+        else:
+            task.apply_async(args, kwargs, countdown=countdown)
+
     # robust: the caller's data is committed already; a broker that is briefly down must not
     # turn that into an error. Periodic sweeps pick up what was not sent.
-    transaction.on_commit(lambda: task.delay(*args, **kwargs), robust=True)
+    transaction.on_commit(send, robust=True)
 
 
 def _hash_input(payload: Any) -> str:

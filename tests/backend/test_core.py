@@ -1,9 +1,13 @@
+from unittest import mock
+
 import pytest
+from celery import shared_task
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from backend.core.models import AuditLog, IdempotencyKey
-from backend.core.services import audit_log_record, idempotent_call
+from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
+from backend.notifications.tasks import deliver
 from tests.helpers.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
@@ -73,3 +77,25 @@ def test_concurrent_calls_with_one_key_run_the_action_once(resident):
     assert not [r for r in results if isinstance(r, Exception)], results
     assert len(set(results)) == 1
     assert Log.objects.filter(action="idem.effect").count() == 1
+
+
+def test_enqueue_on_commit_sends_after_commit_with_the_countdown_for_the_broker(
+        django_capture_on_commit_callbacks):
+    with mock.patch.object(deliver, "apply_async") as send, \
+            django_capture_on_commit_callbacks(execute=True) as callbacks:
+        enqueue_on_commit(deliver, 7, countdown=30)
+        send.assert_not_called()  # not before the commit
+    assert len(callbacks) == 1
+    send.assert_called_once_with((7,), {}, countdown=30)
+
+
+@shared_task(name="tests.takes_a_countdown")
+def takes_a_countdown(countdown: int) -> int:
+    return countdown
+
+
+def test_enqueue_on_commit_refuses_a_task_whose_own_argument_is_called_countdown(
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks, pytest.raises(TypeError):
+        enqueue_on_commit(takes_a_countdown, countdown=5)
+    assert callbacks == []

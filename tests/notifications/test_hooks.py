@@ -3,7 +3,9 @@
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
+from graphql_relay import to_global_id
 
 from backend.certificates import services as certificate_services
 from backend.certificates.models import CertificateKind
@@ -54,7 +56,10 @@ def test_an_offer_tells_the_volunteer_when_what_and_where(coordinator, community
     assert "理发" in notification.body and "金口路社区" in notification.body
     local = timezone.localtime(start)
     assert f"{local.month}月{local.day}日 14:00–15:00" in notification.body
-    assert notification.url.endswith(f"/volunteer/offers/{offer.pk}")
+    # the offer page (API.md "Pages"), addressed by the offer's global id
+    offer_gid = to_global_id("Offer", offer.pk)
+    assert notification.url == (
+        f"{settings.PUBLIC_BASE_URL.rstrip('/')}/volunteer/offers/{offer_gid}/")
     assert notification.data["offer_id"] == offer.pk
     # the address and note (which may hold a phone number) are not in the message
     assert "13812341234" not in notification.body + str(notification.data)

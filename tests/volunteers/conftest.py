@@ -19,8 +19,8 @@ def reference_data(request):
     """Migration 0002 loads skills; a transactional test's flush removes them again."""
     if request.node.get_closest_marker("django_db") is None:
         return
+    from volunteers.demo import reference_data_load
     from volunteers.models import Skill
-    from volunteers.services import reference_data_load
 
     if not Skill.objects.exists():
         reference_data_load()

@@ -79,3 +79,18 @@ def test_hours_queue_lists_pending_entries(coordinator, volunteer_user, haircut_
     services.service_hours_log(actor=volunteer_user, commitment=done, hours=1)
     page = _client(coordinator).get("/admin/volunteers/servicehours/")
     assert page.status_code == 200 and page.context["cl"].result_count == 1
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_export_rows_cost_three_queries_at_any_size(make_volunteer, rows):
+    from tests.helpers.queries import count_queries
+    from volunteers import selectors
+
+    for _ in range(rows):
+        make_volunteer()
+    with count_queries() as ctx:
+        exported = list(selectors.volunteers_export_rows(Volunteer.objects.all()))
+    assert len(exported) == rows
+    assert all(len(row) == len(selectors.VOLUNTEERS_EXPORT_COLUMNS) for row in exported)
+    # the volunteers, their skill levels, the skills
+    assert len(ctx.captured_queries) == 3

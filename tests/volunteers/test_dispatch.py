@@ -19,6 +19,7 @@ from volunteers.models import (
     ServiceRequest,
     ServiceRequestStatus,
 )
+from volunteers.services import dispatch as dispatch_services
 
 pytestmark = pytest.mark.django_db
 
@@ -216,8 +217,8 @@ def test_expiry_moves_to_the_next_candidate(coordinator, community, make_volunte
     # The countdown task already ran eagerly, early: it must not have expired anything.
     assert offer.status == OfferStatus.OFFERED and offer.volunteer == first
     with time_machine.travel(timezone.now() + timedelta(minutes=21)):
-        tasks.offer_expire(offer.pk)
-        tasks.offer_expire(offer.pk)  # a second run changes nothing
+        tasks.offer_expire_task(offer.pk)
+        tasks.offer_expire_task(offer.pk)  # a second run changes nothing
     offer.refresh_from_db()
     assert offer.status == OfferStatus.EXPIRED
     assert request.offers.get(status=OfferStatus.OFFERED).volunteer == second
@@ -227,20 +228,21 @@ def test_expiry_moves_to_the_next_candidate(coordinator, community, make_volunte
 
 def test_the_sweep_recovers_a_request_whose_expiry_task_was_lost(
         coordinator, community, make_volunteer, job_start, monkeypatch):
-    monkeypatch.setattr(services, "_schedule_expiry", lambda offer: None)  # the task is lost
+    # the task is lost
+    monkeypatch.setattr(dispatch_services, "_schedule_expiry", lambda offer: None)
     make_volunteer(level=3)
     second = make_volunteer(level=1)
     request = _dispatch(coordinator, community, job_start)
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
-        assert tasks.offers_sweep() == 1
+        assert tasks.offers_sweep_task() == 1
     assert request.offers.get(status=OfferStatus.OFFERED).volunteer == second
-    assert tasks.offers_sweep() == 0
+    assert tasks.offers_sweep_task() == 0
 
 
 def test_a_late_answer_to_an_overdue_offer_is_refused(coordinator, community,
                                                       haircut_volunteer, volunteer_user,
                                                       job_start, monkeypatch):
-    monkeypatch.setattr(services, "_schedule_expiry", lambda offer: None)
+    monkeypatch.setattr(dispatch_services, "_schedule_expiry", lambda offer: None)
     offer = _dispatch(coordinator, community, job_start).offers.get()
     with time_machine.travel(timezone.now() + timedelta(hours=2)):
         result = gql(RESPOND, {"offerId": gid("Offer", offer.pk), "accept": True},

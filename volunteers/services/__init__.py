@@ -1,0 +1,59 @@
+"""Volunteer writes, one module per topic. This module is the contract other code relies on:
+courses (tutoring, completion), frontend_api, admin, tasks, demo and the tests import from
+here, never from the topic modules, so a function can move between modules freely.
+
+calendar            commitments, the overlap rule, the daily job cap
+roster              volunteers and their skills
+credentials         grant, record, expiry alerts
+availability        weekly rules, the hour mask, time off
+dispatch            doorstep jobs: offers, answers, expiry, the sweep
+shifts              shift sign-up
+hours               service hours: log and review
+hours_certificates  the service-hours certificate
+csv_io              roster import and export
+"""
+
+# The volunteers' calendar, which tutoring in `courses` books through: keep these signatures.
+from .calendar import (
+    commitment_cancel,
+    commitment_complete,
+    commitment_confirm,
+    commitment_create,
+)
+
+# isort: split
+from .availability import availability_set, hour_mask, time_off_add
+from .credentials import credential_add, credential_expiry_notify, credential_grant
+from .csv_io import volunteers_export_csv, volunteers_import_csv
+from .dispatch import dispatch_create, offer_expire, offer_respond, offers_sweep
+from .hours import service_hours_log, service_hours_review
+from .hours_certificates import service_hours_certificate_issue
+from .roster import volunteer_create, volunteer_skill_set
+from .shifts import shift_sign_up
+
+__all__ = [  # noqa: RUF022 - the calendar first, as above
+    # calendar (used by courses' tutoring)
+    "commitment_cancel",
+    "commitment_complete",
+    "commitment_confirm",
+    "commitment_create",
+    # the rest, alphabetically
+    "availability_set",
+    "credential_add",
+    "credential_expiry_notify",
+    "credential_grant",
+    "dispatch_create",
+    "hour_mask",
+    "offer_expire",
+    "offer_respond",
+    "offers_sweep",
+    "service_hours_certificate_issue",
+    "service_hours_log",
+    "service_hours_review",
+    "shift_sign_up",
+    "time_off_add",
+    "volunteer_create",
+    "volunteer_skill_set",
+    "volunteers_export_csv",
+    "volunteers_import_csv",
+]
