@@ -2,6 +2,8 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,9 +12,9 @@ from django.utils.translation import gettext_lazy as _lazy
 from backend.accounts import permissions as account_permissions
 from backend.accounts.models import Community
 from backend.core.masking import mask_phone
-from backend.core.services import audit_log_record, enqueue_on_commit
+from backend.core.services import audit_log_record
 
-from . import completion, permissions, selectors, services, tasks
+from . import completion, permissions, selectors, services
 from .models import (
     Choice,
     ClassSession,
@@ -125,10 +127,52 @@ class VenueAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-class ClassSessionInline(admin.TabularInline):
+class ClassSessionFormSet(BaseInlineFormSet):
+    """On a new run, checks the run and its sessions as services.run_create will, so its
+    refusals show here (above the sessions) instead of failing the save."""
+
+    actor = None  # set per request by ClassSessionInline.get_formset
+
+    def clean(self):
+        super().clean()
+        run = self.instance
+        if run.pk is not None or any(self.errors) or None in (
+                run.venue_id, run.starts_at, run.ends_at, run.capacity,
+                run.enrollment_opens_at, run.enrollment_closes_at):
+            return  # an edit, or the run's own form already shows what is missing
+        try:
+            services.run_create_check(
+                actor=self.actor, venue=run.venue, starts_at=run.starts_at,
+                ends_at=run.ends_at, capacity=run.capacity,
+                enrollment_opens_at=run.enrollment_opens_at,
+                enrollment_closes_at=run.enrollment_closes_at,
+                sessions=_session_inputs(self), min_attendance_rate=run.min_attendance_rate)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+        except PermissionDenied:
+            raise forms.ValidationError(_("您没有开班的权限。")) from None
+
+
+def _session_inputs(formset) -> list[services.SessionInput]:
+    return [services.SessionInput(starts_at=f.cleaned_data["starts_at"],
+                                  ends_at=f.cleaned_data["ends_at"])
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+
+
+class ClassSessionInline(CoordinatorAdminMixin, admin.TabularInline):
+    """A run's sessions, for the coordinators who may see the run (the run's page already
+    limits which runs that is)."""
+
     model = ClassSession
+    formset = ClassSessionFormSet
     extra = 0
     fields = ("starts_at", "ends_at")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)  # a new class per request
+        formset.actor = request.user
+        return formset
 
 
 class CourseRunForm(forms.ModelForm):
@@ -210,11 +254,7 @@ class CourseRunAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     @admin.action(description=_lazy("检查结业条件并补发证书（后台运行）"))
     def reissue_certificates(self, request, queryset):
         run_ids = list(queryset.values_list("pk", flat=True))
-        for run_id in run_ids:
-            enqueue_on_commit(tasks.run_certificates_reissue, run_id)
-        audit_log_record(actor=request.user, action="courserun.certificates_reissue",
-                         object_type="courses.courserun",
-                         object_id=",".join(map(str, run_ids))[:64])
+        completion.run_certificates_reissue_start(actor=request.user, run_ids=run_ids)
         self.message_user(request, _("已在后台开始处理 %(n)d 个班期，刷新本页查看进度。")
                           % {"n": len(run_ids)}, messages.SUCCESS)
 
@@ -224,17 +264,49 @@ class CourseRunAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
                 account_permissions.coordinated_community_filter(request.user, "community"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def has_add_permission(self, request, *args):
+        # New runs are made by services.run_create, whose rule this is.
+        return permissions.can_create_runs(request.user)
+
     def save_model(self, request, obj, form, change):
+        if not change:
+            return  # created with its sessions in save_related, by services.run_create
         obj.street_id = obj.venue.community.street_id
         obj.community_id = obj.venue.community_id
         if not obj.code:
             obj.code = services.next_run_code(services.run_code_prefix(obj.course, obj.starts_at))
         super().save_model(request, obj, form, change)
-        if change and "capacity" in form.changed_data:
+        if "capacity" in form.changed_data:
             promoted = services.run_fill_from_waitlist(actor=request.user, run_id=obj.pk)
             if promoted:
                 self.message_user(request, _("已从候补中递补 %(n)d 人。") % {"n": len(promoted)},
                                   messages.SUCCESS)
+
+
+    def save_related(self, request, form, formsets, change):
+        if change:
+            super().save_related(request, form, formsets, change)
+            return
+        # A new run: the same service as the courseRunCreate mutation (code, audit entry).
+        data = form.cleaned_data
+        sessions = next((f for f in formsets if f.model is ClassSession), None)
+        run = services.run_create(
+            actor=request.user, course=data["course"], venue=data["venue"],
+            starts_at=data["starts_at"], ends_at=data["ends_at"], capacity=data["capacity"],
+            enrollment_opens_at=data["enrollment_opens_at"],
+            enrollment_closes_at=data["enrollment_closes_at"],
+            sessions=_session_inputs(sessions) if sessions is not None else [],
+            min_attendance_rate=data["min_attendance_rate"], require_quiz=data["require_quiz"],
+            instructors=data["instructors"], code=data["code"] or "")
+        # The admin's change message, log entry and redirect read the form's instance and
+        # the formsets' saved objects: point them at what the service created.
+        obj = form.instance
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(run, field.attname))
+        obj._state.adding, obj._state.db = False, run._state.db
+        for formset in formsets:
+            formset.new_objects = list(run.sessions.all()) if formset is sessions else []
+            formset.changed_objects, formset.deleted_objects = [], []
 
 
 @admin.register(Enrollment)
@@ -252,7 +324,3 @@ class EnrollmentAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
 
     def has_add_permission(self, request, *args):
         return False
-
-
-# Tutoring pages live in their own module (kept apart from the course pages).
-from . import tutoring_admin  # noqa: E402, F401

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("新媒体培训")
+
+    def ready(self):
+        # Tutoring's admin pages are registered by their own module, which the admin's
+        # autodiscovery (it imports courses/admin.py only) would not find.
+        from .tutoring import admin  # noqa: F401

@@ -1,22 +1,27 @@
 """The single completion hook: what happens once an enrolment became COMPLETED.
 
-Called by courses.tasks.enrollment_completed after the completing transaction committed.
+Run by the task courses.enrollment_completed after the completing transaction committed.
 It may run more than once (acks_late, retries, a bulk re-issue), so every effect is
 idempotent: the audit entry is written once, the certificate is keyed by the enrolment,
 and the credential by the certificate's code."""
 
 from datetime import date
 
+from django.core.cache import cache
+from django.db import transaction
 from django.utils import timezone
 
 from backend.certificates.models import CertificateKind
 from backend.certificates.services import certificate_issue
+from backend.core.formatting import date_range_zh
 from backend.core.models import AuditLog
-from backend.core.services import audit_log_record
+from backend.core.services import audit_log_record, enqueue_on_commit
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 
-from .models import Enrollment
+from .models import Enrollment, EnrollmentStatus
+from .services import enrollment_check_completion
+from .tasks import reissue_run_certificates as reissue_run_certificates_task
 
 COMPLETED_ACTION = "enrollment.completed"
 
@@ -40,8 +45,7 @@ def _add_months(day: date, months: int) -> date:
 def _snapshot(enrollment: Enrollment) -> dict:
     run = enrollment.run
     start, end = timezone.localdate(run.starts_at), timezone.localdate(run.ends_at)
-    period = (f"{start:%Y年%-m月%-d日}" if start == end
-              else f"{start:%Y年%-m月%-d日}至{end:%Y年%-m月%-d日}")
+    period = date_range_zh(start, end)
     return {
         "holder_name": enrollment.user.display_name or enrollment.user.username,
         "title": run.course.title,
@@ -90,26 +94,41 @@ def on_enrollment_completed(enrollment: Enrollment) -> None:
     issue_course_certificate(enrollment)
 
 
+@transaction.atomic
+def enrollment_completion_hook_run(*, enrollment_id: int) -> bool:
+    """What the task runs: the hook for a COMPLETED enrolment, under its row lock so two
+    deliveries of the task take turns; False if the enrolment is not COMPLETED."""
+    enrollment = (Enrollment.objects.select_for_update()
+                  .filter(pk=enrollment_id, status=EnrollmentStatus.COMPLETED).first())
+    if enrollment is None:
+        return False
+    on_enrollment_completed(enrollment)
+    return True
+
+
 # --- Bulk (re)issue for a run: a coordinator's one action, run in the background ---------
 def _progress_key(run_id: int) -> str:
     return f"courses:run:{run_id}:certificates"
 
 
 def run_certificates_progress(run_id: int) -> dict | None:
-    from django.core.cache import cache
-
     return cache.get(_progress_key(run_id))
+
+
+def run_certificates_reissue_start(*, actor, run_ids: list[int]) -> None:
+    """A coordinator's bulk action: re-check and issue the certificates of these runs in the
+    background (after commit), audit-logged as one entry."""
+    for run_id in run_ids:
+        enqueue_on_commit(reissue_run_certificates_task, run_id)
+    audit_log_record(actor=actor, action="courserun.certificates_reissue",
+                     object_type="courses.courserun",
+                     object_id=",".join(map(str, run_ids))[:64])
 
 
 def run_certificates_reissue(*, run_id: int) -> dict:
     """Re-check completion of every enrolled learner of the run (attendance may have been
     corrected since) and issue every due certificate. Safe to repeat: each step is
     idempotent. Progress is kept in the cache for the admin to show."""
-    from django.core.cache import cache
-
-    from .models import EnrollmentStatus
-    from .services import enrollment_check_completion
-
     ids = list(Enrollment.objects.filter(
         run_id=run_id, status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED])
         .order_by("pk").values_list("pk", flat=True))

@@ -25,6 +25,7 @@ from .models import (
     Quiz,
     Venue,
 )
+from .tutoring import demo as tutoring_demo
 
 # code, audience, hours, credential granted on completion
 COURSE_META = [
@@ -169,6 +170,4 @@ def seed(ctx: DemoContext) -> None:
     # courses[0] (WX01, for everyone) at the demo community's venue
     _fill_nearly(ctx, runs[0])
 
-    from . import tutoring_demo  # after the runs: tutors may use the demo venues
-
-    tutoring_demo.seed(ctx)
+    tutoring_demo.seed(ctx)  # after the runs: tutors may use the demo venues

@@ -1,18 +1,22 @@
 """What learners are told about their places. Called inside the service's transaction:
 the outbox row commits with the change, delivery happens after commit, once per event."""
 
-from django.conf import settings
+from datetime import datetime, time, timedelta
+
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.core.formatting import datetime_zh
+from backend.core.links import absolute_url, node_id
 from backend.notifications.models import NotificationKind
 from backend.notifications.services import notify
 
-from .models import Enrollment
+from .models import ClassSession, Enrollment, EnrollmentStatus
 
 
-def _when(run) -> str:
-    return f"{timezone.localtime(run.starts_at):%Y年%-m月%-d日 %H:%M}"
+def _learn_url(enrollment_id: int) -> str:
+    return absolute_url("page-learn", id=node_id("Enrollment", enrollment_id))
 
 
 def _event_stamp(enrollment: Enrollment) -> str:
@@ -22,51 +26,39 @@ def _event_stamp(enrollment: Enrollment) -> str:
 
 def enrollment_confirmed(enrollment: Enrollment) -> None:
     run = enrollment.run
+    when = datetime_zh(run.starts_at)
     notify(
         user=enrollment.user, kind=NotificationKind.ENROLLMENT_CONFIRMED,
         dedup_key=f"enrollment:{enrollment.pk}:enrolled:{_event_stamp(enrollment)}",
         title=_("报名成功"),
         body=_("您已报名“%(course)s”（班期 %(code)s），%(when)s 在%(venue)s开课。") % {
-            "course": run.course.title, "code": run.code, "when": _when(run),
+            "course": run.course.title, "code": run.code, "when": when,
             "venue": run.venue.name},
-        url=f"{settings.PUBLIC_BASE_URL}/graphql/",
-        data={"keywords": [run.course.title, run.code, _when(run)]},
+        url=_learn_url(enrollment.pk),
+        data={"keywords": [run.course.title, run.code, when]},
     )
 
 
 def waitlist_promoted(enrollment: Enrollment) -> None:
     run = enrollment.run
+    when = datetime_zh(run.starts_at)
     notify(
         user=enrollment.user, kind=NotificationKind.WAITLIST_PROMOTED,
         dedup_key=f"enrollment:{enrollment.pk}:promoted:{_event_stamp(enrollment)}",
         title=_("候补转正：您已获得名额"),
         body=_("有人取消了报名，您在“%(course)s”（班期 %(code)s）的候补已转为正式报名，"
                "%(when)s 开课。") % {"course": run.course.title, "code": run.code,
-                                  "when": _when(run)},
-        data={"keywords": [run.course.title, run.code, _when(run)]},
+                                  "when": when},
+        url=_learn_url(enrollment.pk),
+        data={"keywords": [run.course.title, run.code, when]},
     )
 
 
-def tutoring_cancelled(booking) -> None:
-    slot = booking.slot
-    notify(
-        user=booking.user, kind=NotificationKind.TUTORING_CANCELLED,
-        dedup_key=f"tutoring-cancelled:{booking.pk}",
-        title=_("辅导预约已取消"),
-        body=_("您预约的“%(topic)s”（%(when)s）已被取消，可以在“辅导”里另约时间。") % {
-            "topic": slot.topic, "when": f"{timezone.localtime(slot.starts_at):%-m月%-d日 %H:%M}"},
-    )
-
-
+@transaction.atomic
 def reminders_for_day(day) -> int:
-    """Tell everyone with a class session or a tutoring booking on `day` (local date).
-    Keyed per session and person, so a re-run of the daily task sends nothing twice."""
-    from datetime import datetime, time, timedelta
-
-    from .models import ClassSession, EnrollmentStatus, TutoringBooking, TutoringBookingStatus
-
-    tz = timezone.get_current_timezone()
-    start = datetime.combine(day, time.min, tzinfo=tz)
+    """Tell everyone with a class session on `day` (local date). Keyed per session and
+    person, so a re-run of the daily task sends nothing twice."""
+    start = datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
     end = start + timedelta(days=1)
     sent = 0
     sessions = (ClassSession.objects.filter(starts_at__gte=start, starts_at__lt=end)
@@ -75,25 +67,14 @@ def reminders_for_day(day) -> int:
         learners = (Enrollment.objects.filter(run_id=session.run_id,
                                               status=EnrollmentStatus.ENROLLED)
                     .select_related("user"))
-        when = f"{timezone.localtime(session.starts_at):%-m月%-d日 %H:%M}"
+        when = datetime_zh(session.starts_at, year=False)
         for enrollment in learners:
             notify(user=enrollment.user, kind=NotificationKind.CLASS_REMINDER,
                    dedup_key=f"class-reminder:{session.pk}:{enrollment.user_id}",
                    title=_("明天上课提醒"),
                    body=_("明天 %(when)s 在%(venue)s上“%(course)s”，请准时到场扫码签到。") % {
                        "when": when, "venue": session.run.venue.name,
-                       "course": session.run.course.title})
+                       "course": session.run.course.title},
+                   url=_learn_url(enrollment.pk))
             sent += 1
-    bookings = (TutoringBooking.objects
-                .filter(starts_at__gte=start, starts_at__lt=end,
-                        status=TutoringBookingStatus.BOOKED)
-                .select_related("user", "slot__venue"))
-    for booking in bookings:
-        notify(user=booking.user, kind=NotificationKind.TUTORING_REMINDER,
-               dedup_key=f"tutoring-reminder:{booking.pk}",
-               title=_("明天辅导提醒"),
-               body=_("明天 %(when)s 有微信辅导“%(topic)s”，地点：%(place)s。") % {
-                   "when": f"{timezone.localtime(booking.starts_at):%H:%M}",
-                   "topic": booking.slot.topic, "place": booking.slot.place})
-        sent += 1
     return sent

@@ -11,17 +11,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 
-from backend.core.services import audit_log_record, enqueue_on_commit
+from backend.core.errors import validation_error
+from backend.core.links import absolute_url, node_id
+from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
 
 from . import notifications, permissions
-from .error_codes import CourseErrorCode
+from .error_codes import CourseErrorCode as Code
 from .models import (
     SEAT_HOLDING,
     Attendance,
@@ -38,15 +40,10 @@ from .models import (
     QuizAttempt,
     Venue,
 )
+from .tasks import enrollment_completed as enrollment_completed_task
 
 CHECKIN_SALT = "linli.courses.checkin"
 CHECKIN_GRACE = timedelta(minutes=30)
-
-
-def _error(field: str | None, message: str, code: CourseErrorCode) -> ValidationError:
-    if field is None:
-        return ValidationError(message, code=code.value)
-    return ValidationError({field: ValidationError(message, code=code.value)})
 
 
 # --- Seats and the waitlist -----------------------------------------------------------------
@@ -91,22 +88,36 @@ def _promote_waitlisted(*, run: CourseRun, actor) -> Enrollment | None:
         _release_seat(run.pk)
 
 
-@transaction.atomic
-def enrollment_create(*, actor, user, run_id: int) -> Enrollment:
+def enrollment_create(*, actor, user, run_id: int,
+                      idempotency_key: str | None = None) -> Enrollment:
     """Enrol `user` in the run: ENROLLED while seats are left, else WAITLISTED.
 
-    `actor` is who asked: the user themself, or staff enrolling them at the counter (the
-    caller has checked permissions.can_enroll_on_behalf for that case)."""
+    `actor` is who asked: the user themself, or staff enrolling them at the counter
+    (permissions.can_enroll_user). With an `idempotency_key`, a repeated call (a double tap,
+    a retried request) returns the first call's enrolment instead of enrolling again."""
+    if actor is not None and actor.pk != user.pk:
+        run = CourseRun.objects.select_related("venue__community").filter(pk=run_id).first()
+        if run is None or not permissions.can_enroll_user(actor, user, run):
+            raise PermissionDenied
+    return idempotent_call(
+        user=actor, scope="courses.enroll", key=idempotency_key,
+        payload={"run": run_id, "user": user.pk},
+        action=lambda: _enroll(actor=actor, user=user, run_id=run_id),
+        dump=lambda e: e.pk, load=lambda pk: Enrollment.objects.get(pk=pk))
+
+
+@transaction.atomic
+def _enroll(*, actor, user, run_id: int) -> Enrollment:
     run = _lock_run(run_id)
     now = timezone.now()
     if not run.course.published or not (
             run.enrollment_opens_at <= now < run.enrollment_closes_at):
-        raise _error("run_id", _("该班期现在不接受报名。"), CourseErrorCode.ENROLLMENT_CLOSED)
+        raise validation_error("run_id", _("该班期现在不接受报名。"), Code.ENROLLMENT_CLOSED)
     if not permissions.in_audience(user, run.course):
-        raise _error("run_id", _("这门课程不面向您所在的人群。"), CourseErrorCode.NOT_IN_AUDIENCE)
+        raise validation_error("run_id", _("这门课程不面向您所在的人群。"), Code.NOT_IN_AUDIENCE)
     enrollment = Enrollment.objects.filter(run_id=run.pk, user_id=user.pk).first()
     if enrollment is not None and enrollment.status != EnrollmentStatus.CANCELLED:
-        raise _error("run_id", _("已经报名了这个班期。"), CourseErrorCode.ALREADY_ENROLLED)
+        raise validation_error("run_id", _("已经报名了这个班期。"), Code.ALREADY_ENROLLED)
     if enrollment is None:
         # A cancelled place is reused: one row per person and run, never deleted.
         enrollment = Enrollment(run_id=run.pk, user=user)
@@ -138,16 +149,16 @@ def enrollment_cancel(*, actor, enrollment_id: int) -> tuple[Enrollment, Enrollm
     run = _lock_run(enrollment.run_id)
     enrollment.refresh_from_db()
     if enrollment.status == EnrollmentStatus.CANCELLED:
-        raise _error("enrollment_id", _("这个报名已经取消了。"), CourseErrorCode.ALREADY_CANCELLED)
+        raise validation_error("enrollment_id", _("这个报名已经取消了。"), Code.ALREADY_CANCELLED)
     if enrollment.status == EnrollmentStatus.COMPLETED:
-        raise _error("enrollment_id", _("已结业的报名不能取消。"),
-                     CourseErrorCode.ALREADY_COMPLETED)
+        raise validation_error("enrollment_id", _("已结业的报名不能取消。"),
+                               Code.ALREADY_COMPLETED)
     previous = enrollment.status
     now = timezone.now()
     changed = Enrollment.objects.filter(pk=enrollment.pk, status=previous).update(
         status=EnrollmentStatus.CANCELLED, cancelled_at=now, updated_at=now)
     if changed != 1:
-        raise _error("enrollment_id", _("这个报名已经取消了。"), CourseErrorCode.ALREADY_CANCELLED)
+        raise validation_error("enrollment_id", _("这个报名已经取消了。"), Code.ALREADY_CANCELLED)
     promoted = None
     if previous == EnrollmentStatus.ENROLLED:
         _release_seat(run.pk)
@@ -191,23 +202,40 @@ def next_run_code(prefix: str) -> str:
 def _validate_run(*, starts_at, ends_at, opens_at, closes_at, capacity, sessions,
                   min_attendance_rate) -> None:
     if ends_at <= starts_at:
-        raise _error("ends_at", _("结班时间必须晚于开班时间。"), CourseErrorCode.INVALID_WINDOW)
+        raise validation_error("ends_at", _("结班时间必须晚于开班时间。"), Code.INVALID_WINDOW)
     if closes_at <= opens_at:
-        raise _error("enrollment_closes_at", _("报名截止时间必须晚于报名开始时间。"),
-                     CourseErrorCode.INVALID_WINDOW)
+        raise validation_error("enrollment_closes_at", _("报名截止时间必须晚于报名开始时间。"),
+                               Code.INVALID_WINDOW)
     if closes_at > ends_at:
-        raise _error("enrollment_closes_at", _("报名截止时间不能晚于结班时间。"),
-                     CourseErrorCode.INVALID_WINDOW)
+        raise validation_error("enrollment_closes_at", _("报名截止时间不能晚于结班时间。"),
+                               Code.INVALID_WINDOW)
     for session in sessions:
         if session.ends_at <= session.starts_at or session.starts_at < starts_at \
                 or session.ends_at > ends_at:
-            raise _error("sessions", _("每个课次须在班期时间之内，且结束晚于开始。"),
-                         CourseErrorCode.INVALID_WINDOW)
+            raise validation_error("sessions", _("每个课次须在班期时间之内，且结束晚于开始。"),
+                                   Code.INVALID_WINDOW)
     if capacity is None or capacity < 1:
-        raise _error("capacity", _("名额至少为 1。"), CourseErrorCode.INVALID)
+        raise validation_error("capacity", _("名额至少为 1。"), Code.INVALID)
     if not (Decimal("0") <= min_attendance_rate <= Decimal("1")):
-        raise _error("min_attendance_rate", _("最低出勤率须在 0 到 1 之间。"),
-                     CourseErrorCode.INVALID)
+        raise validation_error("min_attendance_rate", _("最低出勤率须在 0 到 1 之间。"),
+                               Code.INVALID)
+
+
+def run_create_check(
+    *, actor, venue: Venue, starts_at: datetime, ends_at: datetime, capacity: int,
+    enrollment_opens_at: datetime, enrollment_closes_at: datetime,
+    sessions: list[SessionInput], min_attendance_rate: Decimal,
+) -> None:
+    """What run_create refuses, checked without writing: a form that saves the run with
+    its sessions in one step (the admin) shows these errors before it saves."""
+    if not permissions.can_create_runs(actor):
+        raise PermissionDenied
+    if not permissions.can_create_run_at(actor, venue):
+        raise validation_error("venue_id", _("您只能在本单位管辖的场地开班。"),
+                               Code.OUTSIDE_YOUR_UNIT)
+    _validate_run(starts_at=starts_at, ends_at=ends_at, opens_at=enrollment_opens_at,
+                  closes_at=enrollment_closes_at, capacity=capacity, sessions=sessions,
+                  min_attendance_rate=Decimal(str(min_attendance_rate)))
 
 
 @transaction.atomic
@@ -217,15 +245,11 @@ def run_create(
     sessions: list[SessionInput], min_attendance_rate: Decimal = Decimal("0.8"),
     require_quiz: bool = True, instructors=(), code: str = "",
 ) -> CourseRun:
-    if not permissions.can_create_runs(actor):
-        raise PermissionDenied
-    if not permissions.can_create_run_at(actor, venue):
-        raise _error("venue_id", _("您只能在本单位管辖的场地开班。"),
-                     CourseErrorCode.OUTSIDE_YOUR_UNIT)
     min_attendance_rate = Decimal(str(min_attendance_rate)).quantize(Decimal("0.001"))
-    _validate_run(starts_at=starts_at, ends_at=ends_at, opens_at=enrollment_opens_at,
-                  closes_at=enrollment_closes_at, capacity=capacity, sessions=sessions,
-                  min_attendance_rate=min_attendance_rate)
+    run_create_check(actor=actor, venue=venue, starts_at=starts_at, ends_at=ends_at,
+                     capacity=capacity, enrollment_opens_at=enrollment_opens_at,
+                     enrollment_closes_at=enrollment_closes_at, sessions=sessions,
+                     min_attendance_rate=min_attendance_rate)
     prefix = run_code_prefix(course, starts_at)
     for _attempt in range(5):
         run = CourseRun(
@@ -240,9 +264,9 @@ def run_create(
             break
         except IntegrityError:
             if code:
-                raise _error("code", _("班期编号已被使用。"), CourseErrorCode.INVALID) from None
+                raise validation_error("code", _("班期编号已被使用。"), Code.INVALID) from None
     else:  # pragma: no cover - five concurrent creators of one month's codes
-        raise _error(None, _("班期编号生成冲突，请重试。"), CourseErrorCode.INVALID)
+        raise validation_error(None, _("班期编号生成冲突，请重试。"), Code.INVALID)
     ClassSession.objects.bulk_create(
         [ClassSession(run=run, starts_at=s.starts_at, ends_at=s.ends_at) for s in sessions])
     if instructors:
@@ -285,7 +309,8 @@ def session_checkin_code(*, actor, session: ClassSession) -> CheckInCode:
     step = _time_step(timezone.now())
     token = checkin_token(session.pk, step)
     expires_at = datetime.fromtimestamp((step + 2) * _step_seconds(), tz=UTC)
-    url = f"{settings.PUBLIC_BASE_URL}/checkin/{session.pk}?t={token}"
+    url = absolute_url("page-checkin", id=node_id("ClassSession", session.pk),
+                       query={"t": token})
     return CheckInCode(token=token, expires_at=expires_at, check_in_url=url)
 
 
@@ -293,15 +318,15 @@ def _check_token(session_id: int, token: str, now: datetime) -> None:
     step_text, _sep, mac = (token or "").partition(".")
     if not step_text.isdigit() or not constant_time_compare(
             mac, _token_mac(session_id, int(step_text))):
-        raise _error("token", _("签到码无效，请扫描本课次的二维码。"),
-                     CourseErrorCode.TOKEN_INVALID)
+        raise validation_error("token", _("签到码无效，请扫描本课次的二维码。"),
+                               Code.TOKEN_INVALID)
     step, current = int(step_text), _time_step(now)
     if step > current:
-        raise _error("token", _("签到码无效，请扫描本课次的二维码。"),
-                     CourseErrorCode.TOKEN_INVALID)
+        raise validation_error("token", _("签到码无效，请扫描本课次的二维码。"),
+                               Code.TOKEN_INVALID)
     if step < current - 1:
-        raise _error("token", _("签到码已过期，请扫描最新的二维码。"),
-                     CourseErrorCode.TOKEN_EXPIRED)
+        raise validation_error("token", _("签到码已过期，请扫描最新的二维码。"),
+                               Code.TOKEN_EXPIRED)
 
 
 def _seat_holding_enrollment(*, user, run_id: int) -> Enrollment | None:
@@ -351,10 +376,10 @@ def session_checkin(*, user, session: ClassSession, token: str) -> Attendance:
     _check_token(session.pk, token, now)
     enrollment = _seat_holding_enrollment(user=user, run_id=session.run_id)
     if enrollment is None:
-        raise _error("session_id", _("您没有报名这个班期。"), CourseErrorCode.NOT_ENROLLED)
+        raise validation_error("session_id", _("您没有报名这个班期。"), Code.NOT_ENROLLED)
     if not (session.starts_at - CHECKIN_GRACE <= now <= session.ends_at):
-        raise _error("session_id", _("现在不在本课次的签到时间内。"),
-                     CourseErrorCode.OUTSIDE_SESSION_WINDOW)
+        raise validation_error("session_id", _("现在不在本课次的签到时间内。"),
+                               Code.OUTSIDE_SESSION_WINDOW)
     return _attendance_set(enrollment=enrollment, session=session, present=True,
                            method=AttendanceMethod.QR, actor=user)
 
@@ -365,7 +390,7 @@ def attendance_mark(*, actor, session: ClassSession, user, present: bool) -> Att
         raise PermissionDenied
     enrollment = _seat_holding_enrollment(user=user, run_id=session.run_id)
     if enrollment is None:
-        raise _error("user_id", _("这位学员没有报名这个班期。"), CourseErrorCode.NOT_ENROLLED)
+        raise validation_error("user_id", _("这位学员没有报名这个班期。"), Code.NOT_ENROLLED)
     return _attendance_set(enrollment=enrollment, session=session, present=present,
                            method=AttendanceMethod.INSTRUCTOR, actor=actor)
 
@@ -376,7 +401,7 @@ def _course_enrollment(*, user, course_id: int, field: str) -> Enrollment:
                                             status__in=SEAT_HOLDING)
                   .order_by("-run__starts_at", "-id").first())
     if enrollment is None:
-        raise _error(field, _("请先报名这门课程的班期。"), CourseErrorCode.NOT_ENROLLED)
+        raise validation_error(field, _("请先报名这门课程的班期。"), Code.NOT_ENROLLED)
     return enrollment
 
 
@@ -402,14 +427,14 @@ def _grade(quiz: Quiz, answers: list[AnswerInput]) -> tuple[int, dict]:
     for answer in answers:
         question = questions.get(answer.question_id)
         if question is None or answer.question_id in given:
-            raise _error("answers", _("答案中的题目不属于这个测验，或重复作答。"),
-                         CourseErrorCode.INVALID)
+            raise validation_error("answers", _("答案中的题目不属于这个测验，或重复作答。"),
+                                   Code.INVALID)
         choice_ids = set(answer.choice_ids)
         valid = {c.pk for c in question.choices.all()}
         if not choice_ids <= valid or (
                 question.kind == QuestionKind.SINGLE and len(choice_ids) > 1):
-            raise _error("answers", _("选项不属于该题目，或单选题选了多个选项。"),
-                         CourseErrorCode.INVALID)
+            raise validation_error("answers", _("选项不属于该题目，或单选题选了多个选项。"),
+                                   Code.INVALID)
         given[question.pk] = choice_ids
     correct = sum(
         1 for q in questions.values()
@@ -426,7 +451,7 @@ def quiz_submit(*, user, quiz: Quiz, answers: list[AnswerInput]
     enrollment = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     used = QuizAttempt.objects.filter(enrollment=enrollment, quiz=quiz).count()
     if used >= quiz.max_attempts:
-        raise _error("quiz_id", _("作答次数已用完。"), CourseErrorCode.NO_ATTEMPTS_LEFT)
+        raise validation_error("quiz_id", _("作答次数已用完。"), Code.NO_ATTEMPTS_LEFT)
     score, given = _grade(quiz, answers)
     attempt = QuizAttempt.objects.create(
         enrollment=enrollment, quiz=quiz, number=used + 1, score=score,
@@ -471,7 +496,5 @@ def enrollment_check_completion(*, enrollment_id: int) -> bool:
         status=EnrollmentStatus.COMPLETED, completed_at=now, updated_at=now)
     if changed != 1:
         return False
-    from . import tasks  # tasks import the completion hook; keep the import graph flat
-
-    enqueue_on_commit(tasks.enrollment_completed, enrollment.pk)
+    enqueue_on_commit(enrollment_completed_task, enrollment.pk)
     return True

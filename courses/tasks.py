@@ -1,39 +1,29 @@
-import logging
+"""Courses' Celery tasks: thin — take ids, call one service, safe to run twice.
+
+Each task imports its service inside its body, so a service can import the task it
+enqueues at module top without an import cycle. The registered names (`name=`) are the
+contract with queued messages and the beat schedule: keep them when renaming functions."""
 
 from celery import shared_task
-from django.db import transaction
 
-from . import completion, notifications
-from .models import Enrollment, EnrollmentStatus, TutoringBooking, TutoringBookingStatus
-
-logger = logging.getLogger(__name__)
+# Celery's autodiscovery imports only `courses.tasks`; the worker learns tutoring's tasks here.
+from .tutoring.tasks import booking_cancelled_notify  # noqa: F401
 
 
 @shared_task(name="courses.enrollment_completed")
 def enrollment_completed(enrollment_id: int) -> None:
     """After an enrolment became COMPLETED: run the completion hook (idempotent)."""
-    with transaction.atomic():
-        enrollment = (Enrollment.objects.select_for_update()
-                      .filter(pk=enrollment_id, status=EnrollmentStatus.COMPLETED).first())
-        if enrollment is not None:
-            completion.on_enrollment_completed(enrollment)
+    from .completion import enrollment_completion_hook_run
+
+    enrollment_completion_hook_run(enrollment_id=enrollment_id)
 
 
 @shared_task(name="courses.run_certificates_reissue")
-def run_certificates_reissue(run_id: int) -> dict:
+def reissue_run_certificates(run_id: int) -> dict:
     """The admin's bulk action: issue all due certificates of a run (idempotent)."""
-    return completion.run_certificates_reissue(run_id=run_id)
+    from .completion import run_certificates_reissue
 
-
-@shared_task(name="courses.tutoring_booking_cancelled_notify")
-def tutoring_booking_cancelled_notify(booking_id: int) -> None:
-    """Tell the resident their booking was cancelled by the tutor or a coordinator
-    (idempotent: one notification per booking)."""
-    booking = (TutoringBooking.objects.select_related("user", "slot")
-               .filter(pk=booking_id, status=TutoringBookingStatus.CANCELLED).first())
-    if booking is not None:
-        with transaction.atomic():
-            notifications.tutoring_cancelled(booking)
+    return run_certificates_reissue(run_id=run_id)
 
 
 @shared_task(name="courses.send_reminders")
@@ -43,5 +33,8 @@ def send_reminders() -> int:
 
     from django.utils import timezone
 
-    with transaction.atomic():
-        return notifications.reminders_for_day(timezone.localdate() + timedelta(days=1))
+    from .notifications import reminders_for_day
+    from .tutoring.notifications import reminders_for_day as tutoring_reminders_for_day
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    return reminders_for_day(tomorrow) + tutoring_reminders_for_day(tomorrow)

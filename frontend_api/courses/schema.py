@@ -2,6 +2,7 @@ import graphene
 from graphene_django.fields import DjangoConnectionField
 
 from courses import selectors
+from courses.tutoring import selectors as tutoring_selectors
 from frontend_api.core.fields import login_required
 from frontend_api.core.ids import decode_id_or_none
 
@@ -23,7 +24,7 @@ from .mutations.tutoring_slots_publish_from_availability import (
     TutoringSlotsPublishFromAvailability,
 )
 from .mutations.tutoring_tutor_no_show import TutoringTutorNoShow
-from .tutoring_types import TutoringBookingType, TutoringSlotType
+from .tutoring.types import TutoringBookingType, TutoringSlotType
 from .types import AudienceEnum, CourseRunType, CourseType, EnrollmentType, VenueType
 
 
@@ -101,19 +102,19 @@ class CoursesQuery(graphene.ObjectType):
     @staticmethod
     def resolve_tutoring_slots(root, info, starts_after=None, starts_before=None,
                                community_id=None, **kwargs):
-        return selectors.slot_list(
+        return tutoring_selectors.slot_list(
             user=info.context.user, starts_after=starts_after, starts_before=starts_before,
             community_id=decode_id_or_none(community_id, "Community"))
 
     @staticmethod
     @login_required
     def resolve_my_tutoring_bookings(root, info):
-        return selectors.my_tutoring_bookings(user=info.context.user)
+        return tutoring_selectors.my_tutoring_bookings(user=info.context.user)
 
     @staticmethod
     @login_required
     def resolve_my_tutoring_slots(root, info):
-        return selectors.my_tutoring_slots(user=info.context.user)
+        return tutoring_selectors.my_tutoring_slots(user=info.context.user)
 
 
 class CoursesMutation(graphene.ObjectType):

@@ -27,7 +27,9 @@ from backend.core.links import absolute_url
 from courses import permissions as course_permissions
 from courses import selectors as course_selectors
 from courses import services as course_services
-from courses.models import Audience, EnrollmentStatus, TutoringBookingStatus
+from courses.models import Audience, EnrollmentStatus
+from courses.tutoring import selectors as tutoring_selectors
+from courses.tutoring.models import TutoringBookingStatus
 from volunteers import selectors as volunteer_selectors
 from volunteers.models import ACTIVE_COMMITMENT_STATUSES
 
@@ -290,7 +292,7 @@ def tutoring_url(account, slot) -> str:
 
 
 def _booking_lines(user) -> list[str]:
-    bookings = (course_selectors.my_tutoring_bookings(user=user)
+    bookings = (tutoring_selectors.my_tutoring_bookings(user=user)
                 .filter(status=TutoringBookingStatus.BOOKED, ends_at__gt=timezone.now())
                 .order_by("starts_at", "id")[:MAX_ITEMS])
     return [_("· {when} {topic}，{place}（志愿者 {tutor}）").format(
@@ -301,7 +303,7 @@ def _booking_lines(user) -> list[str]:
 
 @command("辅导", aliases=("预约辅导", "学微信"))
 def tutoring_command(ctx: CommandContext) -> str:
-    slots = list(course_selectors.slot_list(user=_viewer(ctx))[:MAX_ITEMS])
+    slots = list(tutoring_selectors.slot_list(user=_viewer(ctx))[:MAX_ITEMS])
     if not slots:
         return _("最近没有可以预约的一对一辅导。过几天再来看看吧。")
     lines = [_("志愿者一对一教您用微信，点链接就能预约：")]

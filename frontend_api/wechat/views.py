@@ -32,8 +32,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 from backend.core.links import absolute_url
 from backend.wechat import client, selectors, services, signatures
 from backend.wechat.models import AccountMode
-from courses import selectors as course_selectors
-from courses import tutoring as tutoring_services
+from courses.tutoring import selectors as tutoring_selectors
+from courses.tutoring import services as tutoring_services
 
 from . import commands
 from .handlers import handle_message
@@ -254,7 +254,7 @@ def tutoring_book_page(request, slug: str, slot_id: int):
     if not request.user.is_authenticated:
         login_url = reverse("wechat-login", kwargs={"slug": slug})
         return HttpResponseRedirect(f"{login_url}?next={request.path}")
-    slot = course_selectors.slot_get(slot_id)
+    slot = tutoring_selectors.slot_get(slot_id)
     if slot is None:
         return _page(request, _("没有找到这个辅导时段。"), status=404, level="error")
     context = {"account": account, "slot": slot,

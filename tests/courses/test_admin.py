@@ -1,9 +1,12 @@
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from backend.core.models import AuditLog
 from courses.models import Attendance, AttendanceMethod, CourseRun, EnrollmentStatus
@@ -110,3 +113,73 @@ def test_raising_capacity_in_the_admin_promotes_the_waitlist(run, coordinator, e
     assert waiting.status == EnrollmentStatus.ENROLLED
     run.refresh_from_db()
     assert (run.capacity, run.enrolled_count) == (2, 2)
+
+
+def _add_run_data(course, venue, instructor=None, *, session_offsets=(0, 7)):
+    start = timezone.localtime().replace(year=2026, month=12, day=7, hour=9, minute=30,
+                                         second=0, microsecond=0)
+
+    def split(prefix, value):
+        return {f"{prefix}_0": value.strftime("%Y-%m-%d"),
+                f"{prefix}_1": value.strftime("%H:%M:%S")}
+
+    data = {"course": course.pk, "venue": venue.pk, "code": "", "capacity": 12,
+            "min_attendance_rate": "0.75", "require_quiz": "on",
+            "instructors": [instructor.pk] if instructor else [],
+            **split("starts_at", start), **split("ends_at", start + timedelta(days=14, hours=2)),
+            **split("enrollment_opens_at", start - timedelta(days=20)),
+            **split("enrollment_closes_at", start - timedelta(days=1)),
+            "sessions-TOTAL_FORMS": str(len(session_offsets)), "sessions-INITIAL_FORMS": "0"}
+    for i, days in enumerate(session_offsets):
+        data.update(split(f"sessions-{i}-starts_at", start + timedelta(days=days)))
+        data.update(split(f"sessions-{i}-ends_at", start + timedelta(days=days, hours=2)))
+    return data
+
+
+def test_a_coordinator_adds_a_run_in_the_admin_through_the_service(course, venue, coordinator,
+                                                                    instructor):
+    response = admin_client(coordinator).post(reverse("admin:courses_courserun_add"),
+                                              _add_run_data(course, venue, instructor))
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset \
+        .non_form_errors()
+    run = CourseRun.objects.latest("pk")  # not the `run` fixture behind `instructor`
+    assert run.code == "WX2612-01"  # generated, as courseRunCreate does
+    assert (run.capacity, run.street_id, run.community_id) == (
+        12, venue.community.street_id, venue.community_id)
+    assert run.sessions.count() == 2  # the inline's sessions, created once
+    assert list(run.instructors.all()) == [instructor]
+    entry = AuditLog.objects.get(action="courserun.create", object_id=str(run.pk))
+    assert entry.actor == coordinator
+    assert entry.detail == {"code": run.code, "course_id": course.pk, "venue_id": venue.pk,
+                            "capacity": 12}
+    assert response["Location"].endswith(reverse("admin:courses_courserun_changelist"))
+    assert LogEntry.objects.get(object_id=str(run.pk)).user == coordinator
+
+
+def test_the_admin_shows_what_the_service_refuses_and_creates_nothing(course, venue,
+                                                                       coordinator):
+    before = CourseRun.objects.count()
+    # a session three weeks in: after the run's end
+    response = admin_client(coordinator).post(reverse("admin:courses_courserun_add"),
+                                              _add_run_data(course, venue,
+                                                            session_offsets=(0, 21)))
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.non_form_errors()
+    assert "每个课次须在班期时间之内，且结束晚于开始。" in errors
+    assert CourseRun.objects.count() == before
+    assert not AuditLog.objects.filter(action="courserun.create").exists()
+
+
+def test_a_coordinator_cannot_add_a_run_at_another_units_venue(course, other_community,
+                                                                 coordinator, district_admin):
+    other_venue = VenueFactory(community=other_community)
+    response = admin_client(coordinator).post(reverse("admin:courses_courserun_add"),
+                                              _add_run_data(course, other_venue))
+    assert response.status_code == 200  # not in their venue choices
+    assert "venue" in response.context["adminform"].form.errors
+    assert not CourseRun.objects.filter(venue=other_venue).exists()
+    # a district admin may
+    response = admin_client(district_admin).post(reverse("admin:courses_courserun_add"),
+                                                 _add_run_data(course, other_venue))
+    assert response.status_code == 302
+    assert CourseRun.objects.get(venue=other_venue).code == "WX2612-01"

@@ -60,7 +60,7 @@ def test_a_learner_checks_in_with_the_current_code(gql, current_session, instruc
     # the URL carries the session and the token
     url = urlparse(code["checkInUrl"])
     assert code["checkInUrl"].startswith(f"{settings.PUBLIC_BASE_URL}/checkin/")
-    assert url.path.endswith(f"/checkin/{current_session.pk}")
+    assert url.path.endswith(f"/checkin/{to_global_id('ClassSession', current_session.pk)}")
     assert parse_qs(url.query)["t"] == [code["token"]]
     payload = check_in(gql, resident, current_session, code["token"])
     assert payload["errors"] == []

@@ -1,11 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
+from backend.core.errors import has_code
 from backend.core.models import AuditLog
+from courses.error_codes import CourseErrorCode
 from courses.models import Audience, CourseRun, Enrollment, EnrollmentStatus
 from tests.factories.accounts import UserFactory, user_with_role
 from tests.factories.courses import CourseRunFactory
@@ -258,3 +261,37 @@ def test_a_completed_enrolment_cannot_be_cancelled(gql, run, resident, enroll):
     enrollment = enroll(resident, run, EnrollmentStatus.COMPLETED)
     payload = gql(CANCEL, {"id": eid(enrollment)}, user=resident).data["enrollmentCancel"]
     assert codes(payload) == ["ALREADY_COMPLETED"]
+
+
+# --- The service itself (WeChat commands and pages call it without the mutation) ----------
+def test_the_service_answers_a_repeated_key_with_the_first_enrolment(run, resident):
+    from courses import services
+
+    first = services.enrollment_create(actor=resident, user=resident, run_id=run.pk,
+                                       idempotency_key="wechat-1")
+    again = services.enrollment_create(actor=resident, user=resident, run_id=run.pk,
+                                       idempotency_key="wechat-1")
+    assert again.pk == first.pk and again.status == EnrollmentStatus.ENROLLED
+    assert AuditLog.objects.filter(action="enrollment.create").count() == 1
+    # without a key, the second call is a second request
+    with pytest.raises(ValidationError) as refused:
+        services.enrollment_create(actor=resident, user=resident, run_id=run.pk)
+    assert has_code(refused.value, CourseErrorCode.ALREADY_ENROLLED)
+
+
+@pytest.mark.parametrize("who, allowed", [("resident", False), ("other_coordinator", False),
+                                          ("community_staff", True), ("coordinator", True)])
+def test_the_service_decides_who_enrols_someone_else(run, role_users, community, who, allowed):
+    from courses import services
+
+    elder = UserFactory(community=community)
+    actor = role_users[who]
+    if allowed:
+        enrollment = services.enrollment_create(actor=actor, user=elder, run_id=run.pk)
+        assert (enrollment.user, enrollment.enrolled_by) == (elder, actor)
+    else:
+        with pytest.raises(PermissionDenied):
+            services.enrollment_create(actor=actor, user=elder, run_id=run.pk,
+                                       idempotency_key="k")
+        assert not Enrollment.objects.exists()
+        assert not AuditLog.objects.filter(action="enrollment.create").exists()

@@ -104,7 +104,7 @@ def test_forty_simultaneous_enrolments_never_overbook(course, venue, learners):
           f"{time.monotonic() - started:.1f} s")
 
 
-def _naive_enrollment_create(*, actor, user, run_id):
+def _naive_enrollment_create(*, actor, user, run_id, idempotency_key=None):
     """Read-check-write without a lock or a conditional update: the bug the real service
     avoids. The pause widens the gap between the check and the write."""
     run = CourseRun.objects.get(pk=run_id)

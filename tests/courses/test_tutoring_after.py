@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from graphql_relay import to_global_id
 
-from courses.models import TutoringBooking, TutoringSlot
+from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import book
 from volunteers.models import ServiceHours

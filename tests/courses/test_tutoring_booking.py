@@ -9,7 +9,7 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core.models import AuditLog
-from courses.models import TutoringBooking, TutoringSlot
+from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import book, make_tutor, publish_slot
 
@@ -166,10 +166,10 @@ def test_the_resident_cancels_before_the_cutoff_and_the_seat_is_freed(gql, resid
 
 def test_the_resident_cannot_cancel_after_the_cutoff_but_the_tutor_can(
         gql, resident, open_slot, other_tutor, monkeypatch, django_capture_on_commit_callbacks):
-    from courses import tasks
+    from courses.tutoring import tasks
 
     sent = []
-    monkeypatch.setattr(tasks.tutoring_booking_cancelled_notify, "delay", sent.append)
+    monkeypatch.setattr(tasks.booking_cancelled_notify, "delay", sent.append)
     booking = book(open_slot, resident)
     with time_machine.travel(open_slot.starts_at - timedelta(minutes=60), tick=False):
         assert _codes(_cancel(gql, resident, booking), "tutoringCancel") == \

@@ -19,8 +19,8 @@ from django.test import Client
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from courses import tutoring
-from courses.models import TutoringBooking, TutoringBookingStatus, TutoringSlot
+from courses.tutoring import services as tutoring
+from courses.tutoring.models import TutoringBooking, TutoringBookingStatus, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import make_tutor, publish_slot
 from tests.helpers.concurrency import run_concurrently

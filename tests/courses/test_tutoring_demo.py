@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from courses.models import TutoringBooking, TutoringSlot
+from courses.tutoring.models import TutoringBooking, TutoringSlot
 from volunteers.models import Commitment, CommitmentKind
 
 pytestmark = pytest.mark.django_db

@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from courses import tutoring
-from courses.models import TutoringSlot
+from courses.tutoring import services as tutoring
+from courses.tutoring.models import TutoringSlot
 from tests.factories.courses import VenueFactory, make_tutor, publish_slot
 from tests.factories.volunteers import ALL_WEEK, commitment, set_availability
 from tests.volunteers.conftest import next_local

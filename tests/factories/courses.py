@@ -128,7 +128,7 @@ def make_tutor(community, *, user=None, credential: bool = True, valid_until=Non
 def publish_slot(tutor, starts_at=None, *, minutes: int = 60, capacity: int = 1, venue=None,
                  topic: str = "微信视频通话"):
     """A slot and its commitment, through the service (as the tutor)."""
-    from courses import tutoring
+    from courses.tutoring import services as tutoring
 
     starts_at = starts_at or timezone.now() + timedelta(days=2)
     return tutoring.tutoring_slot_publish(
@@ -153,7 +153,7 @@ class TutoringSlotFactory(DjangoModelFactory):
 
 def book(slot, user, *, status="BOOKED"):
     """Put a booking straight into a state (bypassing the service) for arranging tests."""
-    from courses.models import TutoringBooking, TutoringSlot
+    from courses.tutoring.models import TutoringBooking, TutoringSlot
 
     if status != "CANCELLED":
         TutoringSlot.objects.filter(pk=slot.pk).update(booked_count=models.F("booked_count") + 1)

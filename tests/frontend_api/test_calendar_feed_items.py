@@ -10,8 +10,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from backend.accounts import services as account_services
-from courses import tutoring
 from courses.models import EnrollmentStatus
+from courses.tutoring import services as tutoring
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import (
     ClassSessionFactory,

@@ -4,8 +4,9 @@ import pytest
 from django.utils import timezone
 
 from backend.accounts.models import Role
-from courses.models import Audience, Enrollment, EnrollmentStatus, TutoringBooking
-from courses.tutoring import tutoring_book, tutoring_slot_publish
+from courses.models import Audience, Enrollment, EnrollmentStatus
+from courses.tutoring.models import TutoringBooking
+from courses.tutoring.services import tutoring_book, tutoring_slot_publish
 from tests.factories.accounts import CommunityFactory, user_with_role
 from tests.factories.courses import CourseFactory, CourseRunFactory, VenueFactory
 from tests.factories.volunteers import VolunteerFactory, commitment, give_skill

@@ -2,12 +2,13 @@ import graphene
 from django.core.exceptions import PermissionDenied
 
 from backend.accounts import selectors as account_selectors
-from courses import permissions, selectors, tutoring
+from courses.tutoring import permissions, selectors
+from courses.tutoring import services as tutoring
 from frontend_api.core.errors import error_type
 from frontend_api.core.ids import decode_id
 from frontend_api.core.mutations import BaseMutation
 
-from ..tutoring_types import TutoringBookingType
+from ..tutoring.types import TutoringBookingType
 from ..types import CourseErrorCodeEnum
 from ._common import load
 

@@ -1,11 +1,12 @@
 import graphene
 
-from courses import selectors, tutoring
+from courses.tutoring import selectors
+from courses.tutoring import services as tutoring
 from frontend_api.core.errors import error_type
 from frontend_api.core.ids import decode_id
 from frontend_api.core.mutations import BaseMutation
 
-from ..tutoring_types import TutoringBookingType
+from ..tutoring.types import TutoringBookingType
 from ..types import CourseErrorCodeEnum
 
 TutoringRateError = error_type("TutoringRateError", CourseErrorCodeEnum)

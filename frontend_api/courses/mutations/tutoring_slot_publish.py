@@ -1,12 +1,14 @@
 import graphene
 from django.core.exceptions import PermissionDenied
 
-from courses import selectors, tutoring
+from courses import selectors as course_selectors
+from courses.tutoring import selectors
+from courses.tutoring import services as tutoring
 from frontend_api.core.errors import error_type
 from frontend_api.core.mutations import BaseMutation
 from volunteers import selectors as volunteer_selectors
 
-from ..tutoring_types import TutoringSlotType
+from ..tutoring.types import TutoringSlotType
 from ..types import CourseErrorCodeEnum
 from ._common import load
 
@@ -35,7 +37,7 @@ class TutoringSlotPublish(BaseMutation):
         volunteer = volunteer_selectors.volunteer_for_user(user)
         if volunteer is None:
             raise PermissionDenied
-        venue = load(venue_id, "Venue", selectors.venue_get, field="venue_id") \
+        venue = load(venue_id, "Venue", course_selectors.venue_get, field="venue_id") \
             if venue_id else None
         slot = tutoring.tutoring_slot_publish(
             actor=user, volunteer=volunteer, starts_at=starts_at,

@@ -1,11 +1,13 @@
 import graphene
 
-from courses import selectors, tutoring
+from courses import selectors as course_selectors
+from courses.tutoring import selectors
+from courses.tutoring import services as tutoring
 from frontend_api.core.errors import error_type
 from frontend_api.core.mutations import BaseMutation
 from volunteers import selectors as volunteer_selectors
 
-from ..tutoring_types import TutoringPublishCount, TutoringSlotType
+from ..tutoring.types import TutoringPublishCount, TutoringSlotType
 from ..types import CourseErrorCodeEnum
 from ._common import load
 
@@ -43,7 +45,7 @@ class TutoringSlotsPublishFromAvailability(BaseMutation):
                 venue_id=None, capacity=1):
         volunteer = load(volunteer_id, "Volunteer", volunteer_selectors.volunteer_lookup,
                          field="volunteer_id")
-        venue = load(venue_id, "Venue", selectors.venue_get, field="venue_id") \
+        venue = load(venue_id, "Venue", course_selectors.venue_get, field="venue_id") \
             if venue_id else None
         result = tutoring.tutoring_slots_publish_from_availability(
             actor=user, volunteer=volunteer, weeks=weeks, duration_minutes=duration_minutes,

@@ -5,8 +5,8 @@ import graphene
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
-from courses import permissions
-from courses.models import (
+from courses.tutoring import permissions
+from courses.tutoring.models import (
     TutoringBooking,
     TutoringBookingStatus,
     TutoringSlot,
@@ -15,7 +15,7 @@ from courses.models import (
 from frontend_api.core.descriptions import enum_description, field_descriptions
 from volunteers.models import Volunteer
 
-from .types import VenueType
+from ..types import VenueType
 
 TutoringBookingStatusEnum = graphene.Enum.from_enum(
     TutoringBookingStatus, name="TutoringBookingStatus", description=enum_description(

@@ -25,21 +25,19 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.core.errors import has_code, validation_error
 from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
+from volunteers.error_codes import VolunteerErrorCode
 from volunteers.models import CommitmentKind, CommitmentStatus, VolunteerStatus
 
+from ..error_codes import CourseErrorCode as Code
+from ..models import Venue
 from . import permissions
-from .error_codes import CourseErrorCode as Code
-from .models import (
-    TutoringBooking,
-    TutoringBookingStatus,
-    TutoringSlot,
-    TutoringSlotStatus,
-    Venue,
-)
-from .tutoring_rules import booking_cutoff, cancellation_cutoff, open_booking_limit
+from .models import TutoringBooking, TutoringBookingStatus, TutoringSlot, TutoringSlotStatus
+from .rules import booking_cutoff, cancellation_cutoff, open_booking_limit
+from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
 
 TUTORING_SKILL = "wechat_tutoring"
 MIN_DURATION, MAX_DURATION = 15, 240
@@ -47,43 +45,29 @@ MAX_CAPACITY = 20
 MAX_WEEKS = 8
 
 
-def _error(field_name: str | None, message: str, code: Code) -> ValidationError:
-    if field_name is None:
-        return ValidationError(message, code=code.value)
-    return ValidationError({field_name: ValidationError(message, code=code.value)})
-
-
-def _has_code(exc: ValidationError, code: str) -> bool:
-    if hasattr(exc, "error_dict"):
-        errors = [e for items in exc.error_dict.values() for e in items]
-    else:
-        errors = exc.error_list
-    return any(e.code == code for e in errors)
-
-
 # --- Slots ---------------------------------------------------------------------------------------
 def _validate_slot(*, starts_at: datetime, duration_minutes: int, topic: str,
                    capacity: int) -> None:
     if not (topic or "").strip():
-        raise _error("topic", _("请填写辅导内容。"), Code.REQUIRED)
+        raise validation_error("topic", _("请填写辅导内容。"), Code.REQUIRED)
     if not MIN_DURATION <= int(duration_minutes) <= MAX_DURATION:
-        raise _error("duration_minutes", _("辅导时长应在15分钟到4小时之间。"),
-                     Code.INVALID_WINDOW)
+        raise validation_error("duration_minutes", _("辅导时长应在15分钟到4小时之间。"),
+                               Code.INVALID_WINDOW)
     if capacity is None or not 1 <= int(capacity) <= MAX_CAPACITY:
-        raise _error("capacity", _("名额应在1到20之间。"), Code.INVALID)
+        raise validation_error("capacity", _("名额应在1到20之间。"), Code.INVALID)
     if starts_at <= timezone.now():
-        raise _error("starts_at", _("辅导时间须在将来。"), Code.INVALID_WINDOW)
+        raise validation_error("starts_at", _("辅导时间须在将来。"), Code.INVALID_WINDOW)
 
 
 def _check_tutor(volunteer, *, at: datetime) -> None:
     if volunteer.status != VolunteerStatus.ACTIVE or not volunteer_selectors.volunteer_holds_skill(
             volunteer, TUTORING_SKILL, at=at):
-        raise _error(None, _("只有具备微信辅导技能且资质有效的志愿者才能发布辅导时段。"),
-                     Code.NOT_A_TUTOR)
+        raise validation_error(None, _("只有具备微信辅导技能且资质有效的志愿者才能发布辅导时段。"),
+                               Code.NOT_A_TUTOR)
 
 
 def _overlap_error() -> ValidationError:
-    return _error("starts_at", _("该时段与您的其他日程冲突。"), Code.OVERLAPS_COMMITMENT)
+    return validation_error("starts_at", _("该时段与您的其他日程冲突。"), Code.OVERLAPS_COMMITMENT)
 
 
 def _create_slot(*, actor, volunteer, starts_at: datetime, ends_at: datetime, topic: str,
@@ -104,7 +88,7 @@ def _create_slot(*, actor, volunteer, starts_at: datetime, ends_at: datetime, to
             kind=CommitmentKind.TUTORING, source_key=f"tutoring_slot:{slot.pk}",
             title=_("微信辅导：%(topic)s") % {"topic": slot.topic})
     except ValidationError as exc:
-        if _has_code(exc, "OVERLAPS_COMMITMENT"):
+        if has_code(exc, VolunteerErrorCode.OVERLAPS_COMMITMENT):
             raise _overlap_error() from None
         raise
     slot.commitment = commitment
@@ -178,7 +162,7 @@ def tutoring_slots_publish_from_availability(
     if not permissions.can_publish_slots_for(actor, volunteer):
         raise PermissionDenied
     if not 1 <= int(weeks) <= MAX_WEEKS:
-        raise _error("weeks", _("周数应在1到8之间。"), Code.INVALID)
+        raise validation_error("weeks", _("周数应在1到8之间。"), Code.INVALID)
     now = timezone.now()
     _validate_slot(starts_at=now + timedelta(days=1), duration_minutes=duration_minutes,
                    topic=topic, capacity=capacity)
@@ -212,7 +196,7 @@ def tutoring_slots_publish_from_availability(
                         ends_at=start + duration, topic=topic, venue=venue,
                         place_text=place_text, capacity=int(capacity)))
             except ValidationError as exc:
-                if not _has_code(exc, Code.OVERLAPS_COMMITMENT.value):
+                if not has_code(exc, Code.OVERLAPS_COMMITMENT):
                     raise
                 result.skipped_overlap += 1
         audit_log_record(actor=actor, action="tutoring.slot.bulk_publish", obj=volunteer,
@@ -233,10 +217,11 @@ def tutoring_slot_cancel(*, actor, slot_id: int) -> TutoringSlot:
                             or permissions.can_manage_slot(actor, slot)):
         raise PermissionDenied
     if slot.status == TutoringSlotStatus.CANCELLED:
-        raise _error("slot_id", _("这个辅导时段已经取消了。"), Code.ALREADY_CANCELLED)
+        raise validation_error("slot_id", _("这个辅导时段已经取消了。"), Code.ALREADY_CANCELLED)
     now = timezone.now()
     if slot.status != TutoringSlotStatus.OPEN or now >= slot.starts_at:
-        raise _error("slot_id", _("已开始或已结束的辅导时段不能取消。"), Code.INVALID_WINDOW)
+        raise validation_error("slot_id", _("已开始或已结束的辅导时段不能取消。"),
+                               Code.INVALID_WINDOW)
     booking_ids = list(TutoringBooking.objects.filter(
         slot_id=slot.pk, status=TutoringBookingStatus.BOOKED).values_list("pk", flat=True))
     TutoringBooking.objects.filter(pk__in=booking_ids).update(
@@ -250,10 +235,8 @@ def tutoring_slot_cancel(*, actor, slot_id: int) -> TutoringSlot:
     slot.refresh_from_db()
     audit_log_record(actor=actor, action="tutoring.slot.cancel", obj=slot,
                      detail={"bookings_cancelled": booking_ids})
-    from . import tasks
-
     for booking_id in booking_ids:
-        enqueue_on_commit(tasks.tutoring_booking_cancelled_notify, booking_id)
+        enqueue_on_commit(booking_cancelled_notify_task, booking_id)
     return slot
 
 
@@ -269,24 +252,26 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
         _lock_user(user.pk)
         slot = TutoringSlot.objects.select_related("tutor").filter(pk=slot_id).first()
         if slot is None:
-            raise _error("slot_id", _("找不到这个辅导时段。"), Code.NOT_FOUND)
+            raise validation_error("slot_id", _("找不到这个辅导时段。"), Code.NOT_FOUND)
         now = timezone.now()
         if slot.status != TutoringSlotStatus.OPEN or now >= slot.starts_at - booking_cutoff():
-            raise _error("slot_id", _("这个辅导时段已停止预约。"), Code.BOOKING_CLOSED)
+            raise validation_error("slot_id", _("这个辅导时段已停止预约。"), Code.BOOKING_CLOSED)
         if slot.tutor.user_id == user.pk:
-            raise _error("slot_id", _("不能预约自己发布的辅导时段。"), Code.INVALID)
+            raise validation_error("slot_id", _("不能预约自己发布的辅导时段。"), Code.INVALID)
         mine = TutoringBooking.objects.filter(user_id=user.pk, status=TutoringBookingStatus.BOOKED)
         if mine.filter(starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists():
-            raise _error("slot_id", _("您在这个时间已有其他辅导预约。"), Code.OVERLAPS_BOOKING)
+            raise validation_error("slot_id", _("您在这个时间已有其他辅导预约。"),
+                                   Code.OVERLAPS_BOOKING)
         limit = open_booking_limit()
         if mine.filter(ends_at__gt=now).count() >= limit:
-            raise _error("slot_id", _("您最多同时预约%(n)d次辅导，请先完成或取消已有预约。")
-                         % {"n": limit}, Code.BOOKING_LIMIT_REACHED)
+            raise validation_error(
+                "slot_id", _("您最多同时预约%(n)d次辅导，请先完成或取消已有预约。") % {"n": limit},
+                Code.BOOKING_LIMIT_REACHED)
         taken = TutoringSlot.objects.filter(
             pk=slot.pk, status=TutoringSlotStatus.OPEN, booked_count__lt=F("capacity"),
         ).update(booked_count=F("booked_count") + 1, updated_at=now)
         if taken != 1:
-            raise _error("slot_id", _("这个辅导时段已约满。"), Code.SLOT_FULL)
+            raise validation_error("slot_id", _("这个辅导时段已约满。"), Code.SLOT_FULL)
         on_behalf = actor.pk != user.pk
         try:
             with transaction.atomic():
@@ -296,8 +281,8 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
         except IntegrityError:
             # PostgreSQL's exclusion constraint, or the one-per-slot rule: either way an
             # overlapping booking exists; the seat taken above rolls back with the raise.
-            raise _error("slot_id", _("您在这个时间已有其他辅导预约。"),
-                         Code.OVERLAPS_BOOKING) from None
+            raise validation_error("slot_id", _("您在这个时间已有其他辅导预约。"),
+                                   Code.OVERLAPS_BOOKING) from None
         audit_log_record(actor=actor, action="tutoring.booking.create", obj=booking,
                          detail={"slot_id": slot.pk, "user_id": user.pk,
                                  "on_behalf": on_behalf})
@@ -336,19 +321,20 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
     list(TutoringSlot.objects.select_for_update().filter(pk=booking.slot_id).values_list("pk"))
     booking.refresh_from_db(fields=["status"])
     if booking.status == TutoringBookingStatus.CANCELLED:
-        raise _error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
+        raise validation_error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
     if booking.status != TutoringBookingStatus.BOOKED:
-        raise _error("booking_id", _("已标记到场情况的预约不能取消。"), Code.ALREADY_MARKED)
+        raise validation_error("booking_id", _("已标记到场情况的预约不能取消。"),
+                               Code.ALREADY_MARKED)
     now = timezone.now()
     if role == "resident" and now >= booking.slot.starts_at - cancellation_cutoff():
-        raise _error("booking_id", _("距开始时间太近，已不能取消，请联系辅导志愿者。"),
-                     Code.CANCELLATION_CLOSED)
+        raise validation_error("booking_id", _("距开始时间太近，已不能取消，请联系辅导志愿者。"),
+                               Code.CANCELLATION_CLOSED)
     changed = TutoringBooking.objects.filter(
         pk=booking.pk, status=TutoringBookingStatus.BOOKED,
     ).update(status=TutoringBookingStatus.CANCELLED, cancelled_at=now, cancelled_by=actor,
              updated_at=now)
     if changed != 1:
-        raise _error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
+        raise validation_error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
     TutoringSlot.objects.filter(pk=booking.slot_id, booked_count__gt=0).update(
         booked_count=F("booked_count") - 1, updated_at=now)
     booking.refresh_from_db()
@@ -356,9 +342,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
                      detail={"slot_id": booking.slot_id, "user_id": booking.user_id,
                              "by": role})
     if role != "resident":
-        from . import tasks
-
-        enqueue_on_commit(tasks.tutoring_booking_cancelled_notify, booking.pk)
+        enqueue_on_commit(booking_cancelled_notify_task, booking.pk)
     return booking
 
 
@@ -380,7 +364,7 @@ def _log_tutor_hours(slot: TutoringSlot) -> None:
             hours=(minutes / 60).quantize(Decimal("0.01")), note=_("微信辅导：%(topic)s")
             % {"topic": slot.topic})
     except ValidationError as exc:
-        if not _has_code(exc, "ALREADY_LOGGED"):
+        if not has_code(exc, VolunteerErrorCode.ALREADY_LOGGED):
             raise
     now = timezone.now()
     TutoringSlot.objects.filter(pk=slot.pk).update(hours_logged_at=now, updated_at=now)
@@ -394,12 +378,13 @@ def tutoring_booking_mark(*, actor, booking_id: int, status: str) -> TutoringBoo
     if booking is None or not permissions.can_mark_booking(actor, booking):
         raise PermissionDenied
     if status not in (TutoringBookingStatus.ATTENDED, TutoringBookingStatus.NO_SHOW):
-        raise _error("status", _("只能标记为已到场或未到场。"), Code.INVALID)
+        raise validation_error("status", _("只能标记为已到场或未到场。"), Code.INVALID)
     if booking.status == TutoringBookingStatus.CANCELLED:
-        raise _error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
+        raise validation_error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
     now = timezone.now()
     if now < booking.slot.starts_at:
-        raise _error("booking_id", _("辅导开始后才能标记到场情况。"), Code.SESSION_NOT_STARTED)
+        raise validation_error("booking_id", _("辅导开始后才能标记到场情况。"),
+                               Code.SESSION_NOT_STARTED)
     slot = TutoringSlot.objects.select_for_update().select_related("tutor__user").get(
         pk=booking.slot_id)
     previous = booking.status
@@ -424,10 +409,10 @@ def tutoring_tutor_no_show(*, actor, booking_id: int) -> TutoringBooking:
     if booking is None or not permissions.can_mark_tutor_no_show(actor, booking):
         raise PermissionDenied
     if booking.status == TutoringBookingStatus.CANCELLED:
-        raise _error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
+        raise validation_error("booking_id", _("这个预约已经取消了。"), Code.ALREADY_CANCELLED)
     if timezone.now() < booking.slot.starts_at:
-        raise _error("booking_id", _("辅导开始后才能标记志愿者未到场。"),
-                     Code.SESSION_NOT_STARTED)
+        raise validation_error("booking_id", _("辅导开始后才能标记志愿者未到场。"),
+                               Code.SESSION_NOT_STARTED)
     if not booking.tutor_no_show:
         TutoringBooking.objects.filter(pk=booking.pk).update(tutor_no_show=True,
                                                              updated_at=timezone.now())
@@ -445,14 +430,14 @@ def tutoring_booking_rate(*, actor, booking_id: int, rating: int,
     if booking is None or not permissions.can_rate_booking(actor, booking):
         raise PermissionDenied
     if booking.status != TutoringBookingStatus.ATTENDED:
-        raise _error("booking_id", _("辅导完成后才能评价。"), Code.NOT_ATTENDED)
+        raise validation_error("booking_id", _("辅导完成后才能评价。"), Code.NOT_ATTENDED)
     if rating is None or not 1 <= int(rating) <= 5:
-        raise _error("rating", _("评分应为1到5。"), Code.INVALID)
+        raise validation_error("rating", _("评分应为1到5。"), Code.INVALID)
     now = timezone.now()
     changed = TutoringBooking.objects.filter(pk=booking.pk, rating__isnull=True).update(
         rating=int(rating), comment=(comment or "").strip()[:500], rated_at=now,
         updated_at=now)
     if changed != 1:
-        raise _error("booking_id", _("您已经评价过这次辅导了。"), Code.ALREADY_RATED)
+        raise validation_error("booking_id", _("您已经评价过这次辅导了。"), Code.ALREADY_RATED)
     booking.refresh_from_db()
     return booking

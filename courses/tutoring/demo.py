@@ -10,8 +10,9 @@ from backend.accounts.models import User
 from backend.core.demo import DemoContext
 from volunteers import selectors as volunteer_selectors
 
-from . import tutoring
-from .models import TutoringBooking, TutoringSlot, TutoringSlotStatus, Venue
+from ..models import Venue
+from . import services
+from .models import TutoringBooking, TutoringSlot, TutoringSlotStatus
 
 TOPICS = ["微信视频通话", "微信支付与防诈骗", "用微信挂号和缴费", "关注社区公众号",
           "朋友圈和群聊", "手机字体调大与语音输入"]
@@ -20,10 +21,10 @@ MAX_TUTORS = 6
 
 def _tutors(rng: random.Random) -> list:
     candidates = list(volunteer_selectors.volunteer_queryset()
-                      .filter(skills__skill__code=tutoring.TUTORING_SKILL, status="ACTIVE")
+                      .filter(skills__skill__code=services.TUTORING_SKILL, status="ACTIVE")
                       .order_by("id"))
     qualified = [v for v in candidates
-                 if volunteer_selectors.volunteer_holds_skill(v, tutoring.TUTORING_SKILL)]
+                 if volunteer_selectors.volunteer_holds_skill(v, services.TUTORING_SKILL)]
     demo = [v for v in qualified if v.user.username == "volunteer"]
     chosen, communities = list(demo), {v.community_id for v in demo}
     others = [v for v in qualified if v not in demo]
@@ -52,7 +53,7 @@ def _publish_demo_volunteer_slots(tutor, venue, topic: str) -> int:
         starts_at = datetime.combine(day, time(15, 0), tzinfo=tz)
         if TutoringSlot.objects.filter(tutor=tutor, starts_at=starts_at).exists():
             continue
-        tutoring.tutoring_slot_publish(
+        services.tutoring_slot_publish(
             actor=tutor.user, volunteer=tutor, starts_at=starts_at, duration_minutes=60,
             topic=topic, venue=venue, place_text="" if venue else "上门")
         created += 1
@@ -69,7 +70,7 @@ def seed(ctx: DemoContext) -> None:
             # Tuesday and Thursday 15:00, so a haircut dispatch to her can be tried.
             created += _publish_demo_volunteer_slots(tutor, venue, TOPICS[0])
             continue
-        result = tutoring.tutoring_slots_publish_from_availability(
+        result = services.tutoring_slots_publish_from_availability(
             actor=tutor.user, volunteer=tutor, weeks=2, duration_minutes=60,
             topic=TOPICS[index % len(TOPICS)], venue=venue,
             place_text="" if venue else "上门", capacity=1 + index % 2)
@@ -83,7 +84,7 @@ def seed(ctx: DemoContext) -> None:
                                             tutor__user__username="volunteer")
                 .order_by("starts_at", "id")[1:2].first())
         if slot is not None:
-            tutoring.tutoring_book(actor=resident, user=resident, slot_id=slot.pk,
+            services.tutoring_book(actor=resident, user=resident, slot_id=slot.pk,
                                    note="想学视频通话，和孙子聊天")
             booked = 1
     ctx.count("辅导预约", booked, TutoringBooking.objects.count())

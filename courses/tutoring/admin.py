@@ -1,11 +1,12 @@
 """Admin pages for tutoring (辅导时段, 辅导预约): read-only lists for coordinators of the
-slot's community; every change goes through courses.tutoring (GraphQL), so seats, the
-calendar and the audit log stay consistent. Registered from courses/admin.py."""
+slot's community; every change goes through courses.tutoring.services (GraphQL, WeChat), so
+seats, the calendar and the audit log stay consistent. Imported by CoursesConfig.ready, as
+the admin's autodiscovery looks only for courses/admin.py."""
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _lazy
 
-from .admin import CoordinatorAdminMixin
+from ..admin import CoordinatorAdminMixin
 from .models import TutoringBooking, TutoringSlot
 
 

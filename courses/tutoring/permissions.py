@@ -1,0 +1,69 @@
+"""Who may do what with tutoring slots and bookings: the only place these rules live.
+
+Slots belong to their community (the venue's, else the tutor's). The tutor is the slot's
+volunteer; coordinators of that community manage it. A resident books for themself; staff
+of the resident's community and the resident's coordinators may book on their behalf.
+"""
+
+from __future__ import annotations
+
+from backend.accounts.models import Role
+from backend.accounts.permissions import holds_role, is_coordinator_for
+
+from ..permissions import can_enroll_on_behalf_somewhere
+
+
+def _authenticated(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def is_tutor_of(user, slot) -> bool:
+    return _authenticated(user) and slot.tutor.user_id == user.pk
+
+
+def can_publish_slots_for(user, volunteer) -> bool:
+    """The volunteer themself, coordinators of the volunteer's community."""
+    return _authenticated(user) and (
+        volunteer.user_id == user.pk or is_coordinator_for(user, volunteer.community))
+
+
+def can_manage_slot(user, slot) -> bool:
+    return _authenticated(user) and is_coordinator_for(user, slot.community)
+
+
+def can_book_on_behalf_somewhere(user) -> bool:
+    return can_enroll_on_behalf_somewhere(user)
+
+
+def can_book_on_behalf(user, resident) -> bool:
+    if not _authenticated(user) or resident.community_id is None:
+        return False
+    return is_coordinator_for(user, resident.community) or holds_role(
+        user, Role.COMMUNITY_STAFF, resident.community)
+
+
+def tutoring_cancel_role(user, booking) -> str | None:
+    """Who is cancelling: "tutor" and "coordinator" always may; "resident" (or staff
+    acting for them) only before the cutoff; None = not allowed."""
+    if not _authenticated(user):
+        return None
+    if is_tutor_of(user, booking.slot):
+        return "tutor"
+    if can_manage_slot(user, booking.slot):
+        return "coordinator"
+    if booking.user_id == user.pk or can_book_on_behalf(user, booking.user):
+        return "resident"
+    return None
+
+
+def can_mark_booking(user, booking) -> bool:
+    """Attendance: the tutor, and coordinators of the slot's community (corrections)."""
+    return is_tutor_of(user, booking.slot) or can_manage_slot(user, booking.slot)
+
+
+def can_mark_tutor_no_show(user, booking) -> bool:
+    return can_manage_slot(user, booking.slot)
+
+
+def can_rate_booking(user, booking) -> bool:
+    return _authenticated(user) and booking.user_id == user.pk
