@@ -96,13 +96,14 @@ class WeChatSignInMiddleware:
         return redirect if redirect is not None else self.get_response(request)
 
     def _signin_redirect(self, request):
-        if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
-            return None
-        if _skipped(request.path):
+        # Cheap checks first: most requests never load the user or the session here.
+        if request.method not in ("GET", "HEAD") or _skipped(request.path):
             return None
         slug = request.GET.get(WX_PARAM, "")
         in_wechat = inside_wechat(request)
         if not in_wechat and not (slug and not client.is_wechat_open_origin()):
+            return None
+        if request.user.is_authenticated:
             return None
         if request.session.get(UNBOUND_SESSION_KEY):
             return None  # an unbound follower was shown the login already
