@@ -7,6 +7,7 @@ from .certificates.schema import CertificatesMutation, CertificatesQuery
 from .core.descriptions import describe_relay_plumbing
 from .courses.schema import CoursesMutation, CoursesQuery
 from .volunteers.schema import VolunteersMutation, VolunteersQuery
+from .wechat.schema import WeChatMutation
 
 
 class Query(AccountsQuery, CoursesQuery, VolunteersQuery, CertificatesQuery,
@@ -15,7 +16,7 @@ class Query(AccountsQuery, CoursesQuery, VolunteersQuery, CertificatesQuery,
 
 
 class Mutation(AccountsMutation, CoursesMutation, VolunteersMutation, CertificatesMutation,
-               graphene.ObjectType):
+               WeChatMutation, graphene.ObjectType):
     """What can be changed. Each returns a payload whose `errors` list is empty on success."""
 
 

@@ -2,9 +2,11 @@ from django.urls import path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
+from .desk import views as desk_views
 from .rest import views as rest_views
 from .rest.calendar import calendar_feed
 from .rest.certificates import CertificatePdfView
+from .wechat import binding_pages, signin, simulator
 from .wechat import views as wechat_views
 
 urlpatterns = [
@@ -23,4 +25,20 @@ urlpatterns = [
     path("wechat/<slug:slug>/bind/done", wechat_views.bind_done, name="wechat-bind-done"),
     path("wechat/<slug:slug>/tutoring/<int:slot_id>", wechat_views.tutoring_book_page,
          name="wechat-tutoring"),
+    path("wechat/<slug:slug>/signin/", signin.signin_return, name="wechat-signin"),
+    # Binding without passwords: the desk's QR code, its OAuth return, her own bindings.
+    path("bind/return/", binding_pages.bind_return, name="page-bind-return"),
+    path("bind/<str:token>", binding_pages.bind_page, name="page-bind"),
+    path("me/wechat/", binding_pages.my_bindings, name="page-wechat-bindings"),
+    # The desk of community staff.
+    path("desk/", desk_views.desk_home, name="page-desk"),
+    path("desk/residents/new/", desk_views.desk_resident_new, name="page-desk-resident-new"),
+    path("desk/people/<str:user_id>/", desk_views.desk_person, name="page-desk-person"),
+    path("desk/people/<str:user_id>/qr/", desk_views.desk_binding_qr, name="page-desk-qr"),
+    # The WeChat simulator (DEBUG only: every view answers 404 otherwise).
+    path("dev/wechat/", simulator.page, name="dev-wechat"),
+    path("dev/wechat/api/accounts", simulator.accounts, name="dev-wechat-accounts"),
+    path("dev/wechat/api/send", simulator.send, name="dev-wechat-send"),
+    path("dev/wechat/api/messages", simulator.messages, name="dev-wechat-messages"),
+    path("dev/wechat/open", simulator.open_as, name="dev-wechat-open"),
 ]

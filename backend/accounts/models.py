@@ -52,6 +52,9 @@ class User(AbstractUser):
     # Personal information (PIPL): stored once, here; shown through mask_phone elsewhere.
     phone = models.CharField(_("手机号"), max_length=11, blank=True,
                              validators=[phone_validator])
+    # The registered address (personal data): where doorstep help goes unless she names
+    # another. Plain text for now; encrypting it at rest is a later change.
+    address = models.TextField(_("登记住址"), blank=True)
     community = models.ForeignKey(Community, verbose_name=_("所属社区"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="members")
     consent_version = models.CharField(_("同意的隐私声明版本"), max_length=32, blank=True)

@@ -123,3 +123,41 @@ def can_view_personal_data(viewer, subject: User) -> bool:
     if viewer is None or not viewer.is_authenticated:
         return False
     return viewer.pk == subject.pk or is_coordinator_of_user(viewer, subject)
+
+
+def can_act_for(actor, person: User | None) -> bool:
+    """The one "may act for this person" rule (API.md, "People and acting for someone"):
+    the person herself, staff of her community, coordinators of her unit and admins.
+
+    Callers check it before anything else and answer a refusal the same way whether or
+    not the person exists, so a refusal reveals nothing about her.
+    """
+    if actor is None or not actor.is_authenticated or not actor.is_active or person is None:
+        return False
+    if actor.pk == person.pk or actor.is_superuser or is_district_admin(actor):
+        return True
+    if person.community_id is None:
+        return False
+    return (is_coordinator_for(actor, person.community)
+            or holds_role(actor, Role.COMMUNITY_STAFF, person.community))
+
+
+def desk_community_filter(user, field: str = "community"):
+    """A Q over rows (through `field`, "" for Community itself) of the communities whose
+    desk this user works: where they are community staff, and the communities they
+    coordinate. Nothing for anyone else."""
+    from django.db.models import Q
+
+    staff_ids = [a.community_id for a in role_assignments(user)
+                 if a.role == Role.COMMUNITY_STAFF and a.community_id]
+    coordinated = coordinated_community_filter(user, field)
+    pk = f"{field}_id__in" if field else "pk__in"
+    if coordinated == Q(pk__in=[]):
+        return Q(**{pk: staff_ids})
+    return coordinated | Q(**{pk: staff_ids})
+
+
+def works_a_desk(user) -> bool:
+    """Community staff and coordinators: the desk page is their first screen."""
+    return bool(user is not None and user.is_authenticated
+                and (user.is_superuser or can_register_residents_somewhere(user)))

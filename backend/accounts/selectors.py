@@ -16,3 +16,32 @@ def community_get(pk) -> Community | None:
 
 def user_with_unit(pk) -> User | None:
     return User.objects.select_related("community__street").filter(pk=pk).first()
+
+
+def desk_communities(user) -> QuerySet[Community]:
+    """The communities whose desk this user works (staff there, or coordinating them)."""
+    from . import permissions
+
+    return (Community.objects.select_related("street")
+            .filter(permissions.desk_community_filter(user, "")))
+
+
+def desk_people_search(user, query: str, *, limit: int = 20) -> list[User]:
+    """People of the desk's communities by name (part of it) or by phone (the exact
+    number: a partial phone would let anyone list numbers digit by digit)."""
+    from django.db.models import Q
+
+    from . import permissions
+
+    query = (query or "").strip().replace(" ", "").replace("-", "")
+    if not query:
+        return []
+    if query.isdigit():
+        if len(query) != 11:
+            return []
+        match = Q(phone=query)
+    else:
+        match = Q(display_name__icontains=query) | Q(username__iexact=query)
+    return list(User.objects.select_related("community__street")
+                .filter(permissions.desk_community_filter(user), match, is_active=True)
+                .order_by("display_name", "id")[:limit])

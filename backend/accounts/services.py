@@ -83,9 +83,10 @@ def role_assign(
 @transaction.atomic
 def resident_create(
     *, actor: User, username: str, password: str, display_name: str, phone: str,
-    community: Community, consent_version: str,
+    community: Community, consent_version: str, address: str = "",
 ) -> User:
-    """Staff register a resident at the counter; the resident's consent is recorded."""
+    """Staff register a resident at the counter; the resident's consent is recorded.
+    `password` may be empty: most elderly residents sign in through a WeChat binding."""
     if not permissions.can_register_residents_somewhere(actor):
         raise PermissionDenied
     if not permissions.can_register_resident(actor, community):
@@ -101,11 +102,24 @@ def resident_create(
                        phone=phone, community=community)
     user.consent_version = consent_version
     user.consented_at = timezone.now()
-    user.save(update_fields=["consent_version", "consented_at"])
+    user.address = (address or "").strip()
+    user.save(update_fields=["consent_version", "consented_at", "address"])
     role_assign(user=user, role=Role.RESIDENT, community=community)
     audit_log_record(actor=actor, action="resident.create", obj=user,
                      detail={"community_id": community.pk, "consent_version": consent_version})
     return user
+
+
+def act_for_check(*, actor, person: User | None, field: str = "user_id") -> None:
+    """Refuse unless `actor` may act for `person` (permissions.can_act_for). Desk workers
+    (staff, coordinators) get OUTSIDE_YOUR_UNIT, anyone else PERMISSION_DENIED; the answer
+    is the same for a person who does not exist."""
+    if permissions.can_act_for(actor, person):
+        return
+    if permissions.can_register_residents_somewhere(actor):
+        raise validation_error(field, _("您只能为本单位管辖的社区的居民办理。"),
+                               AccountErrorCode.OUTSIDE_YOUR_UNIT)
+    raise PermissionDenied
 
 
 def calendar_token_regenerate(*, user: User) -> str:

@@ -43,9 +43,16 @@ def path_for(name: str, **kwargs) -> str:
         return PENDING_PAGES[name].format(**kwargs)
 
 
-def absolute_url(name: str, *, query: dict | None = None, **kwargs) -> str:
-    """`PUBLIC_BASE_URL` + the route `name` reversed with `kwargs`, plus a query string."""
+def absolute_url(name: str, *, query: dict | None = None, wx: str | None = None,
+                 **kwargs) -> str:
+    """`PUBLIC_BASE_URL` + the route `name` reversed with `kwargs`, plus a query string.
+
+    `wx`: the slug of the official account the link is sent through (WeChat replies and
+    template messages); adds `?wx=<slug>` so a page opened inside WeChat signs the follower
+    in through that account's OAuth (frontend_api/wechat/signin.py)."""
     url = settings.PUBLIC_BASE_URL.rstrip("/") + path_for(name, **kwargs)
+    if wx:
+        query = {**(query or {}), "wx": wx}
     if query:
         url += "?" + urlencode(query)
     return url

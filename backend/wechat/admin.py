@@ -2,8 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import permissions
-from .models import WeChatAccount, WeChatBinding, WeChatInboundMessage
+from . import permissions, services
+from .models import BindingLink, WeChatAccount, WeChatBinding, WeChatInboundMessage
 
 SECRET_FIELDS = ("app_secret", "token", "encoding_aes_key")
 
@@ -91,8 +91,41 @@ class WeChatBindingAdmin(CoordinatorScopedAdmin):
     list_filter = ("subscribed", ("account", admin.RelatedOnlyFieldListFilter))
     search_fields = ("openid", "user__username", "user__display_name")
     list_select_related = ("account", "user")
-    readonly_fields = ("account", "openid", "user", "subscribed", "bound_at", "created_at")
+    readonly_fields = ("account", "openid", "unionid", "user", "subscribed", "bound_at",
+                       "created_at")
     fields = readonly_fields
+    actions = ["unbind"]
+
+    @admin.action(description=_("解绑所选的微信"))
+    def unbind(self, request, queryset):
+        done = 0
+        for binding in queryset.filter(user__isnull=False).select_related("account", "user"):
+            if permissions.can_unbind(request.user, binding):
+                services.binding_unbind(binding=binding, actor=request.user)
+                done += 1
+        self.message_user(request, _("已解绑 %(count)d 个微信。") % {"count": done})
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BindingLink)
+class BindingLinkAdmin(CoordinatorScopedAdmin):
+    """Who made which binding QR code and whether it was used; the token is never shown."""
+
+    account_prefix = "account__"
+    list_display = ("user", "account", "created_by", "created_at", "expires_at", "spent_at")
+    list_filter = (("account", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("user__username", "user__display_name")
+    list_select_related = ("user", "account", "created_by")
+    fields = ("user", "account", "created_by", "created_at", "expires_at", "spent_at")
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -202,8 +202,9 @@ def oauth_authorize_url(account, *, redirect_uri: str, state: str) -> str:
                   state=state).authorize_url
 
 
-def oauth_openid(account, *, code: str) -> str:
-    """Exchange the code WeChat appended to our redirect for the follower's openid."""
+def oauth_identity(account, *, code: str) -> tuple[str, str]:
+    """Exchange the code WeChat appended to our redirect for the follower's (openid,
+    unionid); unionid is "" unless the account is linked to an open-platform account."""
     oauth = _OAuth(account.app_id, account.app_secret, redirect_uri="")
     try:
         result = oauth.fetch_access_token(code)
@@ -220,7 +221,18 @@ def oauth_openid(account, *, code: str) -> str:
     openid = str(result.get("openid") or "")
     if not openid:
         raise WeChatPermanentError(WeChatErrorCode.OAUTH_FAILED)
-    return openid
+    return openid, str(result.get("unionid") or "")
+
+
+def oauth_openid(account, *, code: str) -> str:
+    """The follower's openid only (see oauth_identity)."""
+    return oauth_identity(account, code=code)[0]
+
+
+def is_wechat_open_origin() -> bool:
+    """True when browsers go to WeChat's own OAuth page (production), False when a fake
+    stands in and any browser can walk through it."""
+    return open_origin() == WECHAT_OPEN_ORIGIN
 
 
 # --- Access tokens and template messages ------------------------------------------------

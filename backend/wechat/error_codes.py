@@ -11,6 +11,11 @@ class WeChatErrorCode(StrEnum):
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
     # OAuth binding
     OAUTH_FAILED = "OAUTH_FAILED"
+    # Binding links
+    LINK_SPENT = "LINK_SPENT"
+    LINK_EXPIRED = "LINK_EXPIRED"
+    OPENID_TAKEN = "OPENID_TAKEN"
+    OUTSIDE_YOUR_UNIT = "OUTSIDE_YOUR_UNIT"
     # Outbound template messages
     TOKEN_INVALID = "TOKEN_INVALID"
     TOKEN_FETCH_FAILED = "TOKEN_FETCH_FAILED"
@@ -20,3 +25,12 @@ class WeChatErrorCode(StrEnum):
     TEMPLATE_DATA_INVALID = "TEMPLATE_DATA_INVALID"
     NETWORK = "NETWORK"
     WECHAT_ERROR = "WECHAT_ERROR"
+
+
+class BindingLinkErrorCode(StrEnum):
+    """What `wechatBindingLinkCreate` may answer."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    OUTSIDE_YOUR_UNIT = "OUTSIDE_YOUR_UNIT"

@@ -50,7 +50,9 @@ class WeChatAccount(TimeStampedModel):
 
 
 class WeChatBinding(TimeStampedModel):
-    """A follower (openid) of one account, bound to a Linli user once they log in via OAuth."""
+    """A follower (openid) of one account, bound to a Linli user through a binding link or a
+    password login after OAuth. One openid binds one person; one person may have several
+    (her own phone and her daughter's)."""
 
     account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"), on_delete=models.CASCADE,
                                 related_name="bindings")
@@ -58,6 +60,8 @@ class WeChatBinding(TimeStampedModel):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), null=True,
                              blank=True, on_delete=models.SET_NULL,
                              related_name="wechat_bindings")
+    # WeChat's id of the person across the alliance's accounts, when the OAuth answer has one.
+    unionid = models.CharField(_("UnionID"), max_length=64, blank=True, db_index=True)
     subscribed = models.BooleanField(_("已关注"), default=True)
     bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
 
@@ -68,13 +72,40 @@ class WeChatBinding(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(fields=["account", "openid"],
                                     name="wechat_binding_openid_unique"),
-            # One follower identity per person and account, so notifications have one target.
-            models.UniqueConstraint(fields=["account", "user"], condition=Q(user__isnull=False),
-                                    name="wechat_binding_user_unique"),
         ]
 
     def __str__(self):
         return f"{self.account} · {self.openid}"
+
+
+class BindingLink(TimeStampedModel):
+    """A single-use binding QR code that staff hand a person at the desk: whoever opens it in
+    WeChat is bound to her. Only the token's SHA-256 is stored; the raw token exists in the
+    link given out and nowhere else."""
+
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("为谁绑定"),
+                             on_delete=models.CASCADE, related_name="wechat_binding_links")
+    account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"), on_delete=models.CASCADE,
+                                related_name="binding_links")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("生成人"), null=True,
+                                   blank=True, on_delete=models.SET_NULL, related_name="+")
+    expires_at = models.DateTimeField(_("过期时间"))
+    spent_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+    spent_openid = models.CharField(_("绑定的OpenID"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("绑定二维码")
+        verbose_name_plural = _("绑定二维码")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="wechat_binding_link_spent_has_openid",
+                condition=Q(spent_at__isnull=True) | ~Q(spent_openid="")),
+        ]
+
+    def __str__(self):
+        return f"{self.account} → {self.user}"
 
 
 class WeChatInboundMessage(models.Model):

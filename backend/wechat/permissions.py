@@ -20,3 +20,9 @@ def can_edit_credentials(user) -> bool:
     """App secrets, tokens and AES keys: district admins only."""
     return bool(user and user.is_active and (user.is_superuser
                                              or accounts.is_district_admin(user)))
+
+
+def can_unbind(user, binding) -> bool:
+    """The bound person, and whoever may act for her (staff of her community, coordinators
+    of her unit, admins)."""
+    return binding.user_id is not None and accounts.can_act_for(user, binding.user)

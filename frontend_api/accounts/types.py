@@ -91,6 +91,10 @@ class UserType(DjangoObjectType):
                                                "themself, null for anyone else.")
     phone = graphene.String(description="Masked (138****1234) unless the viewer is the person "
                                         "or a coordinator of their unit.")
+    address = graphene.String(description="The registered address (personal data): only for "
+                                          "the person and those who may act for her (staff "
+                                          "of her community, coordinators of her unit, "
+                                          "admins); null for anyone else or when none is set.")
 
     class Meta:
         model = User
@@ -126,6 +130,12 @@ class UserType(DjangoObjectType):
         if permissions.can_view_personal_data(info.context.user, user):
             return user.phone
         return mask_phone(user.phone)
+
+    @staticmethod
+    def resolve_address(user, info):
+        if not user.address or not permissions.can_act_for(info.context.user, user):
+            return None
+        return user.address
 
 
 class PrivacyNoticeType(graphene.ObjectType):

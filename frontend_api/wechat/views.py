@@ -218,7 +218,10 @@ def login_page(request, slug: str):
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())
         return HttpResponseRedirect(next_url)
-    return render(request, "wechat/login.html", {"form": form, "account": account})
+    # Sent here by the WeChat sign-in (signin.py) when the follower is bound to nobody.
+    unbound = (request.POST.get("unbound") or request.GET.get("unbound")) == "1"
+    return render(request, "wechat/login.html", {"form": form, "account": account,
+                                                 "unbound": unbound, "next": next_url})
 
 
 @require_safe

@@ -155,11 +155,12 @@ def test_bind_pages_for_an_unknown_account_are_404(client, db):
     assert client.get("/wechat/nosuch/oauth/", {"code": "c", "state": "s"}).status_code == 404
 
 
-def test_binding_a_new_openid_releases_the_old_one_of_the_same_user(account, resident):
+def test_a_person_keeps_several_openids_on_one_account(account, resident):
+    # API.md: one person may have several bound openids (her own and her daughter's phone)
     old = WeChatBindingFactory(account=account, openid="oOld", user=resident)
     services.binding_bind(account=account, openid="oNew", user=resident)
     old.refresh_from_db()
-    assert old.user is None
+    assert old.user == resident
     assert WeChatBinding.objects.get(openid="oNew").user == resident
 
 

@@ -29,6 +29,9 @@ class ResidentCreate(BaseMutation):
                                                "coordinator of.")
         consent_version = graphene.String(required=True,
                                           description="The privacyNotice version agreed to.")
+        address = graphene.String(description="The resident's registered address (personal "
+                                              "data), optional; where doorstep help goes "
+                                              "unless a request names another.")
 
     user = graphene.Field(UserType, description="The new resident; null when refused.")
     errors = graphene.List(graphene.NonNull(ResidentCreateError), required=True)
@@ -36,11 +39,11 @@ class ResidentCreate(BaseMutation):
     error_codes = AccountErrorCodeEnum
 
     @classmethod
-    def perform(cls, info, user, *, community_id, phone=None, **data):
+    def perform(cls, info, user, *, community_id, phone=None, address=None, **data):
         community = selectors.community_get(decode_id(community_id, "Community",
                                                       field="community_id"))
         if community is None:
             raise not_found("community_id", "Community", AccountErrorCode.NOT_FOUND)
         resident = services.resident_create(actor=user, community=community, phone=phone or "",
-                                            **data)
+                                            address=address or "", **data)
         return cls.success(user=resident)

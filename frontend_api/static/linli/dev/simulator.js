@@ -1,0 +1,128 @@
+// The WeChat simulator (/dev/wechat/): plain fetch and a 2-second poll, no build step.
+(function () {
+  "use strict";
+  var root = document.getElementById("sim");
+  var $ = function (id) { return document.getElementById(id); };
+  var accounts = [];
+  var since = 0;
+  var timer = null;
+
+  function current() {
+    var slug = $("account").value;
+    return { account: accounts.find(function (a) { return a.slug === slug; }), openid: $("follower").value };
+  }
+
+  function bubble(cls, text, kind, url) {
+    var li = document.createElement("li");
+    li.className = cls;
+    if (kind) { var k = document.createElement("span"); k.className = "kind"; k.textContent = kind; li.appendChild(k); }
+    li.appendChild(document.createTextNode(text || ""));
+    var links = [];
+    if (url) links.push(url);
+    (text || "").replace(/https?:\/\/[^\s]+/g, function (m) { links.push(m); return m; });
+    links.forEach(function (link) {
+      var c = current();
+      var a = document.createElement("a");
+      a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
+      a.target = "_blank";
+      a.textContent = "以该关注者身份打开 ›";
+      li.appendChild(document.createElement("br"));
+      li.appendChild(a);
+    });
+    $("chat").appendChild(li);
+    $("chat").scrollTop = $("chat").scrollHeight;
+  }
+
+  var KIND = { reply: "", template: "模板消息", custom: "客服消息", mass: "群发" };
+
+  function poll() {
+    var c = current();
+    if (!c.account || !c.openid) return;
+    var q = new URLSearchParams({ account: c.account.slug, openid: c.openid, since: since });
+    fetch(root.dataset.messagesUrl + "?" + q, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        (data.messages || []).forEach(function (m) {
+          since = Math.max(since, m.seq);
+          bubble(m.kind === "template" ? "them template" : "them", m.text, KIND[m.kind], m.url);
+        });
+      });
+  }
+
+  function post(body) {
+    var c = current();
+    body.account = c.account.slug;
+    body.openid = c.openid;
+    return fetch(root.dataset.sendUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+      body: JSON.stringify(body)
+    }).then(function (r) { return r.json(); }).then(function () { poll(); });
+  }
+
+  function menu() {
+    var nav = $("menu");
+    nav.innerHTML = "";
+    var c = current();
+    (c.account ? c.account.menu : []).forEach(function (b) {
+      var items = b.sub_button && b.sub_button.length ? b.sub_button : [b];
+      items.forEach(function (item) {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.textContent = item.name;
+        btn.addEventListener("click", function () {
+          if (item.type === "view" && item.url) {
+            window.open(root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: item.url }), "_blank");
+          } else {
+            bubble("me", "［菜单］" + item.name);
+            post({ event: "CLICK", event_key: item.key || item.name });
+          }
+        });
+        nav.appendChild(btn);
+      });
+    });
+  }
+
+  function followers() {
+    var c = current();
+    var sel = $("follower");
+    sel.innerHTML = "";
+    (c.account ? c.account.followers : []).forEach(function (f) {
+      var o = document.createElement("option");
+      o.value = f.openid; o.textContent = f.nickname;
+      sel.appendChild(o);
+    });
+    restart();
+  }
+
+  function restart() {
+    $("chat").innerHTML = ""; since = 0; menu(); poll();
+    if (timer) clearInterval(timer);
+    timer = setInterval(poll, 2000);
+  }
+
+  $("account").addEventListener("change", followers);
+  $("follower").addEventListener("change", restart);
+  $("compose").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var text = $("text").value.trim();
+    if (!text) return;
+    bubble("me", text);
+    $("text").value = "";
+    post({ text: text });
+  });
+
+  fetch(root.dataset.accountsUrl, { credentials: "same-origin" })
+    .then(function (r) { return r.json(); })
+    .then(function (data) {
+      if (data.error) { bubble("them", data.error); return; }
+      accounts = data.accounts || [];
+      accounts.forEach(function (a) {
+        var o = document.createElement("option");
+        o.value = a.slug; o.textContent = a.name;
+        $("account").appendChild(o);
+      });
+      if (!accounts.length) bubble("them", "模拟微信里还没有公众号。请运行 python manage.py wechat_fake_sync。");
+      followers();
+    });
+})();

@@ -1,0 +1,173 @@
+"""The WeChat simulator for the demo (/dev/wechat/, DEBUG only; 404 otherwise).
+
+A phone-shaped page over the bundled fake WeChat's control API (at LINLI_WECHAT_API_ORIGIN):
+pick an account and one of its followers, send text or tap a menu item — delivered by the
+fake's `inbound` endpoint as a real signed callback to Linli — and read what that follower
+received (passive replies, template, customer-service and mass messages). A link opens "as
+that follower": the follower is remembered in the session and preset in the fake's OAuth.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from backend.wechat import client
+from backend.wechat.fake import FakeControlError, FakeWeChatControl
+from backend.wechat.models import WeChatAccount
+
+from .signin import DEV_FOLLOWER_SESSION_KEY
+
+
+def debug_only(view):
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not settings.DEBUG:
+            raise Http404
+        return view(request, *args, **kwargs)
+    return wrapper
+
+
+def _control() -> FakeWeChatControl:
+    return FakeWeChatControl(client.api_origin(), timeout=10)
+
+
+def _fake_unreachable(exc) -> JsonResponse:
+    return JsonResponse({"error": f"模拟微信没有响应：{type(exc).__name__}"}, status=502)
+
+
+@debug_only
+@require_safe
+@never_cache
+def page(request):
+    return render(request, "desk/simulator.html", {"fake_origin": client.api_origin()})
+
+
+@debug_only
+@require_safe
+@never_cache
+def accounts(request):
+    """Linli's accounts the fake knows, each with its followers and menu."""
+    control = _control()
+    try:
+        known = {a["appid"]: a for a in control.state()["accounts"]}
+        result = []
+        for account in WeChatAccount.objects.order_by("id"):
+            fake = known.get(account.app_id)
+            if fake is None:
+                continue
+            followers = [{"openid": f["openid"], "nickname": f.get("nickname") or f["openid"],
+                          "subscribed": f.get("subscribed", True)}
+                         for f in control.followers(account.app_id)]
+            result.append({"slug": account.slug, "name": account.name,
+                           "appid": account.app_id, "followers": followers,
+                           "menu": (fake.get("menu") or {}).get("button", [])})
+    except (FakeControlError, OSError) as exc:
+        return _fake_unreachable(exc)
+    return JsonResponse({"accounts": result})
+
+
+def _account(slug: str) -> WeChatAccount | None:
+    return WeChatAccount.objects.filter(slug=slug).first()
+
+
+@debug_only
+@require_POST
+@never_cache
+def send(request):
+    """{account, openid, text} or {account, openid, event, event_key}: through the fake's
+    inbound endpoint, i.e. the real signed callback; answers the passive reply."""
+    try:
+        body = json.loads(request.body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError):
+        return JsonResponse({"error": "body is not JSON"}, status=400)
+    account = _account(str(body.get("account") or ""))
+    openid = str(body.get("openid") or "")
+    if account is None or not openid:
+        return JsonResponse({"error": "account and openid are required"}, status=400)
+    text = body.get("text")
+    event = body.get("event")
+    if not text and not event:
+        return JsonResponse({"error": "text or event is required"}, status=400)
+    try:
+        result = _control().inbound(
+            account.app_id, openid, text=str(text) if text else None,
+            event=str(event) if event else None,
+            event_key=str(body["event_key"]) if body.get("event_key") is not None else None)
+    except (FakeControlError, OSError) as exc:
+        return _fake_unreachable(exc)
+    return JsonResponse({"reply": result.get("reply"),
+                         "callback_status": result.get("callback_status")})
+
+
+def _message_row(row: dict) -> dict:
+    body = row.get("body") or {}
+    kind = row["kind"]
+    text, url, title = "", "", ""
+    if kind == "reply":
+        text = body.get("content") or ""
+    elif kind == "template":
+        data = body.get("data") or {}
+        text = "\n".join(f"{v.get('value', '')}" for v in data.values() if isinstance(v, dict))
+        url = body.get("url") or ""
+        title = body.get("template_id") or ""
+    elif kind in ("custom", "mass"):
+        text = ((body.get("text") or {}).get("content")) or ""
+    return {"seq": row["seq"], "kind": kind, "time": row.get("time"), "text": text,
+            "url": url, "title": title}
+
+
+@debug_only
+@require_safe
+@never_cache
+def messages(request):
+    """What the follower received from the account, oldest first; `since` a seq."""
+    account = _account(request.GET.get("account", ""))
+    openid = request.GET.get("openid", "")
+    if account is None or not openid:
+        return JsonResponse({"error": "account and openid are required"}, status=400)
+    try:
+        since = int(request.GET.get("since") or 0)
+    except ValueError:
+        since = 0
+    try:
+        rows = _control().messages(appid=account.app_id, openid=openid, since=since)
+    except (FakeControlError, OSError) as exc:
+        return _fake_unreachable(exc)
+    return JsonResponse({"messages": [_message_row(r) for r in rows]})
+
+
+def _local(url: str) -> str | None:
+    """The path of a Linli link (absolute under PUBLIC_BASE_URL, or already a path)."""
+    base = settings.PUBLIC_BASE_URL.rstrip("/")
+    if url.startswith(base + "/"):
+        url = url[len(base):]
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not url.startswith("/") or url.startswith("//"):
+        return None
+    return url
+
+
+@debug_only
+@require_safe
+@never_cache
+def open_as(request):
+    """Open a link as the follower: sign out whoever this browser is, remember the
+    follower for the fake's OAuth, then go to the link."""
+    account = _account(request.GET.get("account", ""))
+    openid = request.GET.get("openid", "")
+    target = _local(request.GET.get("url", ""))
+    if account is None or not openid or target is None:
+        return JsonResponse({"error": "account, openid and a Linli url are required"},
+                            status=400)
+    logout(request)
+    request.session[DEV_FOLLOWER_SESSION_KEY] = {account.app_id: openid}
+    return HttpResponseRedirect(target)
