@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from backend.core.services import audit_log_record, enqueue_on_commit
 
-from . import notifications, permissions
+from . import lessons, notifications, permissions
 from .error_codes import CourseErrorCode
 from .models import (
     SEAT_HOLDING,
@@ -383,6 +383,7 @@ def _course_enrollment(*, user, course_id: int, field: str) -> Enrollment:
 @transaction.atomic
 def lesson_complete(*, user, lesson: Lesson) -> Enrollment:
     enrollment = _course_enrollment(user=user, course_id=lesson.course_id, field="lesson_id")
+    lessons.lesson_read_check(user=user, lesson=lesson)
     _progress, created = LessonProgress.objects.get_or_create(
         enrollment=enrollment, lesson=lesson, defaults={"completed_at": timezone.now()})
     if created:
