@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from backend.core.services import audit_log_record, enqueue_on_commit
 
-from . import lessons, notifications, permissions
+from . import lessons, notifications, permissions, rules
 from .error_codes import CourseErrorCode
 from .models import (
     SEAT_HOLDING,
@@ -414,7 +414,8 @@ def _grade(quiz: Quiz, answers: list[AnswerInput]) -> tuple[int, dict]:
         given[question.pk] = choice_ids
     correct = sum(
         1 for q in questions.values()
-        if given.get(q.pk, set()) == {c.pk for c in q.choices.all() if c.is_correct})
+        if rules.answer_is_right([c.pk for c in q.choices.all() if c.is_correct],
+                                 given.get(q.pk, set())))
     score = round(100 * correct / len(questions)) if questions else 0
     return score, {str(k): sorted(v) for k, v in given.items()}
 
@@ -443,7 +444,7 @@ def completion_rule_met(enrollment: Enrollment) -> bool:
     sessions_total = ClassSession.objects.filter(run_id=run.pk).count()
     attended = Attendance.objects.filter(enrollment_id=enrollment.pk, present=True).count()
     if sessions_total:
-        if Decimal(attended) < run.min_attendance_rate * sessions_total:
+        if attended < rules.sessions_required(run.min_attendance_rate, sessions_total):
             return False
     elif run.min_attendance_rate > 0:
         return False

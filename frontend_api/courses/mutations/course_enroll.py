@@ -2,11 +2,11 @@ import graphene
 from django.core.exceptions import PermissionDenied
 
 from backend.accounts import selectors as account_selectors
-from backend.core.services import idempotent_call
-from courses import permissions, selectors, services
+from courses import permissions, selectors
 from frontend_api.core.errors import error_type
 from frontend_api.core.mutations import BaseMutation
 
+from ..enrolment import enroll_idempotently
 from ..types import CourseErrorCodeEnum, EnrollmentType
 from ._common import load
 
@@ -41,10 +41,5 @@ class CourseEnroll(BaseMutation):
         run = load(run_id, "CourseRun", selectors.run_for_update_checks, field="run_id")
         if learner.pk != user.pk and not permissions.can_enroll_on_behalf(user, run):
             raise PermissionDenied
-        enrollment = idempotent_call(
-            user=user, scope="courses.enroll", key=idempotency_key,
-            payload={"run": run.pk, "user": learner.pk},
-            action=lambda: services.enrollment_create(actor=user, user=learner, run_id=run.pk),
-            dump=lambda e: e.pk, load=lambda pk: pk)
-        pk = enrollment if isinstance(enrollment, int) else enrollment.pk
+        pk = enroll_idempotently(actor=user, learner=learner, run=run, key=idempotency_key)
         return cls.success(enrollment=selectors.enrollment_get_plain(pk))
