@@ -38,7 +38,8 @@ def sessions(run):
 
 @pytest.fixture
 def lessons(course):
-    return [LessonFactory(course=course, order=1, title="打开微信", body="# 第一步\n\n点**绿色**图标。"),
+    return [LessonFactory(course=course, order=1, title="打开微信",
+                          body="# 第一步\n\n点**绿色**图标。"),
             LessonFactory(course=course, order=2, title="找到视频通话", body="正文")]
 
 

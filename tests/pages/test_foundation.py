@@ -1,5 +1,7 @@
 """Login, the 大字 switch, page ids, friendly error pages, the landing and the home page."""
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -66,7 +68,7 @@ def test_the_large_text_switch_is_remembered_without_javascript():
 def test_the_stylesheet_keeps_text_large_and_never_blocks_text_size_adjust():
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("pages/pages.css"), encoding="utf-8").read()
+    css = Path(finders.find("pages/pages.css")).read_text(encoding="utf-8")
     assert "html { font-size: 112.5%; }" in css  # 18px root
     assert "text-size-adjust" not in css
     assert "min-height: 3.5rem" in css and "min-height: 2.75rem" in css  # 63px / 49.5px
