@@ -260,6 +260,27 @@ class LessonProgress(TimeStampedModel):
         return f"{self.enrollment_id}: {self.lesson_id}"
 
 
+class LessonOpening(models.Model):
+    """When a lesson's body was first served to a person (the reader page, or the API's
+    `Lesson.body`): lessonComplete needs it at least LESSON_READ_SECONDS earlier."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("学员"),
+                             on_delete=models.CASCADE, related_name="+")
+    lesson = models.ForeignKey(Lesson, verbose_name=_("课时"), on_delete=models.CASCADE,
+                               related_name="+")
+    opened_at = models.DateTimeField(_("首次打开时间"))
+
+    class Meta:
+        verbose_name = _("课时打开记录")
+        verbose_name_plural = _("课时打开记录")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="lessonopening_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.lesson_id}"
+
+
 class Quiz(TimeStampedModel):
     course = models.OneToOneField(Course, verbose_name=_("课程"), on_delete=models.CASCADE,
                                   related_name="quiz")

@@ -25,7 +25,7 @@ from backend.accounts.permissions import (
     role_assignments,
 )
 
-from .models import Audience
+from .models import SEAT_HOLDING, Audience
 
 STAFF_AUDIENCE_ROLES = (Role.COMMUNITY_STAFF, Role.INSTRUCTOR, Role.STREET_COORDINATOR,
                         Role.DISTRICT_ADMIN)
@@ -43,14 +43,31 @@ def is_staff_like(user) -> bool:
     return any(a.role in STAFF_AUDIENCE_ROLES for a in role_assignments(user))
 
 
-def in_audience(user, course) -> bool:
+def audiences_for(user) -> list[str]:
+    """The course audiences open to `user` (the rule above), for filtering lists."""
     if not _authenticated(user):
-        return False
-    if course.audience == Audience.ALL:
-        return True
-    if course.audience == Audience.STAFF:
-        return is_staff_like(user)
-    return has_role(user, Role.RESIDENT) or not is_staff_like(user)
+        return []
+    staff = is_staff_like(user)
+    audiences = [Audience.ALL]
+    if staff:
+        audiences.append(Audience.STAFF)
+    if has_role(user, Role.RESIDENT) or not staff:
+        audiences.append(Audience.RESIDENT)
+    return audiences
+
+
+def in_audience(user, course) -> bool:
+    return course.audience in audiences_for(user)
+
+
+def can_view_learning(user, enrollment) -> bool:
+    """An enrolment's learning page (progress, what is missing): the learner only."""
+    return _authenticated(user) and enrollment.user_id == user.pk
+
+
+def can_study(user, enrollment) -> bool:
+    """Read its lessons and take its quiz: the learner, while holding a seat."""
+    return can_view_learning(user, enrollment) and enrollment.status in SEAT_HOLDING
 
 
 def can_see_unpublished_courses(user) -> bool:

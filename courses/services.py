@@ -22,7 +22,7 @@ from backend.core.errors import validation_error
 from backend.core.links import absolute_url, node_id
 from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
 
-from . import notifications, permissions
+from . import lessons, notifications, permissions, rules
 from .error_codes import CourseErrorCode as Code
 from .models import (
     SEAT_HOLDING,
@@ -408,6 +408,7 @@ def _course_enrollment(*, user, course_id: int, field: str) -> Enrollment:
 @transaction.atomic
 def lesson_complete(*, user, lesson: Lesson) -> Enrollment:
     enrollment = _course_enrollment(user=user, course_id=lesson.course_id, field="lesson_id")
+    lessons.lesson_read_check(user=user, lesson=lesson)
     _progress, created = LessonProgress.objects.get_or_create(
         enrollment=enrollment, lesson=lesson, defaults={"completed_at": timezone.now()})
     if created:
@@ -438,7 +439,8 @@ def _grade(quiz: Quiz, answers: list[AnswerInput]) -> tuple[int, dict]:
         given[question.pk] = choice_ids
     correct = sum(
         1 for q in questions.values()
-        if given.get(q.pk, set()) == {c.pk for c in q.choices.all() if c.is_correct})
+        if rules.answer_is_right([c.pk for c in q.choices.all() if c.is_correct],
+                                 given.get(q.pk, set())))
     score = round(100 * correct / len(questions)) if questions else 0
     return score, {str(k): sorted(v) for k, v in given.items()}
 
@@ -467,7 +469,7 @@ def completion_rule_met(enrollment: Enrollment) -> bool:
     sessions_total = ClassSession.objects.filter(run_id=run.pk).count()
     attended = Attendance.objects.filter(enrollment_id=enrollment.pk, present=True).count()
     if sessions_total:
-        if Decimal(attended) < run.min_attendance_rate * sessions_total:
+        if attended < rules.sessions_required(run.min_attendance_rate, sessions_total):
             return False
     elif run.min_attendance_rate > 0:
         return False

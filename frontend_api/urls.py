@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
@@ -10,7 +10,7 @@ from .wechat import binding_pages, signin, simulator
 from .wechat import views as wechat_views
 
 urlpatterns = [
-    path("", rest_views.index, name="index"),
+    path("", include("frontend_api.pages.urls")),
     path("graphql/", LinliGraphQLView.as_view(), name="graphql"),
     path("api/auth/token/", rest_views.TokenObtainView.as_view(), name="api-token"),
     path("healthz", rest_views.healthz, name="healthz"),

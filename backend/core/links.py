@@ -18,14 +18,11 @@ from graphql_relay import to_global_id
 
 PENDING_PAGES: dict[str, str] = {
     "page-checkin": "/checkin/{id}",
-    "page-learn": "/learn/{id}/",
     "page-offer": "/volunteer/offers/{id}/",
     "page-commitments": "/volunteer/commitments/",
     "page-hours": "/volunteer/hours/",
     "page-bookings": "/me/bookings/",
-    "page-certificates": "/me/certificates/",
     "page-tutoring-slot": "/tutoring/slots/{id}/",
-    "page-course-run": "/courses/runs/{id}/",
 }
 
 

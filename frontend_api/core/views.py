@@ -12,6 +12,9 @@ from graphene_django.views import GraphQLView, HttpError
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from courses import lessons
+from frontend_api.courses.types import LESSONS_SERVED
+
 from .validation import validation_rules
 
 logger = logging.getLogger(__name__)
@@ -64,6 +67,13 @@ class LinliGraphQLView(GraphQLView):
                              "or use `Authorization: Token <key>`.",
                              "extensions": {"code": "CSRF_FAILED"}}]}, status=403)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_response(self, request, data, show_graphiql=False):
+        response = super().get_response(request, data, show_graphiql)
+        served = request.__dict__.pop(LESSONS_SERVED, None)
+        if served:
+            lessons.lessons_opened(user=request.user, lesson_ids=served)
+        return response
 
     def parse_body(self, request):
         data = super().parse_body(request)

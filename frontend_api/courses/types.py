@@ -31,6 +31,8 @@ from frontend_api.accounts.types import UserType
 from frontend_api.certificates.types import CertificateType
 from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
 
+LESSONS_SERVED = "_linli_lessons_served"
+
 AudienceEnum = graphene.Enum.from_enum(Audience, name="Audience", description=enum_description(
     "Whom a course is for; enrolment checks it (NOT_IN_AUDIENCE).", {
         "STAFF": "Community staff, instructors, coordinators and admins.",
@@ -76,6 +78,8 @@ CourseErrorCodeEnum = graphene.Enum.from_enum(
             "NOT_ENROLLED": "The person holds no seat in the run.",
             "OUTSIDE_SESSION_WINDOW": "Check-in outside the session's check-in window.",
             "NO_ATTEMPTS_LEFT": "The quiz's maxAttempts are used up.",
+            "LESSON_NOT_OPENED": "The lesson was not opened (its reader page or its `body` "
+                                 "served to the learner) at least 20 s earlier.",
             "NOT_A_TUTOR": "Only volunteers with a valid WeChat-tutoring skill publish slots.",
             "OVERLAPS_COMMITMENT": "The time overlaps another commitment in the tutor's "
                                    "calendar.",
@@ -108,6 +112,13 @@ class LessonType(DjangoObjectType):
         name = "Lesson"
         interfaces = (graphene.relay.Node,)
         fields = ("id", "title", "order", "body", "video_url", "required")
+
+    @staticmethod
+    def resolve_body(lesson, info):
+        # Serving the body opens the lesson (lessonComplete's LESSON_NOT_OPENED); the view
+        # records every lesson served in the request with one INSERT after execution.
+        info.context.__dict__.setdefault(LESSONS_SERVED, set()).add(lesson.pk)
+        return lesson.body
 
     @staticmethod
     def resolve_attachment_url(lesson, info):

@@ -1,7 +1,9 @@
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core.models import AuditLog
@@ -11,6 +13,7 @@ from courses.models import (
     AttendanceMethod,
     Enrollment,
     EnrollmentStatus,
+    LessonOpening,
     LessonProgress,
     QuestionKind,
     QuizAttempt,
@@ -99,8 +102,17 @@ def attend(enrollment, sessions):
                                   method=AttendanceMethod.INSTRUCTOR, marked_at=session.starts_at)
 
 
+def opened_earlier(user, lessons, seconds=60):
+    """The lessons' bodies were served to `user` `seconds` ago (LESSON_NOT_OPENED)."""
+    LessonOpening.objects.bulk_create([
+        LessonOpening(user=user, lesson=lesson,
+                      opened_at=timezone.now() - timedelta(seconds=seconds))
+        for lesson in lessons])
+
+
 def test_lesson_complete_counts_progress(gql, run, lessons, resident, enroll):
     enroll(resident, run)
+    opened_earlier(resident, lessons)
     payload = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=resident).data["lessonComplete"]
     assert payload["errors"] == []
     assert payload["enrollment"]["progressPercent"] == 33
@@ -118,6 +130,9 @@ def test_lesson_complete_access_matrix(gql, run, lessons, role_users, enroll, us
     users = {**role_users, "learner": user_factory(), "waitlisted": user_factory()}
     enroll(users["learner"], run)
     enroll(users["waitlisted"], run, EnrollmentStatus.WAITLISTED)
+    for user in users.values():
+        if user is not None:
+            opened_earlier(user, lessons)
     result = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=users[who])
     if outcome == "UNAUTHENTICATED":
         assert result.error_codes == [outcome] and result.data == {"lessonComplete": None}
@@ -235,6 +250,7 @@ def test_the_attendance_mark_that_tips_the_rule_completes(
     run.require_quiz = False
     run.save()
     enrollment = enroll(resident, run)
+    opened_earlier(resident, lessons)
     for lesson in lessons[:2]:
         gql(LESSON, {"id": gid("Lesson", lesson)}, user=resident)
     mark = """mutation M($id: ID!, $u: ID!) { attendanceMark(sessionId: $id, userId: $u,
@@ -298,3 +314,45 @@ def test_ten_simultaneous_completion_checks_complete_once(run, lessons, quiz, se
         lambda i: services.enrollment_check_completion(enrollment_id=enrollment.pk), 10)
     assert sorted(results, key=str) == [False] * 9 + [True]
     assert completed_entries(enrollment).count() == 1
+
+
+# --- LESSON_NOT_OPENED: a lesson counts as done once it was served and read -----------------
+def test_a_lesson_never_opened_cannot_be_completed(gql, run, lessons, resident, enroll):
+    enroll(resident, run)
+    payload = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=resident).data["lessonComplete"]
+    assert payload["errors"] == [{"field": "lessonId", "code": "LESSON_NOT_OPENED"}]
+    assert payload["enrollment"] is None
+    assert not LessonProgress.objects.exists()
+
+
+def test_a_lesson_opened_just_now_is_not_read_yet(gql, run, lessons, resident, enroll):
+    enroll(resident, run)
+    opened_earlier(resident, lessons[:1], seconds=5)
+    payload = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=resident).data["lessonComplete"]
+    assert codes(payload) == ["LESSON_NOT_OPENED"]
+    assert not LessonProgress.objects.exists()
+
+
+def test_the_body_served_through_graphql_opens_the_lesson(gql, run, lessons, resident, enroll):
+    enroll(resident, run)
+    query = "query C($id: ID!) { course(id: $id) { lessons { id body } } }"
+    result = gql(query, {"id": gid("Course", run.course)}, user=resident)
+    assert result.errors is None
+    opened = LessonOpening.objects.filter(user=resident)
+    assert {o.lesson_id for o in opened} == {lesson.pk for lesson in lessons}
+    first = opened.get(lesson=lessons[0]).opened_at
+    # serving it again keeps the first time
+    gql(query, {"id": gid("Course", run.course)}, user=resident)
+    assert opened.get(lesson=lessons[0]).opened_at == first
+    # too early, then 20 s later it completes
+    payload = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=resident).data["lessonComplete"]
+    assert codes(payload) == ["LESSON_NOT_OPENED"]
+    opened.update(opened_at=first - timedelta(seconds=21))
+    payload = gql(LESSON, {"id": gid("Lesson", lessons[0])}, user=resident).data["lessonComplete"]
+    assert payload["errors"] == [] and payload["enrollment"]["progressPercent"] == 33
+
+
+def test_titles_alone_do_not_open_a_lesson(gql, run, lessons, resident):
+    gql("query C($id: ID!) { course(id: $id) { lessons { id title } } }",
+        {"id": gid("Course", run.course)}, user=resident)
+    assert not LessonOpening.objects.exists()

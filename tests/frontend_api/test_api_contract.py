@@ -152,7 +152,7 @@ MUTATIONS = {
                        ["TOKEN_INVALID", "TOKEN_EXPIRED", "NOT_ENROLLED",
                         "OUTSIDE_SESSION_WINDOW"]),
     "attendanceMark": (["sessionId", "userId", "present"], ["attendance"], ["NOT_ENROLLED"]),
-    "lessonComplete": (["lessonId"], ["enrollment"], ["NOT_ENROLLED"]),
+    "lessonComplete": (["lessonId"], ["enrollment"], ["NOT_ENROLLED", "LESSON_NOT_OPENED"]),
     "quizSubmit": (["quizId", "answers.questionId", "answers.choiceIds"],
                    ["attempt.score", "attempt.passed", "enrollment"],
                    ["NO_ATTEMPTS_LEFT", "NOT_ENROLLED"]),
