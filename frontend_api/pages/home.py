@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.core.links import path_for
 from courses import learner_selectors
-from courses import selectors as course_selectors
+from courses.tutoring import selectors as tutoring_selectors
 from frontend_api.rest.views import index as landing
 from volunteers import selectors as volunteer_selectors
 
@@ -82,7 +82,7 @@ def home(request):
         return landing(request)
     user = request.user
     now = timezone.now()
-    next_booking = (course_selectors.my_tutoring_bookings(user=user)
+    next_booking = (tutoring_selectors.my_tutoring_bookings(user=user)
                     .filter(status="BOOKED", starts_at__gte=now).order_by("starts_at", "id")
                     .first())
     volunteer = volunteer_selectors.volunteer_for_user(user)
