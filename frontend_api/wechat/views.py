@@ -1,8 +1,9 @@
 """The official-account callback (GET,POST /wechat/<slug>/) and the binding pages.
 
 Order of checks on the callback: unknown account 404; bad signature 403; stale timestamp
-403; replayed (timestamp, nonce) 403; malformed body 400; a replayed message id answers
-"success" without running anything again. Nothing here answers 500.
+403; replayed (timestamp, nonce) 403; malformed body 400; a replayed message id gets the
+reply its first delivery got, without running anything again (handlers.py). Nothing here
+answers 500.
 """
 
 from __future__ import annotations
