@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
@@ -23,4 +23,6 @@ urlpatterns = [
     path("wechat/<slug:slug>/bind/done", wechat_views.bind_done, name="wechat-bind-done"),
     path("wechat/<slug:slug>/tutoring/<int:slot_id>", wechat_views.tutoring_book_page,
          name="wechat-tutoring"),
+    re_path(r"^MP_verify_(?P<code>[A-Za-z0-9]{1,64})\.txt$", wechat_views.mp_verify,
+            name="wechat-mp-verify"),
 ]

@@ -26,3 +26,10 @@ def bindings_for_user(user) -> QuerySet[WeChatBinding]:
 def notification_target(user) -> WeChatBinding | None:
     """The binding a template message to this person should go through, or None."""
     return bindings_for_user(user).first()
+
+
+def account_get_by_mp_verify_code(code: str) -> WeChatAccount | None:
+    """The account whose OAuth-domain check file is MP_verify_<code>.txt."""
+    if not code:
+        return None
+    return WeChatAccount.objects.filter(mp_verify_code=code).first()

@@ -48,3 +48,19 @@ def custom_text_send(self, account_id: int, openid: str, content: str) -> None:
     except WeChatPermanentError as exc:
         logging.getLogger(__name__).warning(
             "wechat custom message refused account=%s errcode=%s", account.slug, exc.errcode)
+
+
+@shared_task(name="wechat.push_menu", bind=True, max_retries=5, acks_late=True)
+def menu_push_task(self, menu_id: int) -> None:
+    """Push an account's custom menu; safe to run twice (menu/create replaces the menu)."""
+    from .client import WeChatRetryableError
+    from .models import WeChatMenu
+    from .services import menu_push
+
+    menu = WeChatMenu.objects.select_related("account").filter(pk=menu_id).first()
+    if menu is None:
+        return
+    try:
+        menu_push(menu=menu)
+    except WeChatRetryableError as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc

@@ -278,3 +278,13 @@ def tutoring_book_page(request, slug: str, slot_id: int):
             when=commands.local(slot.starts_at), topic=slot.topic, place=slot.place))
     context["key"] = secrets.token_urlsafe(16)
     return render(request, "wechat/tutoring.html", context)
+
+
+# --- Go-live: WeChat's check of the OAuth domain -------------------------------------------
+@require_safe
+def mp_verify(request, code: str):
+    """/MP_verify_<code>.txt: WeChat fetches it before accepting the site as an account's
+    OAuth domain, and expects the code itself as plain text."""
+    if selectors.account_get_by_mp_verify_code(code) is None:
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _text(code)
