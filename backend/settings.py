@@ -211,6 +211,11 @@ LINLI_WECHAT_OPEN_ORIGIN = (os.environ.get("LINLI_WECHAT_OPEN_ORIGIN")
 # WeChat template ids per account slug ("*" for all) and notification kind, e.g.
 # {"*": {"JOB_OFFERED": "tmpl-id", "CERTIFICATE_ISSUED": "tmpl-id"}}
 LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS") or "{}")
+# A command not done within this many seconds answers "正在处理…" and sends its result as a
+# customer-service message (WeChat gives up on a passive reply after 5 s).
+LINLI_WECHAT_REPLY_DEADLINE_S = float(os.environ.get("LINLI_WECHAT_REPLY_DEADLINE_S", "4"))
+# Threads per process that run WeChat commands against that deadline.
+LINLI_WECHAT_COMMAND_THREADS = int(os.environ.get("LINLI_WECHAT_COMMAND_THREADS", "8"))
 # A service error code missing from a mutation's error enum is a bug: raise while developing
 # and in tests (tests/conftest.py turns it on), log and answer INVALID in production.
 LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
@@ -41,4 +41,6 @@ urlpatterns = [
     path("dev/wechat/api/send", simulator.send, name="dev-wechat-send"),
     path("dev/wechat/api/messages", simulator.messages, name="dev-wechat-messages"),
     path("dev/wechat/open", simulator.open_as, name="dev-wechat-open"),
+    re_path(r"^MP_verify_(?P<code>[A-Za-z0-9]{1,64})\.txt$", wechat_views.mp_verify,
+            name="wechat-mp-verify"),
 ]

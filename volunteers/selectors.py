@@ -36,6 +36,7 @@ from .models import (
     CredentialType,
     HoursStatus,
     Offer,
+    OfferStatus,
     ServiceHours,
     ServiceRequest,
     Shift,
@@ -181,6 +182,16 @@ def service_request_get(*, user, pk: int) -> ServiceRequest | None:
 def offer_get(pk: int) -> Offer | None:
     return Offer.objects.select_related("volunteer__user", "volunteer__community",
                                         "request").filter(pk=pk).first()
+
+
+def volunteer_open_offers(volunteer: Volunteer, *, now: datetime | None = None
+                          ) -> QuerySet[Offer]:
+    """The volunteer's offers still waiting for an answer (not expired), soonest job first,
+    with the request's skill and community for a one-line summary."""
+    now = now or timezone.now()
+    return (Offer.objects.select_related("request__skill", "request__community")
+            .filter(volunteer_id=volunteer.pk, status=OfferStatus.OFFERED, expires_at__gt=now)
+            .order_by("request__starts_at", "id"))
 
 
 def shift_get(pk: int) -> Shift | None:

@@ -1,11 +1,15 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.links import absolute_url
+
 from . import permissions, services
-from .models import BindingLink, WeChatAccount, WeChatBinding, WeChatInboundMessage
+from .models import BindingLink, WeChatAccount, WeChatBinding, WeChatInboundMessage, WeChatMenu
 
 SECRET_FIELDS = ("app_secret", "token", "encoding_aes_key")
+CONSOLE_FIELDS = ("wechat_console",)
 
 
 class WeChatAccountForm(forms.ModelForm):
@@ -18,7 +22,7 @@ class WeChatAccountForm(forms.ModelForm):
     class Meta:
         model = WeChatAccount
         fields = ("slug", "name", "app_id", "app_secret", "token", "encoding_aes_key", "mode",
-                  "street", "community")
+                  "street", "community", "mp_verify_code")
 
     def clean_app_secret(self):
         value = self.cleaned_data.get("app_secret")
@@ -71,8 +75,31 @@ class WeChatAccountAdmin(CoordinatorScopedAdmin):
         fields = list(super().get_fields(request, obj))
         if not permissions.can_edit_credentials(request.user):
             # The view-only page would print them as text.
-            fields = [f for f in fields if f not in SECRET_FIELDS]
+            fields = [f for f in fields if f not in SECRET_FIELDS + CONSOLE_FIELDS]
+        elif obj is not None and "wechat_console" not in fields:
+            fields.append("wechat_console")
         return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and permissions.can_edit_credentials(request.user):
+            return (*super().get_readonly_fields(request, obj), *CONSOLE_FIELDS)
+        return super().get_readonly_fields(request, obj)
+
+    @admin.display(description=_("填到微信公众平台"))
+    def wechat_console(self, obj):
+        """What to paste into WeChat's console (基本配置 and 网页授权域名), read-only."""
+        rows = [
+            (_("服务器地址(URL)"), absolute_url("wechat-callback", slug=obj.slug)),
+            (_("令牌(Token)"), obj.token),
+            (_("消息加解密密钥(EncodingAESKey)"), obj.encoding_aes_key or _("（明文模式不需要）")),
+            (_("消息加解密方式"), obj.get_mode_display()),
+            (_("网页授权域名"), absolute_url("index").split("://", 1)[-1].rstrip("/")),
+        ]
+        if obj.mp_verify_code:
+            rows.append((_("校验文件地址"),
+                         absolute_url("wechat-mp-verify", code=obj.mp_verify_code)))
+        return format_html("<dl>{}</dl>", format_html_join(
+            "", "<dt>{}</dt><dd><code>{}</code></dd>", ((str(k), v) for k, v in rows)))
 
     def has_add_permission(self, request):
         return permissions.can_edit_credentials(request.user)
@@ -154,3 +181,72 @@ class WeChatInboundMessageAdmin(CoordinatorScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# --- Go-live: custom menus ----------------------------------------------------------------
+class WeChatMenuForm(forms.ModelForm):
+    class Meta:
+        model = WeChatMenu
+        fields = ("account", "buttons")
+
+
+@admin.register(WeChatMenu)
+class WeChatMenuAdmin(CoordinatorScopedAdmin):
+    """Coordinators write their accounts' menus and push them to WeChat."""
+
+    form = WeChatMenuForm
+    account_prefix = "account__"
+    list_display = ("account", "pushed_at", "push_error")
+    list_select_related = ("account",)
+    readonly_fields = ("pushed_at", "push_error", "preview")
+    fields = ("account", "buttons", "preview", "pushed_at", "push_error")
+    actions = ("push_to_wechat",)
+
+    def has_add_permission(self, request):
+        return permissions.can_manage_accounts(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return permissions.can_manage_accounts(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return permissions.can_manage_accounts(request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        # One menu per account: an existing menu stays with its account.
+        return (("account",) if obj is not None else ()) + self.readonly_fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "account":
+            kwargs["queryset"] = WeChatAccount.objects.filter(
+                permissions.accounts_visible_filter(request.user))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("推送给微信的内容"))
+    def preview(self, obj):
+        from . import menus
+
+        if obj is None or not obj.pk or menus.menu_problems(obj.buttons):
+            return "-"
+        return format_html("<pre>{}</pre>", _json(menus.wechat_menu(obj.buttons,
+                                                                  slug=obj.account.slug)))
+
+    def save_model(self, request, obj, form, change):
+        # Through the service, so the rules and the audit log are the same everywhere.
+        saved = services.menu_save(account=obj.account, buttons=obj.buttons,
+                                   actor=request.user)
+        obj.pk = saved.pk
+
+    @admin.action(description=_("推送到微信（替换公众号现在的菜单）"))
+    def push_to_wechat(self, request, queryset):
+        count = 0
+        for menu in queryset.select_related("account"):
+            services.menu_push_enqueue(menu=menu)
+            count += 1
+        self.message_user(request, _("已提交 {n} 个菜单的推送，稍后刷新查看推送时间。").format(
+            n=count), messages.SUCCESS)
+
+
+def _json(value) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=2)

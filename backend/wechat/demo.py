@@ -11,8 +11,8 @@ from django.contrib.auth import get_user_model
 from backend.core.demo import DemoContext
 from backend.core.links import absolute_url
 
-from . import client, selectors, services
-from .models import AccountMode, WeChatAccount
+from . import client, menus, selectors, services
+from .models import AccountMode, WeChatAccount, WeChatMenu
 
 DEMO_SLUG = "weishinan"
 DEMO_NAME = "微市南"
@@ -31,10 +31,22 @@ DEMO_SPARE_FOLLOWER = ("resident-daughter", "林奶奶的女儿（未绑定）")
 
 
 def seed(ctx: DemoContext) -> None:
-    _account, created = services.account_upsert(
+    account, created = services.account_upsert(
         slug=DEMO_SLUG, name=DEMO_NAME, app_id=DEMO_APP_ID, token=DEMO_TOKEN,
         app_secret=DEMO_APP_SECRET, mode=AccountMode.PLAIN)
     ctx.count("公众号", int(created), WeChatAccount.objects.count())
+    seed_menus(ctx, WeChatAccount.objects.filter(slug=account.slug))
+
+
+def seed_menus(ctx: DemoContext, accounts) -> None:
+    """The default menu (课程 / 辅导 / 我的) for demo accounts that have none; pushed from
+    the admin ("推送到微信"), not here: seeding must not need WeChat."""
+    made = 0
+    for account in accounts:
+        if not WeChatMenu.objects.filter(account=account).exists():
+            services.menu_save(account=account, buttons=menus.default_buttons())
+            made += 1
+    ctx.count("自定义菜单", made, WeChatMenu.objects.count())
 
 
 def demo_openid(account: WeChatAccount, who: str) -> str:

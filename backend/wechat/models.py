@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,11 @@ class WeChatAccount(TimeStampedModel):
                                on_delete=models.PROTECT, related_name="wechat_accounts")
     community = models.ForeignKey(Community, verbose_name=_("社区"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="wechat_accounts")
+    # Go-live: WeChat's console hands out MP_verify_<code>.txt to prove the OAuth domain.
+    mp_verify_code = models.CharField(
+        _("网页授权域名校验码"), max_length=64, blank=True, default="",
+        validators=[RegexValidator(r"^[A-Za-z0-9]*$", _("只能是字母和数字。"))],
+        help_text=_("微信后台下载的 MP_verify_xxxx.txt 文件名中的 xxxx 部分。"))
 
     class Meta:
         verbose_name = _("公众号")
@@ -43,6 +49,8 @@ class WeChatAccount(TimeStampedModel):
             models.CheckConstraint(
                 name="wechat_account_aes_key_for_encrypted_modes",
                 condition=Q(mode="PLAIN") | Q(encoding_aes_key__isnull=False)),
+            models.UniqueConstraint(fields=["mp_verify_code"], condition=~Q(mp_verify_code=""),
+                                    name="wechat_account_mp_verify_code_unique"),
         ]
 
     def __str__(self):
@@ -136,3 +144,36 @@ class WeChatInboundMessage(models.Model):
 
     def __str__(self):
         return f"{self.account_id}:{self.msg_id or self.create_time}"
+
+
+# --- Go-live: custom menus (pushed with menu/create) ----------------------------------------
+class WeChatMenu(TimeStampedModel):
+    """An account's custom menu, as buttons an admin writes (see backend/wechat/menus.py);
+    pushed to WeChat from the admin."""
+
+    account = models.OneToOneField(WeChatAccount, verbose_name=_("公众号"),
+                                   on_delete=models.CASCADE, related_name="menu")
+    buttons = models.JSONField(
+        _("按钮"), default=list,
+        help_text=_('例如 [{"name": "课程", "page": "/courses/"}, {"name": "帮助", '
+                    '"command": "帮助"}, {"name": "我的", "sub_button": [...]}]；'
+                    "最多3个一级按钮，每个最多5个子按钮。"))
+    pushed_at = models.DateTimeField(_("推送时间"), null=True, blank=True)
+    push_error = models.CharField(_("推送失败原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("自定义菜单")
+        verbose_name_plural = _("自定义菜单")
+        ordering = ["account_id"]
+
+    def __str__(self):
+        return str(self.account)
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .menus import menu_problems
+
+        problems = menu_problems(self.buttons)
+        if problems:
+            raise ValidationError({"buttons": problems})

@@ -62,3 +62,10 @@ def bindings_bound_to(user) -> QuerySet[WeChatBinding]:
     """Every WeChat bound to the person, followed or not, newest first, with the account."""
     return (WeChatBinding.objects.select_related("account")
             .filter(user_id=user.pk).order_by("-bound_at", "-id"))
+
+
+def account_get_by_mp_verify_code(code: str) -> WeChatAccount | None:
+    """The account whose OAuth-domain check file is MP_verify_<code>.txt."""
+    if not code:
+        return None
+    return WeChatAccount.objects.filter(mp_verify_code=code).first()

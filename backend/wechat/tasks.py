@@ -26,3 +26,41 @@ def template_message_send(self, account_id: int, openid: str, template_id: str, 
         return send_template_message(account, openid, template_id, data, url=url)
     except WeChatRetryableError as exc:
         raise self.retry(exc=exc, countdown=min(60 * 2 ** self.request.retries, 3600)) from exc
+
+
+@shared_task(name="wechat.send_custom_text", bind=True, max_retries=3, acks_late=True)
+def custom_text_send(self, account_id: int, openid: str, content: str) -> None:
+    """A command's late answer, as a customer-service message from the account the follower
+    wrote to. Retries only retryable WeChat errors; a refusal (not subscribed, outside the
+    48-hour window) is logged and dropped: nothing else can reach the follower there."""
+    import logging
+
+    from .client import WeChatPermanentError, WeChatRetryableError, send_custom_text
+    from .models import WeChatAccount
+
+    account = WeChatAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return
+    try:
+        send_custom_text(account, openid, content)
+    except WeChatRetryableError as exc:
+        raise self.retry(exc=exc, countdown=min(15 * 2 ** self.request.retries, 120)) from exc
+    except WeChatPermanentError as exc:
+        logging.getLogger(__name__).warning(
+            "wechat custom message refused account=%s errcode=%s", account.slug, exc.errcode)
+
+
+@shared_task(name="wechat.push_menu", bind=True, max_retries=5, acks_late=True)
+def menu_push_task(self, menu_id: int) -> None:
+    """Push an account's custom menu; safe to run twice (menu/create replaces the menu)."""
+    from .client import WeChatRetryableError
+    from .models import WeChatMenu
+    from .services import menu_push
+
+    menu = WeChatMenu.objects.select_related("account").filter(pk=menu_id).first()
+    if menu is None:
+        return
+    try:
+        menu_push(menu=menu)
+    except WeChatRetryableError as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc

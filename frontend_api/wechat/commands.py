@@ -23,7 +23,8 @@ from backend.certificates import selectors as certificate_selectors
 from backend.certificates import services as certificate_services
 from backend.certificates.models import CertificateStatus
 from backend.core.formatting import datetime_zh
-from backend.core.links import absolute_url
+from backend.core.links import absolute_url, node_id
+from backend.wechat import services as wechat_services
 from courses import permissions as course_permissions
 from courses import selectors as course_selectors
 from courses import services as course_services
@@ -125,6 +126,8 @@ HELP_LINES = (
     (gettext_lazy("我的"), gettext_lazy("我的报名、预约和服务")),
     (gettext_lazy("辅导"), gettext_lazy("预约志愿者一对一教用微信")),
     (gettext_lazy("证书"), gettext_lazy("我的证书和查验链接")),
+    (gettext_lazy("任务"), gettext_lazy("志愿者：待答复的派单和要做的服务")),
+    (gettext_lazy("解绑"), gettext_lazy("这个微信不再和邻里账号关联")),
     (gettext_lazy("帮助"), gettext_lazy("再看一遍这个说明")),
 )
 
@@ -314,3 +317,49 @@ def tutoring_command(ctx: CommandContext) -> str:
             when=local(slot.starts_at), topic=slot.topic, tutor=tutor, place=slot.place,
             community=slot.community.name, url=tutoring_url(ctx.account, slot)))
     return "\n\n".join(lines)
+
+
+# --- Volunteers -----------------------------------------------------------------------------
+def page_url(account, route: str, **kwargs) -> str:
+    """A Linli page, opened inside WeChat: `?wx=` names the account to sign in through."""
+    return absolute_url(route, query={"wx": account.slug}, **kwargs)
+
+
+def _offer_line(account, offer) -> str:
+    request = offer.request
+    return _("· {when} {skill}（{community}）\n请在 {deadline} 前答复：{url}").format(
+        when=local(request.starts_at), skill=request.skill.name,
+        community=request.community.name, deadline=local(offer.expires_at),
+        url=page_url(account, "page-offer", id=node_id("Offer", offer.pk)))
+
+
+@command("任务", needs_binding=True, aliases=("派单", "志愿"))
+def tasks_command(ctx: CommandContext) -> str:
+    volunteer = volunteer_selectors.volunteer_for_user(ctx.user)
+    if volunteer is None:
+        return _("您还不是志愿者。想当志愿者，请到社区服务站登记。")
+    now = timezone.now()
+    offers = list(volunteer_selectors.volunteer_open_offers(volunteer, now=now)[:MAX_ITEMS])
+    jobs = _commitment_lines(ctx.user)
+    parts = []
+    if offers:
+        parts.append(_("【等您答复的派单】\n") + "\n".join(
+            _offer_line(ctx.account, offer) for offer in offers))
+    if jobs:
+        parts.append(_("【接下来的服务】\n") + "\n".join(jobs) + "\n" + _("全部日程：{url}").format(
+            url=page_url(ctx.account, "page-commitments")))
+    if not parts:
+        return _("您现在没有待答复的派单，也没有安排好的服务。")
+    return "\n\n".join(parts)
+
+
+@command("解绑", aliases=("取消绑定",))
+def unbind_command(ctx: CommandContext) -> str:
+    binding = ctx.binding
+    if binding is None or binding.user_id is None:
+        return _("您的微信还没有绑定邻里账号，不用解绑。")
+    user = binding.user
+    wechat_services.binding_unbind(binding=binding, actor=user)
+    name = user.display_name or user.username
+    return _("已解绑。这个微信不再和邻里账号「{name}」关联，也不会再收到通知。\n"
+             "想重新绑定，请点这里：\n{url}").format(name=name, url=bind_url(ctx.account))

@@ -1,8 +1,9 @@
 """The official-account callback (GET,POST /wechat/<slug>/) and the binding pages.
 
 Order of checks on the callback: unknown account 404; bad signature 403; stale timestamp
-403; replayed (timestamp, nonce) 403; malformed body 400; a replayed message id answers
-"success" without running anything again. Nothing here answers 500.
+403; replayed (timestamp, nonce) 403; malformed body 400; a replayed message id gets the
+reply its first delivery got, without running anything again (handlers.py). Nothing here
+answers 500.
 """
 
 from __future__ import annotations
@@ -280,3 +281,13 @@ def tutoring_book_page(request, slug: str, slot_id: int):
             when=commands.local(slot.starts_at), topic=slot.topic, place=slot.place))
     context["key"] = secrets.token_urlsafe(16)
     return render(request, "wechat/tutoring.html", context)
+
+
+# --- Go-live: WeChat's check of the OAuth domain -------------------------------------------
+@require_safe
+def mp_verify(request, code: str):
+    """/MP_verify_<code>.txt: WeChat fetches it before accepting the site as an account's
+    OAuth domain, and expects the code itself as plain text."""
+    if selectors.account_get_by_mp_verify_code(code) is None:
+        return HttpResponseNotFound("not found", content_type="text/plain")
+    return _text(code)

@@ -290,7 +290,8 @@ def test_links_of_the_calendar_feed(community):
 
 def test_links_of_wechat_replies(community):
     # Produces: the bind link (帮助, 课程 and any command before binding), certificate
-    # verify links (证书), tutoring booking links (辅导): frontend_api/wechat/commands.py.
+    # verify links (证书), tutoring booking links (辅导), offer and commitments pages (任务):
+    # frontend_api/wechat/commands.py.
     from frontend_api.wechat.commands import dispatch
     from tests.factories.certificates import CertificateFactory
     from tests.factories.courses import make_tutor, publish_slot
@@ -306,8 +307,24 @@ def test_links_of_wechat_replies(community):
                for text in ("帮助", "课程", "我的", "证书")]
     replies += [dispatch(account=account, binding=bound, text=text)
                 for text in ("证书", "辅导", "课程", "我的")]
+    # 任务: a volunteer's open offer and upcoming job
+    from tests.factories.volunteers import VolunteerFactory, commitment, skill
+    from volunteers.models import Offer, ServiceRequest
+
+    volunteer = VolunteerFactory(community=community)
+    starts_at = timezone.now() + timedelta(days=1)
+    request = ServiceRequest.objects.create(skill=skill("haircut"), starts_at=starts_at,
+                                            ends_at=starts_at + timedelta(hours=1),
+                                            community=community)
+    Offer.objects.create(request=request, volunteer=volunteer,
+                         expires_at=timezone.now() + timedelta(minutes=30))
+    commitment(volunteer, starts_at + timedelta(days=1), starts_at + timedelta(days=1, hours=1))
+    on_duty = WeChatBindingFactory(account=account, user=volunteer.user)
+    replies.append(dispatch(account=account, binding=on_duty, text="任务"))
     links = [link for reply in replies for link in _links_in(reply)]
     assert any("/verify/" in link for link in links)
     assert any("/tutoring/" in link for link in links)
     assert any(link.endswith("/bind") for link in links)
+    assert any("/volunteer/offers/" in link for link in links)
+    assert any("/volunteer/commitments/" in link for link in links)
     assert_links_route(links)

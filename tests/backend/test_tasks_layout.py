@@ -12,7 +12,9 @@ TASKS = {
     "backend.notifications": {"deliver": "notifications.deliver", "sweep": "notifications.sweep"},
     "backend.certificates": {"issue": "certificates.issue"},
     "backend.wechat": {"purge_inbound_messages": "wechat.purge_inbound_messages",
-                       "template_message_send": "wechat.send_template_message"},
+                       "template_message_send": "wechat.send_template_message",
+                       "custom_text_send": "wechat.send_custom_text",
+                       "menu_push_task": "wechat.push_menu"},
     "backend.core": {"ping": "core.ping"},
 }
 

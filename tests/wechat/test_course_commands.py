@@ -144,8 +144,9 @@ def test_enrol_unbound_asks_to_bind_and_enrols_nobody(say, account, run):
 
 def test_replayed_enrol_message_enrols_once(send, account, bound, resident, run):
     xml = wire.text_xml(from_user="oResident0001", content="报名 WX2612-03", msg_id="555")
-    assert "报名成功" in wire.reply_content(send(account, xml).content)
-    assert send(account, xml).content == b"success"
+    first = wire.reply_content(send(account, xml).content)
+    assert "报名成功" in first
+    assert wire.reply_content(send(account, xml).content) == first
     run.refresh_from_db()
     assert run.enrolled_count == 1
 

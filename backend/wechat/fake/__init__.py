@@ -31,7 +31,7 @@ Control API (JSON) under /_fake/:
     POST accounts/<appid>/templates {templates: [{template_id, title?, content?}]}
     POST accounts/<appid>/media {content_base64, content_type?, media_id?} -> {media_id}
     POST accounts/<appid>/current_follower {openid}   POST accounts/<appid>/expire_tokens
-    POST accounts/<appid>/inbound {openid, text | event[, event_key] | media_id}
+    POST accounts/<appid>/inbound {openid, text[, msg_id] | event[, event_key] | media_id}
     GET  messages?appid=&openid=&kind=&since=   (accepted template/custom/mass/reply)
     GET  calls?appid=&openid=&kind=&path=&since=        GET mass/<msg_id>
     POST errors {path | "*", errcode | http_status (5xx) | timeout[, hang_seconds], count}

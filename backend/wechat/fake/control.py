@@ -95,12 +95,13 @@ class FakeWeChatControl:
 
     def inbound(self, appid: str, openid: str, text: str | None = None, *,
                 event: str | None = None, event_key: str | None = None,
-                media_id: str | None = None) -> dict:
+                media_id: str | None = None, msg_id: str | None = None) -> dict:
         """A follower writes (or an event happens); the fake posts it, signed, to the
         account's callback (encrypted when the account has an EncodingAESKey). Returns
-        {"callback_status", "body" (opened), "reply" (its text or None), "encrypted"}."""
+        {"callback_status", "body" (opened), "reply" (its text or None), "encrypted"}.
+        Give a text message's `msg_id` to deliver it again, as WeChat's retry does."""
         body = {"openid": openid, "text": text, "event": event, "event_key": event_key,
-                "media_id": media_id}
+                "media_id": media_id, "msg_id": msg_id}
         return self._call("POST", f"accounts/{quote(appid)}/inbound",
                           {k: v for k, v in body.items() if v is not None})
 
