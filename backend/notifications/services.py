@@ -146,7 +146,13 @@ def notification_deliver(*, notification_id: int, final_attempt: bool = False,
     try:
         delivery = channels.send(notification)
     except channels.ChannelSkip as exc:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, last_error=exc.reason[:500])
+        _finish(notification_id, status=NotificationStatus.SKIPPED, last_error=exc.reason[:500],
+                skip_reason=exc.code or "")
+    except channels.ChannelDeferred as exc:
+        # The sender's account is paused: wait, nothing dropped and no retry spent; the
+        # sweep sends it once `until` has passed.
+        _finish(notification_id, status=NotificationStatus.PENDING,
+                last_error=exc.reason[:500], next_attempt_at=exc.until)
     except channels.ChannelTransientError as exc:
         error = str(exc)[:500]
         if final_attempt:
