@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.core.links import absolute_url, node_id
 from backend.notifications.models import NotificationKind
 from backend.notifications.services import notify
 
@@ -47,6 +48,43 @@ def waitlist_promoted(enrollment: Enrollment) -> None:
     )
 
 
+def enrollment_waitlisted(enrollment: Enrollment) -> None:
+    """The class was full: she is on the waitlist (no-op for any other status)."""
+    from .models import EnrollmentStatus
+
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return
+    run = enrollment.run
+    notify(
+        user=enrollment.user, kind=NotificationKind.ENROLLMENT_WAITLISTED,
+        dedup_key=f"enrollment:{enrollment.pk}:waitlisted:{_event_stamp(enrollment)}",
+        title=_("已进入候补名单"),
+        body=_("“%(course)s”（班期 %(code)s）已满，您已进入候补名单；有人取消时会按顺序为您"
+               "转为正式报名并通知您。") % {"course": run.course.title, "code": run.code},
+        url=absolute_url("page-course-run", id=node_id("CourseRun", run.pk)),
+        data={"keywords": [run.course.title, run.code, _when(run)]},
+    )
+
+
+def _slot_when(slot) -> str:
+    return f"{timezone.localtime(slot.starts_at):%-m月%-d日 %H:%M}"
+
+
+def tutoring_booked(booking) -> None:
+    """Her booking is confirmed (she booked, or staff booked for her at the counter)."""
+    slot = booking.slot
+    notify(
+        user=booking.user, kind=NotificationKind.TUTORING_BOOKED,
+        dedup_key=f"tutoring-booked:{booking.pk}",
+        title=_("辅导预约成功"),
+        body=_("您已预约“%(topic)s”，时间：%(when)s，地点：%(place)s。") % {
+            "topic": slot.topic, "when": _slot_when(slot), "place": slot.place},
+        url=absolute_url("page-bookings"),
+        data={"keywords": [slot.topic, _slot_when(slot), slot.place],
+              "booking_id": booking.pk},
+    )
+
+
 def tutoring_cancelled(booking) -> None:
     slot = booking.slot
     notify(
@@ -54,7 +92,25 @@ def tutoring_cancelled(booking) -> None:
         dedup_key=f"tutoring-cancelled:{booking.pk}",
         title=_("辅导预约已取消"),
         body=_("您预约的“%(topic)s”（%(when)s）已被取消，可以在“辅导”里另约时间。") % {
-            "topic": slot.topic, "when": f"{timezone.localtime(slot.starts_at):%-m月%-d日 %H:%M}"},
+            "topic": slot.topic, "when": _slot_when(slot)},
+        data={"keywords": [slot.topic, _slot_when(slot), _("辅导志愿者取消")]},
+    )
+
+
+def tutoring_cancelled_by_resident(booking, role: str | None) -> None:
+    """The other side of a cancellation: the resident (or staff for her) cancelled, so the
+    tutor is told. No-op when the tutor or a coordinator cancelled (she is told instead)."""
+    if role != "resident":
+        return
+    slot = booking.slot
+    notify(
+        user=slot.tutor.user, kind=NotificationKind.TUTORING_CANCELLED,
+        dedup_key=f"tutoring-cancelled:{booking.pk}:tutor",
+        title=_("有居民取消了辅导预约"),
+        body=_("“%(topic)s”（%(when)s）有一位居民取消了预约。") % {
+            "topic": slot.topic, "when": _slot_when(slot)},
+        url=absolute_url("page-commitments"),
+        data={"keywords": [slot.topic, _slot_when(slot), _("居民取消")]},
     )
 
 
@@ -82,7 +138,9 @@ def reminders_for_day(day) -> int:
                    title=_("明天上课提醒"),
                    body=_("明天 %(when)s 在%(venue)s上“%(course)s”，请准时到场扫码签到。") % {
                        "when": when, "venue": session.run.venue.name,
-                       "course": session.run.course.title})
+                       "course": session.run.course.title},
+                   data={"keywords": [session.run.course.title, when,
+                                      session.run.venue.name]})
             sent += 1
     bookings = (TutoringBooking.objects
                 .filter(starts_at__gte=start, starts_at__lt=end,
@@ -94,6 +152,8 @@ def reminders_for_day(day) -> int:
                title=_("明天辅导提醒"),
                body=_("明天 %(when)s 有微信辅导“%(topic)s”，地点：%(place)s。") % {
                    "when": f"{timezone.localtime(booking.starts_at):%H:%M}",
-                   "topic": booking.slot.topic, "place": booking.slot.place})
+                   "topic": booking.slot.topic, "place": booking.slot.place},
+               data={"keywords": [booking.slot.topic, _slot_when(booking.slot),
+                                  booking.slot.place]})
         sent += 1
     return sent

@@ -125,6 +125,7 @@ def enrollment_create(*, actor, user, run_id: int) -> Enrollment:
                              "on_behalf": on_behalf})
     if enrollment.status == EnrollmentStatus.ENROLLED:
         notifications.enrollment_confirmed(enrollment)
+    notifications.enrollment_waitlisted(enrollment)
     return enrollment
 
 

@@ -30,7 +30,7 @@ from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 from volunteers.models import CommitmentKind, CommitmentStatus, VolunteerStatus
 
-from . import permissions
+from . import notifications, permissions
 from .error_codes import CourseErrorCode as Code
 from .models import (
     TutoringBooking,
@@ -301,6 +301,7 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
         audit_log_record(actor=actor, action="tutoring.booking.create", obj=booking,
                          detail={"slot_id": slot.pk, "user_id": user.pk,
                                  "on_behalf": on_behalf})
+        notifications.tutoring_booked(booking)
         return booking
 
 
@@ -355,6 +356,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
     audit_log_record(actor=actor, action="tutoring.booking.cancel", obj=booking,
                      detail={"slot_id": booking.slot_id, "user_id": booking.user_id,
                              "by": role})
+    notifications.tutoring_cancelled_by_resident(booking, role)
     if role != "resident":
         from . import tasks
 

@@ -21,8 +21,11 @@ def test_enrolling_tells_the_learner_and_promotion_tells_the_next(gql, run, user
     waiting = user_factory(community=community)
     gql(ENROLL, {"id": to_global_id("CourseRun", run.pk)}, user=waiting)
 
-    assert list(Notification.objects.values_list("user_id", "kind")) == [
-        (resident.pk, NotificationKind.ENROLLMENT_CONFIRMED)]
+    # the first is confirmed, the second told she is on the waitlist (DOMAIN: "enrolment
+    # confirmed or waitlisted")
+    assert sorted(Notification.objects.values_list("user_id", "kind")) == sorted([
+        (resident.pk, NotificationKind.ENROLLMENT_CONFIRMED),
+        (waiting.pk, NotificationKind.ENROLLMENT_WAITLISTED)])
     enrollment_id = first.data["courseEnroll"]["enrollment"]["id"]
     result = gql(CANCEL, {"id": enrollment_id}, user=resident)
     assert result.data["enrollmentCancel"]["promoted"] is not None
@@ -58,3 +61,4 @@ def test_reminders_go_out_once_the_day_before(run, resident, enroll, community, 
         tasks.send_reminders()  # beat fired twice
     reminders = Notification.objects.filter(kind=NotificationKind.CLASS_REMINDER)
     assert [n.user_id for n in reminders] == [resident.pk]
+
