@@ -78,6 +78,12 @@ class WeChatTemplateInline(admin.TabularInline):
     extra = 0
     fields = ("kind", "template_id")
 
+    # Access by Linli's roles (as the account admin), not Django's model permissions.
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_edit_credentials(request.user)
+
+    has_add_permission = has_change_permission = has_delete_permission = has_view_permission
+
 
 @admin.register(WeChatAccount)
 class WeChatAccountAdmin(CoordinatorScopedAdmin):

@@ -359,3 +359,17 @@ def test_a_refused_token_is_refreshed_once(fake_wechat, district, resident):
         NotificationStatus.SENT
     kinds = [c["kind"] for c in fake_wechat.control.calls(appid=district.app_id)]
     assert kinds == ["stable_token", "template", "template", "stable_token", "template"]
+
+
+def test_the_admin_resumes_a_stopped_account(client, district_admin, district):
+    services.account_sending_stop(account=district, errcode=40164)
+    client.force_login(district_admin)
+    response = client.post("/admin/wechat/wechataccount/", {
+        "action": "resume_sending", "_selected_action": [district.pk]})
+    assert response.status_code == 302
+    district.refresh_from_db()
+    assert district.sending_stopped_at is None and district.sending_stopped_reason == ""
+    assert AuditLog.objects.filter(action="wechat.account.sending_resumed").count() == 1
+    # and the change page shows the template ids to edit
+    page = client.get(f"/admin/wechat/wechataccount/{district.pk}/change/").content.decode()
+    assert "templates-TOTAL_FORMS" in page
