@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE = {
                              "schedule": timedelta(hours=6)},
     # Re-sends outbox rows whose delivery task was lost (broker briefly down).
     "notifications-sweep": {"task": "notifications.sweep", "schedule": timedelta(minutes=1)},
+    # Follower records (subscribed, unionid) from WeChat's user/get and user/info/batchget.
+    "wechat-followers-sync": {"task": "wechat.followers_sync_all",
+                              "schedule": crontab(hour=3, minute=30)},
     "courses-reminders": {"task": "courses.send_reminders",
                           "schedule": crontab(hour=18, minute=0)},
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
@@ -208,7 +211,8 @@ LINLI_WECHAT_API_ORIGIN = (os.environ.get("LINLI_WECHAT_API_ORIGIN")
                            or "https://api.weixin.qq.com").rstrip("/")
 LINLI_WECHAT_OPEN_ORIGIN = (os.environ.get("LINLI_WECHAT_OPEN_ORIGIN")
                             or "https://open.weixin.qq.com").rstrip("/")
-# WeChat template ids per account slug ("*" for all) and notification kind, e.g.
+# Template ids live in the database (admin: 公众号 → 消息模板). This setting is only a
+# fallback for an account without a row for the kind: per account slug ("*" for all), e.g.
 # {"*": {"JOB_OFFERED": "tmpl-id", "CERTIFICATE_ISSUED": "tmpl-id"}}
 LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS") or "{}")
 # A command not done within this many seconds answers "正在处理…" and sends its result as a

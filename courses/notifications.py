@@ -54,6 +54,23 @@ def waitlist_promoted(enrollment: Enrollment) -> None:
     )
 
 
+def enrollment_waitlisted(enrollment: Enrollment) -> None:
+    """The class was full: she is on the waitlist (no-op for any other status)."""
+    if enrollment.status != EnrollmentStatus.WAITLISTED:
+        return
+    run = enrollment.run
+    when = datetime_zh(run.starts_at)
+    notify(
+        user=enrollment.user, kind=NotificationKind.ENROLLMENT_WAITLISTED,
+        dedup_key=f"enrollment:{enrollment.pk}:waitlisted:{_event_stamp(enrollment)}",
+        title=_("已进入候补名单"),
+        body=_("“%(course)s”（班期 %(code)s）已满，您已进入候补名单；有人取消时会按顺序为您"
+               "转为正式报名并通知您。") % {"course": run.course.title, "code": run.code},
+        url=absolute_url("page-course-run", id=node_id("CourseRun", run.pk)),
+        data={"keywords": [run.course.title, run.code, when]},
+    )
+
+
 @transaction.atomic
 def reminders_for_day(day) -> int:
     """Tell everyone with a class session on `day` (local date). Keyed per session and
@@ -75,6 +92,8 @@ def reminders_for_day(day) -> int:
                    body=_("明天 %(when)s 在%(venue)s上“%(course)s”，请准时到场扫码签到。") % {
                        "when": when, "venue": session.run.venue.name,
                        "course": session.run.course.title},
-                   url=_learn_url(enrollment.pk))
+                   url=_learn_url(enrollment.pk),
+                   data={"keywords": [session.run.course.title, when,
+                                      session.run.venue.name]})
             sent += 1
     return sent

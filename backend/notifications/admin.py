@@ -13,14 +13,15 @@ class NotificationAdmin(admin.ModelAdmin):
 
     list_display = ("id", "user", "kind", "title", "status", "attempts", "channel",
                     "created_at", "sent_at")
-    list_filter = ("status", "kind", "channel")
+    # "未发送原因 = 没有可发送的公众号" is the staff call list: people to phone instead.
+    list_filter = ("status", "skip_reason", "kind", "channel")
     search_fields = ("user__username", "user__display_name", "dedup_key")
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     actions = ["resend_failed"]
     readonly_fields = ("user", "kind", "dedup_key", "title", "body", "url", "data", "status",
-                       "attempts", "last_error", "channel", "channel_ref", "next_attempt_at",
-                       "claimed_at", "sent_at", "created_at", "updated_at")
+                       "attempts", "last_error", "skip_reason", "channel", "channel_ref",
+                       "next_attempt_at", "claimed_at", "sent_at", "created_at", "updated_at")
     fields = readonly_fields
 
     def get_queryset(self, request):

@@ -9,12 +9,17 @@ from backend.core.models import TimeStampedModel
 
 class NotificationKind(models.TextChoices):
     ENROLLMENT_CONFIRMED = "ENROLLMENT_CONFIRMED", _("报名成功")
+    ENROLLMENT_WAITLISTED = "ENROLLMENT_WAITLISTED", _("已进入候补")
     WAITLIST_PROMOTED = "WAITLIST_PROMOTED", _("候补转正")
     CLASS_REMINDER = "CLASS_REMINDER", _("上课提醒")
     TUTORING_BOOKED = "TUTORING_BOOKED", _("辅导预约成功")
     TUTORING_REMINDER = "TUTORING_REMINDER", _("辅导提醒")
     TUTORING_CANCELLED = "TUTORING_CANCELLED", _("辅导取消")
     JOB_OFFERED = "JOB_OFFERED", _("派单邀请")
+    JOB_OFFER_WITHDRAWN = "JOB_OFFER_WITHDRAWN", _("派单已撤回")
+    JOB_OFFER_EXPIRED = "JOB_OFFER_EXPIRED", _("派单已超时")
+    SHIFT_CHANGED = "SHIFT_CHANGED", _("排班变更")
+    SHIFT_CANCELLED = "SHIFT_CANCELLED", _("排班取消")
     CREDENTIAL_EXPIRING = "CREDENTIAL_EXPIRING", _("证件即将到期")
     CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED", _("证书已颁发")
     HOURS_REVIEWED = "HOURS_REVIEWED", _("服务时长审核结果")
@@ -26,6 +31,14 @@ class NotificationStatus(models.TextChoices):
     SENT = "SENT", _("已发送")
     SKIPPED = "SKIPPED", _("未发送")
     FAILED = "FAILED", _("发送失败")
+
+
+class SkipReason(models.TextChoices):
+    NOT_BOUND = "NOT_BOUND", _("未绑定微信")
+    # Bound, but no account the person follows can send this kind (a 订阅号, no template)
+    # and the district's service account has no openid of theirs: staff call them.
+    NO_SENDABLE_ACCOUNT = "NO_SENDABLE_ACCOUNT", _("没有可发送的公众号")
+    USER_INACTIVE = "USER_INACTIVE", _("账号已停用")
 
 
 class Notification(TimeStampedModel):
@@ -47,6 +60,8 @@ class Notification(TimeStampedModel):
                               default=NotificationStatus.PENDING)
     attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
     last_error = models.CharField(_("最近错误"), max_length=500, blank=True)
+    skip_reason = models.CharField(_("未发送原因"), max_length=32, choices=SkipReason.choices,
+                                   blank=True, db_index=True)
     channel = models.CharField(_("渠道"), max_length=32, blank=True)
     channel_ref = models.CharField(_("渠道消息编号"), max_length=64, blank=True)
     # When the next delivery is due; the sweep re-enqueues PENDING rows well past it.

@@ -2,7 +2,7 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
-from .models import Notification
+from .models import Notification, NotificationStatus, SkipReason
 
 
 def notifications_for_user(user) -> QuerySet[Notification]:
@@ -20,3 +20,15 @@ def existing_dedup_keys(keys: Iterable[str]) -> set[str]:
         found.update(Notification.objects.filter(dedup_key__in=keys[start:start + 500])
                      .values_list("dedup_key", flat=True))
     return found
+
+
+def call_list(viewer) -> QuerySet[Notification]:
+    """The staff call list: notifications WeChat could not carry to a bound person (no
+    account of theirs can send the kind), for the units the viewer coordinates."""
+    from backend.accounts.permissions import coordinated_community_filter
+
+    return (Notification.objects.select_related("user__community")
+            .filter(status=NotificationStatus.SKIPPED,
+                    skip_reason=SkipReason.NO_SENDABLE_ACCOUNT)
+            .filter(coordinated_community_filter(viewer, "user__community"))
+            .order_by("-created_at", "-id"))

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
@@ -34,6 +34,9 @@ logger = logging.getLogger(__name__)
 SWEEP_GRACE = timedelta(minutes=1)
 # Far past the task's 90 s hard time limit: the worker that claimed the row is gone.
 SENDING_STALE_AFTER = timedelta(minutes=10)
+# A row re-queued by the sweep this many times (claims) is FAILED instead: 1 + the task's
+# retries.
+SWEEP_MAX_ATTEMPTS = 7
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
@@ -142,7 +145,13 @@ def notification_deliver(*, notification_id: int, final_attempt: bool = False,
     try:
         delivery = channels.send(notification)
     except channels.ChannelSkip as exc:
-        _finish(notification_id, status=NotificationStatus.SKIPPED, last_error=exc.reason[:500])
+        _finish(notification_id, status=NotificationStatus.SKIPPED, last_error=exc.reason[:500],
+                skip_reason=exc.code or "")
+    except channels.ChannelDeferred as exc:
+        # The sender's account is paused: wait, nothing dropped and no retry spent; the
+        # sweep sends it once `until` has passed.
+        _finish(notification_id, status=NotificationStatus.PENDING,
+                last_error=exc.reason[:500], next_attempt_at=exc.until)
     except channels.ChannelTransientError as exc:
         error = str(exc)[:500]
         if final_attempt:
@@ -167,14 +176,23 @@ def notification_deliver(*, notification_id: int, final_attempt: bool = False,
 
 def notifications_sweep(*, now: datetime | None = None, batch: int = 500) -> int:
     """Periodic: re-enqueue PENDING rows whose delivery is over a minute overdue (their task
-    was never published, or got lost), and fail rows stuck in SENDING by a dead worker —
-    FAILED, not PENDING, because WeChat may have shown the message already: an operator
-    resends it from the admin if need be. Returns how many rows were re-enqueued."""
+    was never published, got lost, or waited out an account's pause), and put rows stuck
+    in SENDING by a dead worker back in the queue.
+
+    A row stuck in SENDING was in flight when its worker died: WeChat may or may not have
+    shown it. It is sent again (at least once beats lost; only the few rows in flight at
+    a crash — at most the workers' concurrency — can arrive twice), unless it has used
+    up its attempts, then FAILED for an operator to look at. Returns how many rows were
+    enqueued."""
     now = now or timezone.now()
-    Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER).update(
+    stale = Q(status=NotificationStatus.SENDING, claimed_at__lt=now - SENDING_STALE_AFTER)
+    Notification.objects.filter(stale, attempts__gte=SWEEP_MAX_ATTEMPTS).update(
         status=NotificationStatus.FAILED, claimed_at=None, updated_at=now,
         last_error=_("发送中断（工作进程退出），结果未知；如需要请在后台重新发送"))
+    Notification.objects.filter(stale).update(
+        status=NotificationStatus.PENDING, claimed_at=None, updated_at=now,
+        next_attempt_at=now - SWEEP_GRACE,
+        last_error=_("发送中断（工作进程退出），结果未知；已重新排队"))
     ids = list(Notification.objects.filter(
         status=NotificationStatus.PENDING, next_attempt_at__lte=now - SWEEP_GRACE)
         .order_by("next_attempt_at", "id").values_list("pk", flat=True)[:batch])

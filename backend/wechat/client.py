@@ -40,6 +40,8 @@ QUOTA_ERRORS = {45009, 45047}
 NOT_SUBSCRIBED = 43004
 OPENID_INVALID = 40003
 TEMPLATE_DATA_INVALID = 47003
+# The account itself is refused: IP not whitelisted, wrong AppSecret, API not authorised.
+ACCOUNT_ERRORS = {40164, 40125, 48001}
 BUSY = -1
 
 WECHAT_API_ORIGIN = "https://api.weixin.qq.com"
@@ -300,6 +302,10 @@ class _Client(WeChatClient):
         if errcode or not result.get("access_token"):
             if errcode == BUSY:
                 raise WeChatRetryableError(WeChatErrorCode.TOKEN_FETCH_FAILED, errcode=errcode)
+            if errcode in ACCOUNT_ERRORS:
+                logger.error("wechat token fetch refused appid=%s errcode=%s", self.appid,
+                             errcode)
+                raise WeChatPermanentError(WeChatErrorCode.ACCOUNT_UNAVAILABLE, errcode=errcode)
             # Wrong secret, IP not whitelisted...: an operator must act.
             logger.error("wechat token fetch refused appid=%s errcode=%s", self.appid, errcode)
             raise WeChatPermanentError(WeChatErrorCode.TOKEN_FETCH_FAILED, errcode=errcode)
@@ -314,23 +320,26 @@ class _Client(WeChatClient):
             return token
         return self.refresh_access_token()
 
-    def refresh_access_token(self) -> str:
-        """One process refreshes; the others wait for its token instead of each asking
-        WeChat (stable_token would answer them all the same, but one call is enough)."""
+    def refresh_access_token(self, stale: str | None = None) -> str:
+        """A token other than `stale` (the one WeChat just refused), fetched by one process
+        at a time: the others wait for its token instead of each asking WeChat. The check
+        "is the cached token still the stale one?" is made under the lock, so of any number
+        of callers refused at once exactly one fetches."""
         deadline = time.monotonic() + TOKEN_WAIT_SECONDS
         while True:
             if cache.add(self.lock_key, 1, timeout=TOKEN_LOCK_SECONDS):
                 try:
                     token = self.session.get(self.access_token_key)
-                    if token:
+                    if token and token != stale:
                         return token
+                    self.session.delete(self.access_token_key)
                     self.fetch_access_token()
                     return self.session.get(self.access_token_key)
                 finally:
                     cache.delete(self.lock_key)
-            time.sleep(0.1)
+            time.sleep(0.05)
             token = self.session.get(self.access_token_key)
-            if token:
+            if token and token != stale:
                 return token
             if time.monotonic() > deadline:
                 raise WeChatRetryableError(WeChatErrorCode.TOKEN_FETCH_FAILED,
@@ -360,6 +369,8 @@ def _classify(exc: WeChatClientException) -> WeChatError:
         return WeChatPermanentError(WeChatErrorCode.OPENID_INVALID, errcode=errcode)
     if errcode == TEMPLATE_DATA_INVALID:
         return WeChatPermanentError(WeChatErrorCode.TEMPLATE_DATA_INVALID, errcode=errcode)
+    if errcode in ACCOUNT_ERRORS:
+        return WeChatPermanentError(WeChatErrorCode.ACCOUNT_UNAVAILABLE, errcode=errcode)
     if errcode in TOKEN_ERRORS:
         return WeChatRetryableError(WeChatErrorCode.TOKEN_INVALID, errcode=errcode)
     if errcode == BUSY:
@@ -371,8 +382,8 @@ def _call(account, call):
     """`call(client)` with one token refresh when WeChat refuses the token; WeChat's and
     the network's errors come out as WeChatRetryableError / WeChatPermanentError."""
     client = client_for(account)
+    token = client.access_token
     for attempt in (1, 2):
-        token = client.access_token
         try:
             return call(client)
         except WeChatClientException as exc:
@@ -380,7 +391,7 @@ def _call(account, call):
             if error.code == WeChatErrorCode.TOKEN_INVALID and attempt == 1:
                 logger.info("wechat token refused (errcode=%s) appid=%s; refreshing once",
                             error.errcode, account.app_id)
-                client.invalidate(token)
+                token = client.refresh_access_token(stale=token)
                 continue
             raise error from exc
         except requests.RequestException as exc:

@@ -23,6 +23,9 @@ class WeChatErrorCode(StrEnum):
     NOT_SUBSCRIBED = "NOT_SUBSCRIBED"
     OPENID_INVALID = "OPENID_INVALID"
     TEMPLATE_DATA_INVALID = "TEMPLATE_DATA_INVALID"
+    # WeChat refused the account itself (40164 IP not whitelisted, 40125 wrong AppSecret,
+    # 48001 API not authorised): an operator must act, retrying cannot help.
+    ACCOUNT_UNAVAILABLE = "ACCOUNT_UNAVAILABLE"
     NETWORK = "NETWORK"
     WECHAT_ERROR = "WECHAT_ERROR"
 

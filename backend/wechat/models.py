@@ -1,3 +1,5 @@
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -6,12 +8,38 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Community, Street
 from backend.core.models import TimeStampedModel
+from backend.notifications.models import NotificationKind
 
 
 class AccountMode(models.TextChoices):
     PLAIN = "PLAIN", _("明文模式")
     SAFE = "SAFE", _("安全模式")
     COMPATIBLE = "COMPATIBLE", _("兼容模式")
+
+
+class AccountType(models.TextChoices):
+    SERVICE = "SERVICE", _("服务号")
+    SUBSCRIPTION = "SUBSCRIPTION", _("订阅号")
+
+
+@dataclass(frozen=True)
+class AccountCapabilities:
+    """What WeChat lets an account type do; data, not code paths."""
+
+    template_messages: bool
+    mass_sends_per_period: int
+    mass_send_period: str   # "month" or "day"
+
+
+# 服务号: template messages, about four mass sends a month; 订阅号: no template messages,
+# one mass send a day.
+CAPABILITIES = {
+    AccountType.SERVICE: AccountCapabilities(template_messages=True, mass_sends_per_period=4,
+                                             mass_send_period="month"),
+    AccountType.SUBSCRIPTION: AccountCapabilities(template_messages=False,
+                                                  mass_sends_per_period=1,
+                                                  mass_send_period="day"),
+}
 
 
 class WeChatAccount(TimeStampedModel):
@@ -38,6 +66,18 @@ class WeChatAccount(TimeStampedModel):
         _("网页授权域名校验码"), max_length=64, blank=True, default="",
         validators=[RegexValidator(r"^[A-Za-z0-9]*$", _("只能是字母和数字。"))],
         help_text=_("微信后台下载的 MP_verify_xxxx.txt 文件名中的 xxxx 部分。"))
+    account_type = models.CharField(_("类型"), max_length=16, choices=AccountType.choices,
+                                    default=AccountType.SERVICE)
+    # Bound to the district's WeChat open platform: followers carry a unionid.
+    in_open_platform = models.BooleanField(
+        _("已绑定开放平台"), default=False,
+        help_text=_("绑定后粉丝带有 UnionID，可跨公众号识别同一人"))
+    # Set when WeChat refused the account itself (IP not whitelisted, wrong AppSecret, API
+    # not authorised): nothing is sent through it until an operator fixes it and clears this.
+    sending_stopped_at = models.DateTimeField(_("停止发送时间"), null=True, blank=True)
+    sending_stopped_reason = models.CharField(_("停止发送原因"), max_length=200, blank=True)
+    # The template-message quota (45009) circuit: rows for this account wait until then.
+    sending_paused_until = models.DateTimeField(_("暂停发送至"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("公众号")
@@ -56,11 +96,45 @@ class WeChatAccount(TimeStampedModel):
     def __str__(self):
         return self.name
 
+    @property
+    def capabilities(self) -> AccountCapabilities:
+        return CAPABILITIES[AccountType(self.account_type)]
+
+    @property
+    def is_district(self) -> bool:
+        return self.street_id is None and self.community_id is None
+
+
+class WeChatTemplate(TimeStampedModel):
+    """The template id an account got for one notification kind (each account adds the
+    template from WeChat's library and gets its own id)."""
+
+    account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"), on_delete=models.CASCADE,
+                                related_name="templates")
+    kind = models.CharField(_("通知类型"), max_length=32, choices=NotificationKind.choices)
+    template_id = models.CharField(_("模板ID"), max_length=64)
+
+    class Meta:
+        verbose_name = _("消息模板")
+        verbose_name_plural = _("消息模板")
+        ordering = ["account_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "kind"],
+                                    name="wechat_template_account_kind_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.account} · {self.kind}"
+
 
 class WeChatBinding(TimeStampedModel):
-    """A follower (openid) of one account, bound to a Linli user through a binding link or a
-    password login after OAuth. One openid binds one person; one person may have several
-    (her own phone and her daughter's)."""
+    """A follower (openid) of one account, bound to a Linli user once they log in via OAuth.
+
+    One row per (account, openid) whether bound or not: the follower record that the
+    callback's (un)subscribe events and the follower sync keep up to date. One openid binds
+    one person; a person may have openids on several accounts (or several on one, her own
+    and her daughter's), and the unionid ties a person's openids across accounts.
+    """
 
     account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"), on_delete=models.CASCADE,
                                 related_name="bindings")
@@ -72,6 +146,10 @@ class WeChatBinding(TimeStampedModel):
     unionid = models.CharField(_("UnionID"), max_length=64, blank=True, db_index=True)
     subscribed = models.BooleanField(_("已关注"), default=True)
     bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
+    subscribed_at = models.DateTimeField(_("关注时间"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("取消关注时间"), null=True, blank=True)
+    # Set when WeChat answered 40003 for this openid: never send to it again.
+    invalid_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("粉丝绑定")

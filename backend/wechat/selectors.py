@@ -1,6 +1,10 @@
-from django.db.models import QuerySet
+from dataclasses import dataclass
 
-from .models import BindingLink, WeChatAccount, WeChatBinding
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from .models import AccountType, BindingLink, WeChatAccount, WeChatBinding, WeChatTemplate
 
 
 def account_get_by_slug(slug: str) -> WeChatAccount | None:
@@ -20,7 +24,8 @@ def bindings_for_user(user) -> QuerySet[WeChatBinding]:
     if user is None or not getattr(user, "pk", None):
         return WeChatBinding.objects.none()
     return (WeChatBinding.objects.select_related("account")
-            .filter(user_id=user.pk, subscribed=True).order_by("-bound_at", "-id"))
+            .filter(user_id=user.pk, subscribed=True, invalid_at__isnull=True)
+            .order_by("-bound_at", "-id"))
 
 
 def notification_target(user) -> WeChatBinding | None:
@@ -69,3 +74,87 @@ def account_get_by_mp_verify_code(code: str) -> WeChatAccount | None:
     if not code:
         return None
     return WeChatAccount.objects.filter(mp_verify_code=code).first()
+
+
+def template_id_for(account: WeChatAccount, kind: str) -> str:
+    """The account's template id for `kind`: the database (WeChatTemplate), else the
+    LINLI_WECHAT_TEMPLATE_IDS setting ({"<slug>" or "*": {"<KIND>": id}}) as a fallback."""
+    template = WeChatTemplate.objects.filter(account=account, kind=kind).first()
+    if template is not None and template.template_id:
+        return template.template_id
+    mapping = getattr(settings, "LINLI_WECHAT_TEMPLATE_IDS", None) or {}
+    for key in (account.slug, "*"):
+        template_id = (mapping.get(key) or {}).get(kind)
+        if template_id:
+            return str(template_id)
+    return ""
+
+
+@dataclass(frozen=True)
+class TemplateSender:
+    account: WeChatAccount
+    openid: str
+    template_id: str
+
+
+# Why an account cannot send a template message (the text goes on the outbox row).
+CANNOT_SUBSCRIPTION = "SUBSCRIPTION"
+CANNOT_STOPPED = "STOPPED"
+CANNOT_NO_TEMPLATE = "NO_TEMPLATE"
+
+
+def _why_not(account: WeChatAccount, kind: str) -> tuple[str, tuple[str, str] | None]:
+    """(template id, None) when the account can send a `kind` template message now or
+    after a pause; ("", (code, text)) otherwise."""
+    if not account.capabilities.template_messages:
+        return "", (CANNOT_SUBSCRIPTION, _("“%(account)s”是订阅号，不能发模板消息")
+                    % {"account": account.name})
+    if account.sending_stopped_at is not None:
+        return "", (CANNOT_STOPPED, _("“%(account)s”已停止发送（%(reason)s）") % {
+            "account": account.name, "reason": account.sending_stopped_reason})
+    template_id = template_id_for(account, kind)
+    if not template_id:
+        return "", (CANNOT_NO_TEMPLATE, _("公众号“%(account)s”未配置该类消息的模板")
+                    % {"account": account.name})
+    return template_id, None
+
+
+def template_senders(user, kind: str
+                     ) -> tuple[list[TemplateSender], list[tuple[str, str]], bool]:
+    """Who can send a `kind` template message to this person, best first, and why the
+    others cannot: (senders, reasons, has_any_binding).
+
+    First the accounts the person follows and is bound on (most recently bound first) that
+    can send it; then the district's service account, where the person has an openid there
+    — bound on it, or a follower of it with the unionid of one of their bound openids (one
+    person across the alliance).
+    """
+    bindings = list(bindings_for_user(user))
+    senders: list[TemplateSender] = []
+    reasons: list[tuple[str, str]] = []
+    used: set[int] = set()
+    for binding in bindings:
+        template_id, why = _why_not(binding.account, kind)
+        if template_id:
+            if binding.account_id not in used:
+                senders.append(TemplateSender(binding.account, binding.openid, template_id))
+                used.add(binding.account_id)
+        else:
+            reasons.append(why)
+    unionids = {b.unionid for b in bindings if b.unionid}
+    districts = WeChatAccount.objects.filter(
+        street__isnull=True, community__isnull=True,
+        account_type=AccountType.SERVICE).exclude(pk__in=used).order_by("id")
+    for district in districts:
+        follower = (WeChatBinding.objects
+                    .filter(account=district, subscribed=True, invalid_at__isnull=True,
+                            unionid__in=unionids)
+                    .order_by("-id").first()) if unionids else None
+        if follower is None:
+            continue
+        template_id, why = _why_not(district, kind)
+        if template_id:
+            senders.append(TemplateSender(district, follower.openid, template_id))
+        else:
+            reasons.append(why)
+    return senders, reasons, bool(bindings)

@@ -64,3 +64,28 @@ def menu_push_task(self, menu_id: int) -> None:
         menu_push(menu=menu)
     except WeChatRetryableError as exc:
         raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc
+
+
+@shared_task(name="wechat.followers_sync", acks_late=True)
+def followers_sync_task(account_id: int) -> dict | None:
+    """Refresh one account's follower records from WeChat; safe to run twice (upserts)."""
+    from .models import WeChatAccount
+    from .services import followers_sync
+
+    account = WeChatAccount.objects.filter(pk=account_id).first()
+    if account is None or account.sending_stopped_at is not None:
+        return None
+    return followers_sync(account=account)
+
+
+@shared_task(name="wechat.followers_sync_all")
+def followers_sync_all_task() -> int:
+    """Periodic (beat, nightly): one sync task per account, so accounts run in parallel on
+    the workers and one account's failure does not stop the others."""
+    from .models import WeChatAccount
+
+    ids = list(WeChatAccount.objects.filter(sending_stopped_at__isnull=True)
+               .values_list("pk", flat=True))
+    for account_id in ids:
+        followers_sync_task.delay(account_id)
+    return len(ids)

@@ -34,7 +34,7 @@ from volunteers.models import CommitmentKind, CommitmentStatus, VolunteerStatus
 
 from ..error_codes import CourseErrorCode as Code
 from ..models import Venue
-from . import permissions
+from . import notifications, permissions
 from .models import TutoringBooking, TutoringBookingStatus, TutoringSlot, TutoringSlotStatus
 from .rules import booking_cutoff, cancellation_cutoff, open_booking_limit
 from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
@@ -286,6 +286,7 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
         audit_log_record(actor=actor, action="tutoring.booking.create", obj=booking,
                          detail={"slot_id": slot.pk, "user_id": user.pk,
                                  "on_behalf": on_behalf})
+        notifications.tutoring_booked(booking)
         return booking
 
 
@@ -341,6 +342,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
     audit_log_record(actor=actor, action="tutoring.booking.cancel", obj=booking,
                      detail={"slot_id": booking.slot_id, "user_id": booking.user_id,
                              "by": role})
+    notifications.tutoring_cancelled_by_resident(booking, role)
     if role != "resident":
         enqueue_on_commit(booking_cancelled_notify_task, booking.pk)
     return booking

@@ -14,7 +14,9 @@ TASKS = {
     "backend.wechat": {"purge_inbound_messages": "wechat.purge_inbound_messages",
                        "template_message_send": "wechat.send_template_message",
                        "custom_text_send": "wechat.send_custom_text",
-                       "menu_push_task": "wechat.push_menu"},
+                       "menu_push_task": "wechat.push_menu",
+                       "followers_sync_task": "wechat.followers_sync",
+                       "followers_sync_all_task": "wechat.followers_sync_all"},
     "backend.core": {"ping": "core.ping"},
 }
 

@@ -25,11 +25,14 @@ def test_enrolling_tells_the_learner_and_promotion_tells_the_next(gql, run, user
     waiting = user_factory(community=community)
     gql(ENROLL, {"id": to_global_id("CourseRun", run.pk)}, user=waiting)
 
-    assert list(Notification.objects.values_list("user_id", "kind")) == [
-        (resident.pk, NotificationKind.ENROLLMENT_CONFIRMED)]
+    # the first is confirmed, the second told she is on the waitlist (DOMAIN: "enrolment
+    # confirmed or waitlisted")
+    assert sorted(Notification.objects.values_list("user_id", "kind")) == sorted([
+        (resident.pk, NotificationKind.ENROLLMENT_CONFIRMED),
+        (waiting.pk, NotificationKind.ENROLLMENT_WAITLISTED)])
     enrollment_id = first.data["courseEnroll"]["enrollment"]["id"]
     # the notice opens the learner's page of that enrolment (the API's global id)
-    confirmed = Notification.objects.get()
+    confirmed = Notification.objects.get(kind=NotificationKind.ENROLLMENT_CONFIRMED)
     assert confirmed.url == absolute_url("page-learn", id=enrollment_id)
     assert confirmed.url.startswith(settings.PUBLIC_BASE_URL)
     result = gql(CANCEL, {"id": enrollment_id}, user=resident)

@@ -283,7 +283,7 @@ def test_missing_a_required_lesson_does_not_complete(gql, ready, quiz, resident)
 def test_completion_is_decided_once_even_when_two_checks_race(ready, quiz):
     QuizAttempt.objects.create(enrollment=ready, quiz=quiz, number=1, score=100, passed=True)
     # both checks see ENROLLED and a met rule; only one conditional UPDATE wins
-    with mock.patch.object(services, "enqueue_on_commit") as enqueue:
+    with mock.patch.object(services.progress, "enqueue_on_commit") as enqueue:
         results = [services.enrollment_check_completion(enrollment_id=ready.pk)
                    for _ in range(2)]
         with transaction.atomic():

@@ -261,3 +261,19 @@ def test_postgresql_refuses_overlapping_booked_rows_at_the_database(resident, op
         book(other, resident)
     # a cancelled booking does not count
     book(other, resident, status="CANCELLED")
+
+
+# --- Who is told ---------------------------------------------------------------------------
+def test_booking_tells_the_resident_and_her_cancelling_tells_the_tutor(gql, resident,
+                                                                       open_slot, other_tutor):
+    from backend.notifications.models import Notification, NotificationKind
+
+    assert _codes(_book(gql, resident, open_slot)) == []
+    booking = TutoringBooking.objects.get(user=resident, slot=open_slot)
+    booked = Notification.objects.get(kind=NotificationKind.TUTORING_BOOKED)
+    assert booked.user == resident and open_slot.topic in booked.body
+    assert booked.data["keywords"][0] == open_slot.topic
+
+    assert _cancel(gql, resident, booking).data["tutoringCancel"]["errors"] == []
+    told = Notification.objects.get(kind=NotificationKind.TUTORING_CANCELLED)
+    assert told.user == other_tutor.user  # the other side: her tutor

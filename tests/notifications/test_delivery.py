@@ -31,9 +31,10 @@ def test_a_bound_person_gets_a_wechat_template_message(bound_user, wechat):
     assert body["touser"] == "oBound0001"
     assert body["template_id"] == "TPL_JOB_OFFERED"
     assert body["url"] == "https://linli.example/o/1"
-    assert body["data"]["first"] == {"value": notification.title}
-    assert body["data"]["keyword1"] == {"value": "理发"}
-    assert body["data"]["remark"] == {"value": notification.body}
+    # keywords only: WeChat no longer shows first/remark
+    assert body["data"] == {"thing1": {"value": "理发"},
+                            "time2": {"value": "11月26日 14:00–15:00"},
+                            "thing3": {"value": "—"}}
 
 
 def test_a_person_without_wechat_is_skipped(resident, wechat):
@@ -68,8 +69,8 @@ def test_an_account_specific_template_wins(bound_user, wechat, settings):
 
 
 def test_a_transient_error_is_retried_then_sent(bound_user, wechat):
-    # given WeChat's quota error once, then success
-    fail(wechat, 45009)
+    # given WeChat busy once, then success
+    fail(wechat, -1)
     ok(wechat)
     notification = NotificationFactory(user=bound_user)
     # when delivered, with backoff delays computed for each retry
@@ -97,13 +98,28 @@ def test_a_permanent_error_fails_without_retry(bound_user, wechat):
 
 
 def test_transient_errors_give_up_after_the_last_retry(bound_user, wechat):
-    fail(wechat, 45009)  # repeated for every call
+    fail(wechat, -1)  # WeChat busy, for every call
     notification = _deliver(NotificationFactory(user=bound_user))
 
     assert notification.status == NotificationStatus.FAILED
     assert notification.attempts == tasks.MAX_RETRIES + 1
     assert len(sends(wechat)) == tasks.MAX_RETRIES + 1
+    assert "WECHAT_ERROR" in notification.last_error and "-1" in notification.last_error
+
+
+def test_the_quota_pauses_the_account_and_the_row_waits(bound_user, account, wechat):
+    fail(wechat, 45009)
+    notification = _deliver(NotificationFactory(user=bound_user))
+
+    # then the row waits, with no retry spent, until the account's pause ends
+    account.refresh_from_db()
+    assert account.sending_paused_until is not None
+    assert notification.status == NotificationStatus.PENDING and notification.attempts == 1
+    assert notification.next_attempt_at == account.sending_paused_until
     assert "QUOTA_EXCEEDED" in notification.last_error
+    # and the next row for that account waits without asking WeChat
+    second = _deliver(NotificationFactory(user=bound_user))
+    assert second.status == NotificationStatus.PENDING and len(sends(wechat)) == 1
 
 
 def test_a_transient_error_leaves_the_row_pending_with_its_next_try(bound_user, wechat):

@@ -40,19 +40,32 @@ def test_the_sweep_enqueues_the_delivery_task(resident):
     delay.assert_called_once_with(row.pk)
 
 
-def test_a_row_left_sending_by_a_dead_worker_fails_visibly(resident):
+def test_a_row_left_sending_by_a_dead_worker_is_sent_again(resident):
     # given a worker claimed a row and died (past any task time limit)
-    stuck = NotificationFactory(user=resident, status=NotificationStatus.SENDING,
+    stuck = NotificationFactory(user=resident, status=NotificationStatus.SENDING, attempts=1,
                                 claimed_at=timezone.now() - timedelta(minutes=11))
-    busy = NotificationFactory(user=resident, status=NotificationStatus.SENDING,
+    busy = NotificationFactory(user=resident, status=NotificationStatus.SENDING, attempts=1,
                                claimed_at=timezone.now() - timedelta(seconds=30))
     # when the sweep runs
-    services.notifications_sweep()
-    # then the stuck one is FAILED (WeChat may have shown it: no blind resend), the busy kept
+    with mock.patch.object(tasks.deliver, "delay") as delay:
+        assert services.notifications_sweep() == 1
+    # then the stuck one is queued again (at least once: never lost), the busy one kept
     stuck.refresh_from_db()
     busy.refresh_from_db()
-    assert stuck.status == NotificationStatus.FAILED and "结果未知" in stuck.last_error
+    delay.assert_called_once_with(stuck.pk)
+    assert stuck.status == NotificationStatus.PENDING and "结果未知" in stuck.last_error
     assert busy.status == NotificationStatus.SENDING
+
+
+def test_a_row_stuck_sending_after_its_last_attempt_fails_visibly(resident):
+    stuck = NotificationFactory(user=resident, status=NotificationStatus.SENDING,
+                                attempts=services.SWEEP_MAX_ATTEMPTS,
+                                claimed_at=timezone.now() - timedelta(minutes=11))
+    with mock.patch.object(tasks.deliver, "delay") as delay:
+        assert services.notifications_sweep() == 0
+    stuck.refresh_from_db()
+    assert stuck.status == NotificationStatus.FAILED and "结果未知" in stuck.last_error
+    delay.assert_not_called()
 
 
 def test_the_sweep_stops_quietly_while_the_broker_is_down(resident):

@@ -284,3 +284,18 @@ def test_a_coordinator_only_reaches_their_streets_volunteers(
     request = _dispatch(coordinator, community, job_start)
     assert request.status == ServiceRequestStatus.ESCALATED
     assert not Offer.objects.filter(volunteer=elsewhere).exists()
+
+
+def test_an_expired_offer_tells_the_volunteer_once(coordinator, community, make_volunteer,
+                                                   job_start, settings):
+    from backend.notifications.models import Notification, NotificationKind
+
+    settings.VOLUNTEER_OFFER_TTL_MINUTES = 20
+    first = make_volunteer(level=3)
+    make_volunteer(level=2)
+    offer = _dispatch(coordinator, community, job_start).offers.get()
+    with time_machine.travel(timezone.now() + timedelta(minutes=21)):
+        tasks.offer_expire_task(offer.pk)
+        tasks.offer_expire_task(offer.pk)
+    expired = Notification.objects.get(kind=NotificationKind.JOB_OFFER_EXPIRED)
+    assert expired.user == first.user and expired.dedup_key == f"offer:{offer.pk}:expired"

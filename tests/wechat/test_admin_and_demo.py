@@ -11,6 +11,11 @@ from . import wire
 pytestmark = pytest.mark.django_db
 
 
+# The template-ids inline's management form, which the change form now carries.
+TEMPLATES_INLINE = {"templates-TOTAL_FORMS": "0", "templates-INITIAL_FORMS": "0",
+                    "templates-MIN_NUM_FORMS": "0", "templates-MAX_NUM_FORMS": "1000"}
+
+
 @pytest.fixture
 def accounts(street, community, other_street):
     return {
@@ -49,7 +54,7 @@ def test_admin_blank_secret_keeps_the_old_one(client, district_admin, accounts):
     response = client.post(f"/admin/wechat/wechataccount/{account.pk}/change/", {
         "slug": account.slug, "name": "区公众号（新）", "app_id": account.app_id,
         "app_secret": "", "token": account.token, "encoding_aes_key": "", "mode": "PLAIN",
-        "street": "", "community": ""})
+        "street": "", "community": "", **TEMPLATES_INLINE})
     assert response.status_code == 302, response.content.decode()[:2000]
     account.refresh_from_db()
     assert account.name == "区公众号（新）"

@@ -97,7 +97,7 @@ def test_an_expired_token_is_replaced(fake, account):
 @pytest.mark.parametrize("fault, error, code", [
     ({"errcode": 45009}, wechat.WeChatRetryableError, WeChatErrorCode.QUOTA_EXCEEDED),
     ({"errcode": 43004}, wechat.WeChatPermanentError, WeChatErrorCode.NOT_SUBSCRIBED),
-    ({"errcode": 48001}, wechat.WeChatPermanentError, WeChatErrorCode.WECHAT_ERROR),
+    ({"errcode": 48001}, wechat.WeChatPermanentError, WeChatErrorCode.ACCOUNT_UNAVAILABLE),
     ({"http_status": 502}, wechat.WeChatRetryableError, WeChatErrorCode.NETWORK),
     ({"timeout": True, "hang_seconds": 3}, wechat.WeChatRetryableError,
      WeChatErrorCode.NETWORK),
@@ -114,7 +114,7 @@ def test_a_wrong_secret_is_a_permanent_token_failure(fake, account):
     account.app_secret = "not-the-secret"
     with pytest.raises(wechat.WeChatPermanentError) as info:
         wechat.send_template_message(account, "oResident0001", "TPL", DATA)
-    assert info.value.code == WeChatErrorCode.TOKEN_FETCH_FAILED
+    assert info.value.code == WeChatErrorCode.ACCOUNT_UNAVAILABLE
     assert info.value.errcode == 40125
 
 
@@ -138,7 +138,10 @@ def test_a_notification_reaches_the_fake(fake, bound_resident):
     assert notification.status == NotificationStatus.SENT
     sent = fake.control.messages(openid="oResident0001", kind="template")
     assert [str(m["result"]["msgid"]) for m in sent] == [notification.channel_ref]
-    assert sent[0]["body"]["data"]["first"] == {"value": notification.title}
+    # WeChat's current format: keywords only, no first/remark
+    assert sent[0]["body"]["data"] == {"thing1": {"value": "理发"},
+                                       "time2": {"value": "11月26日 14:00–15:00"},
+                                       "thing3": {"value": "—"}}
 
 
 def test_the_channel_fails_bad_template_data_without_retrying(fake, bound_resident):
@@ -153,11 +156,14 @@ def test_the_channel_fails_bad_template_data_without_retrying(fake, bound_reside
     assert [c["errcode"] for c in fake.control.calls(kind="template")] == [47003]
 
 
-def test_a_line_break_in_a_notification_is_refused_by_wechat(fake, bound_resident):
-    notification = _deliver(NotificationFactory(user=bound_resident, body="第一行\n第二行"))
+def test_a_line_break_in_a_keyword_is_normalised_so_wechat_accepts_it(fake, bound_resident):
+    notification = _deliver(NotificationFactory(
+        user=bound_resident, data={"keywords": ["第一行\n第二行", "11月26日\r\n14:00"]}))
 
-    assert notification.status == NotificationStatus.FAILED
-    assert "TEMPLATE_DATA_INVALID" in notification.last_error
+    assert notification.status == NotificationStatus.SENT
+    data = fake.control.messages(kind="template")[0]["body"]["data"]
+    assert data["thing1"] == {"value": "第一行 第二行"}
+    assert data["time2"] == {"value": "11月26日 14:00"}
 
 
 def test_an_unfollowed_person_is_marked_unsubscribed(fake, account, bound_resident):

@@ -146,7 +146,7 @@ def test_token_fetch_refused_is_permanent_and_logged(account, caplog):
     responses.add(responses.POST, TOKEN_URL, json={"errcode": 40125, "errmsg": "invalid secret"})
     with pytest.raises(wechat.WeChatPermanentError) as info:
         wechat.send_template_message(account, "oUser", "TPL", DATA)
-    assert info.value.code == WeChatErrorCode.TOKEN_FETCH_FAILED
+    assert info.value.code == WeChatErrorCode.ACCOUNT_UNAVAILABLE
     assert "demo-secret" not in caplog.text
 
 
@@ -203,7 +203,7 @@ def test_only_one_process_refreshes_the_token(account, monkeypatch):
 @responses.activate
 def test_control_without_the_lock_every_sender_fetches_a_token(account, monkeypatch):
     # given the naive refresh (wechatpy's own behaviour: no lock)
-    def naive_refresh(self):
+    def naive_refresh(self, stale=None):
         self.fetch_access_token()
         return self.session.get(self.access_token_key)
 

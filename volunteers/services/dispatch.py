@@ -19,6 +19,7 @@ from backend.notifications import services as notification_services
 from backend.notifications.models import NotificationKind
 
 from .. import matching, permissions
+from .. import notifications as volunteer_notifications
 from ..error_codes import VolunteerErrorCode as Code
 from ..models import (
     CommitmentKind,
@@ -193,6 +194,7 @@ def offer_expire(*, offer_id: int, now: datetime | None = None) -> Offer | None:
             return offer
         offer.status = OfferStatus.EXPIRED
         offer.save(update_fields=["status", "updated_at"])
+        volunteer_notifications.offer_expired(offer, request)
         if offer.commitment is not None:
             commitment_cancel(commitment=offer.commitment)
         _offer_next(request)
