@@ -22,6 +22,18 @@ def pytest_configure(config):
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
+    # Without Redis the platform's cache is a database table shared by its processes. The
+    # suite is one process (a worker it starts shares nothing through the cache with it),
+    # so it keeps the cache in memory: isolated per test by `cache.clear()`, and not a
+    # table that transactional tests' flushes would leave behind. The run-stack test
+    # starts the real processes with the database cache.
+    if not os.environ.get("REDIS_URL"):
+        from django.test.utils import override_settings
+
+        os.environ["LINLI_CACHE"] = "locmem"  # inherited by the worker processes tests start
+        override_settings(CACHES={"default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}).enable()
+
     # Tests run tasks in-process unless a test asks for the real worker explicitly.
     from backend.celery import app
 

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "backend.core"
     label = "core"
     verbose_name = _("平台核心")
+
+    def ready(self):
+        from . import checks  # noqa: F401 - registers the system checks
