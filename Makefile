@@ -57,7 +57,7 @@ run: seed static
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile start --port $(PORT)
 
 # For developers: runserver with autoreload, tasks run in-process (no worker, no beat).
-dev: seed
+dev: seed static
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install

@@ -41,6 +41,18 @@ def pytest_configure(config):
     app.conf.task_eager_propagates = True
 
 
+@pytest.fixture(scope="session")
+def _session_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, _session_media_root):
+    """Stored files (the demo seed's certificate PDF, among others) never land in the
+    checkout's media/ folder."""
+    settings.MEDIA_ROOT = _session_media_root
+
+
 @pytest.fixture(autouse=True)
 def reference_data(request):
     """Skills and credential types come from a data migration; a transactional test's
