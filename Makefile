@@ -54,7 +54,7 @@ run: seed static
 	@echo "    instructor (讲师) · volunteer (志愿者 夏阿姨) · resident (居民 林奶奶)"
 	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo ""
-	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/honcho --procfile Procfile start --port $(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python scripts/run_procfile.py --procfile Procfile start --port $(PORT)
 
 # For developers: runserver with autoreload, tasks run in-process (no worker, no beat).
 dev: seed static

@@ -112,7 +112,7 @@ def stack(tmp_path):
     log_path = tmp_path / "honcho.log"
     log = log_path.open("w")
     honcho = subprocess.Popen(
-        [str(Path(PYTHON).parent / "honcho"), "--procfile", "Procfile", "start",
+        [PYTHON, "scripts/run_procfile.py", "--procfile", "Procfile", "start",
          "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     started = {honcho.pid}
@@ -143,10 +143,13 @@ def stack(tmp_path):
         deadline = time.monotonic() + 10
         while _alive(started) and time.monotonic() < deadline:
             time.sleep(0.2)
+        log_text = log_path.read_text()
         left = _alive(started)
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         assert not left, f"processes left running after Ctrl-C: {sorted(left)}"
+        # Every process stopped by itself, none had to be killed.
+        assert "SIGKILL" not in log_text, log_text[-3000:]
 
 
 ENROL = """mutation($runId: ID!) { courseEnroll(runId: $runId) {
