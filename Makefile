@@ -4,39 +4,61 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Links and QR codes point here; set it to the machine's LAN address to serve a phone.
+PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
 
-.PHONY: run test install migrate seed schema lint worker beat bench clean
+.PHONY: run dev test install migrate seed static schema lint worker beat bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Linli needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall when the dependency list changes.
+# Reinstall when the dependency list changes. Playwright drives Debian's chromium, never a
+# browser of its own.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
 install: $(VENV)/.installed
 
+# The cache table holds what web, worker and beat share without Redis (WeChat nonces,
+# token lock, rate-limit counters).
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
+static: install
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+
+# Every process, and the seed, see the same public address and (under `make run`) the same
+# broker: kombu's filesystem transport in var/broker/, which needs no server.
+run dev seed: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
+run: export CELERY_BROKER_URL := $(or $(CELERY_BROKER_URL),filesystem://)
+run: export HOST := $(HOST)
+
+# gunicorn (threads) with WhiteNoise, a Celery worker and beat, under honcho (Procfile):
+# Ctrl-C or SIGTERM stops all three.
+run: seed static
 	@echo ""
-	@echo "  邻里 Linli is starting at http://$(HOST):$(PORT)/"
-	@echo "    GraphiQL  http://$(HOST):$(PORT)/graphql/"
-	@echo "    Admin     http://$(HOST):$(PORT)/admin/"
-	@echo "    Health    http://$(HOST):$(PORT)/healthz"
+	@echo "  邻里 Linli is starting at $(PUBLIC_BASE_URL)/"
+	@echo "    GraphiQL  $(PUBLIC_BASE_URL)/graphql/"
+	@echo "    Admin     $(PUBLIC_BASE_URL)/admin/"
+	@echo "    Health    $(PUBLIC_BASE_URL)/healthz"
 	@echo "  Demo logins (password: linli-demo):"
 	@echo "    admin (区管理员) · coordinator (八大关街道协调员) · staff (金口路社区工作人员)"
 	@echo "    instructor (讲师) · volunteer (志愿者 夏阿姨) · resident (居民 林奶奶)"
+	@echo "  Ctrl-C stops the web server, the worker and beat."
 	@echo ""
-	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python scripts/run_procfile.py --procfile Procfile start --port $(PORT)
+
+# For developers: runserver with autoreload, tasks run in-process (no worker, no beat).
+dev: seed static
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -54,4 +76,4 @@ beat: install
 	$(BIN)/celery -A backend beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache staticfiles var artifacts

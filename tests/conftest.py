@@ -24,11 +24,35 @@ def pytest_configure(config):
     # A service error code a mutation's enum lacks must fail the test, not become INVALID.
     settings.LINLI_STRICT_ERROR_CODES = True
 
+    # Without Redis the platform's cache is a database table shared by its processes. The
+    # suite is one process (a worker it starts shares nothing through the cache with it),
+    # so it keeps the cache in memory: isolated per test by `cache.clear()`, and not a
+    # table that transactional tests' flushes would leave behind. The run-stack test
+    # starts the real processes with the database cache.
+    if not os.environ.get("REDIS_URL"):
+        from django.test.utils import override_settings
+
+        os.environ["LINLI_CACHE"] = "locmem"  # inherited by the worker processes tests start
+        override_settings(CACHES={"default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}).enable()
+
     # Tests run tasks in-process unless a test asks for the real worker explicitly.
     from backend.celery import app
 
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
+
+
+@pytest.fixture(scope="session")
+def _session_media_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _media_in_a_temporary_folder(settings, _session_media_root):
+    """Stored files (the demo seed's certificate PDF, among others) never land in the
+    checkout's media/ folder."""
+    settings.MEDIA_ROOT = _session_media_root
 
 
 @pytest.fixture(autouse=True)

@@ -33,6 +33,8 @@ from .tasks import issue as issue_task
 logger = logging.getLogger(__name__)
 
 CODE_ATTEMPTS = 5
+# Source keys of the certificates the demo seed issues; only these may be re-rendered.
+DEMO_SOURCE_PREFIX = "demo:"
 DEFAULT_DISTRICT_NAME = "青岛市市南区"
 
 
@@ -143,6 +145,28 @@ def _notify_issued(certificate: Certificate) -> None:
            url=verify_url(certificate.code),
            data={"keywords": [title, code, str(certificate.snapshot.get("issuer_name") or "")],
                  "certificate_id": certificate.pk})
+
+
+def demo_certificate_rerender(*, certificate: Certificate) -> bool:
+    """Re-render a *demo* certificate whose printed link (verify URL and QR code) no longer
+    matches PUBLIC_BASE_URL, e.g. after `make run HOST=... PORT=...`. Rendering is
+    deterministic, so an unchanged PDF hashes the same and is left alone. Real certificates
+    are never re-rendered: only those the demo seed issued (source key `demo:…`).
+    Returns whether the PDF was replaced."""
+    if not certificate.source_key.startswith(DEMO_SOURCE_PREFIX):
+        raise ValueError("Only demo certificates are ever re-rendered.")
+    pdf = render_certificate_pdf(certificate.snapshot, display_code(certificate.code),
+                                 verify_url(certificate.code))
+    digest = hashlib.sha256(pdf).hexdigest()
+    if digest == certificate.pdf_sha256:
+        return False
+    old_name = certificate.pdf.name
+    certificate.pdf.save(f"{certificate.code}.pdf", ContentFile(pdf), save=False)
+    certificate.pdf_sha256 = digest
+    certificate.save(update_fields=["pdf", "pdf_sha256", "updated_at"])
+    if old_name and old_name != certificate.pdf.name:
+        certificate.pdf.storage.delete(old_name)
+    return True
 
 
 def certificate_issue_later(

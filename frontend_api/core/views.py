@@ -40,6 +40,10 @@ def _raised_by_relay_argument_check(exc: BaseException) -> bool:
 
 @method_decorator(csrf_exempt, name="dispatch")
 class LinliGraphQLView(GraphQLView):
+    # GraphiQL's scripts and styles come from our static files (vendor/graphiql/, the same
+    # versions and SRI hashes graphene-django pins), so the page works offline.
+    graphiql_template = "frontend_api/graphiql.html"
+
     def __init__(self, **kwargs):
         kwargs.setdefault("validation_rules", validation_rules(
             debug=settings.DEBUG,

@@ -61,3 +61,38 @@ def test_vendored_demo_data_matches_shared_copy():
         import json
 
         assert json.loads(shared.read_text()) == json.loads(DATA_FILE.read_text())
+
+
+def test_seed_demo_rerenders_only_demo_certificates_when_the_public_address_changes(
+        settings, community):
+    from pypdf import PdfReader
+
+    from backend.certificates.models import Certificate
+    from backend.certificates.services import certificate_issue
+    from tests.factories.accounts import UserFactory
+
+    def printed_text(certificate):
+        certificate.refresh_from_db()
+        with certificate.pdf.open("rb") as handle:
+            return "".join(page.extract_text() for page in PdfReader(handle).pages)
+
+    settings.PUBLIC_BASE_URL = "http://127.0.0.1:8000"
+    call_command("seed_demo")
+    real, _ = certificate_issue(kind="COURSE_COMPLETION", holder=UserFactory(community=community),
+                                source_key="enrollment:1", snapshot={"title": "真实课程"})
+    demo = Certificate.objects.get(source_key__startswith="demo:")
+    assert demo.holder.username == "resident"
+    first_sha, real_sha = demo.pdf_sha256, real.pdf_sha256
+
+    call_command("seed_demo")  # same address: nothing is rendered again
+    demo.refresh_from_db()
+    assert demo.pdf_sha256 == first_sha
+
+    settings.PUBLIC_BASE_URL = "http://192.168.1.20:8123"
+    call_command("seed_demo")
+    demo.refresh_from_db()
+    real.refresh_from_db()
+    assert demo.pdf_sha256 != first_sha
+    assert f"http://192.168.1.20:8123/verify/{demo.code}" in printed_text(demo)
+    assert real.pdf_sha256 == real_sha
+    assert f"http://127.0.0.1:8000/verify/{real.code}" in printed_text(real)
