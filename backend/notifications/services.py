@@ -22,7 +22,7 @@ from kombu.exceptions import KombuError
 
 from backend.core.errors import validation_error
 from backend.core.masking import mask_id_number, mask_phone
-from backend.core.services import audit_log_record
+from backend.core.services import audit_log_record, enqueue_on_commit
 
 from . import channels, permissions
 from .error_codes import NotificationErrorCode as Code
@@ -60,20 +60,6 @@ def _masked_data(value):
     return value
 
 
-def _publish(notification_id: int) -> None:
-    try:
-        deliver_task.delay(notification_id)
-    except (KombuError, OSError) as exc:  # broker down: the row stays, the sweep sends it
-        logger.warning("notification %s not enqueued (%s); the sweep will retry",
-                       notification_id, type(exc).__name__)
-
-
-def _enqueue_delivery(notification_id: int) -> None:
-    # Like backend.core.services.enqueue_on_commit, but a broker outage must not fail the
-    # caller's request after its data (and this row) committed.
-    transaction.on_commit(lambda: _publish(notification_id))
-
-
 def notify(*, user, kind: str, dedup_key: str, title: str, body: str, url: str = "",
            data: dict | None = None) -> Notification | None:
     """Record one notification for `user` about the event `dedup_key` and deliver it after
@@ -108,7 +94,9 @@ def notify(*, user, kind: str, dedup_key: str, title: str, body: str, url: str =
         if existing is None:
             raise
         return existing
-    _enqueue_delivery(notification.pk)
+    # After commit, robust: a broker outage never fails the caller's committed write; the
+    # row stays PENDING and the outbox sweep sends it.
+    enqueue_on_commit(deliver_task, notification.pk)
     return notification
 
 
@@ -219,6 +207,6 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
             raise validation_error(None, _("只有发送失败的通知才能重新发送。"), Code.NOT_FAILED)
         audit_log_record(actor=actor, action="notification.resend", obj=notification,
                          detail={"kind": notification.kind, "dedup_key": notification.dedup_key})
-        _enqueue_delivery(notification.pk)
+        enqueue_on_commit(deliver_task, notification.pk)
     notification.refresh_from_db()
     return notification
