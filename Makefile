@@ -66,8 +66,14 @@ test: install
 schema: install
 	$(BIN)/python manage.py graphql_schema --out frontend_api/schema.graphql
 
+# Exactly what CI runs (.ci/run calls `make lint`): style and the import-at-top and complexity
+# rules, the architecture contracts (.importlinter), types, and no model change without its
+# migration.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy backend courses volunteers frontend_api
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 worker: install
 	$(BIN)/celery -A backend worker -l info
