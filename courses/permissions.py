@@ -45,7 +45,7 @@ def audiences_for(user) -> list[str]:
     if not _authenticated(user):
         return []
     staff = is_staff_like(user)
-    audiences = [Audience.ALL]
+    audiences: list[str] = [Audience.ALL]
     if staff:
         audiences.append(Audience.STAFF)
     if has_role(user, Role.RESIDENT) or not staff:

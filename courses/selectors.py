@@ -69,9 +69,10 @@ def run_queryset(user) -> QuerySet[CourseRun]:
           .prefetch_related(
               Prefetch("sessions", queryset=ClassSession.objects.order_by("starts_at", "id")),
               "instructors"))
-    mine = enrollment_queryset().filter(user_id=user.pk if user.is_authenticated else None)
-    if not user.is_authenticated:
-        mine = mine.none()
+    if user.is_authenticated:
+        mine = enrollment_queryset().filter(user_id=user.pk)
+    else:
+        mine = enrollment_queryset().none()
     return qs.prefetch_related(Prefetch("enrollments", queryset=mine, to_attr="my_enrollments"))
 
 

@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -206,7 +207,8 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 
 
 def _lookup_rate() -> tuple[int, int]:
-    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("lookup") or "30/min"
+    rates = cast(dict[str, str], settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}))
+    rate = rates.get("lookup") or "30/min"
     number, period = rate.split("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
     return int(number), seconds
