@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     IntegerField,
@@ -177,8 +178,6 @@ def my_enrollment_in_run(*, user, run: CourseRun) -> Enrollment | None:
 
 
 def users_by_ids(pks: list[int]) -> list:
-    from django.contrib.auth import get_user_model
-
     return list(get_user_model().objects.filter(pk__in=pks))
 
 

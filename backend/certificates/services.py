@@ -23,6 +23,8 @@ from backend.accounts.models import Community, Street
 from backend.core.errors import validation_error
 from backend.core.links import absolute_url
 from backend.core.services import audit_log_record, enqueue_on_commit
+from backend.notifications.models import NotificationKind
+from backend.notifications.services import notify
 
 from . import permissions
 from .codes import display_code, generate_code
@@ -133,9 +135,6 @@ def certificate_issue(
 
 def _notify_issued(certificate: Certificate) -> None:
     # In the issuing savepoint: the message goes out after commit, and only if it commits.
-    from backend.notifications.models import NotificationKind
-    from backend.notifications.services import notify
-
     title = str(certificate.snapshot.get("title") or "")
     code = display_code(certificate.code)
     notify(user=certificate.holder, kind=NotificationKind.CERTIFICATE_ISSUED,

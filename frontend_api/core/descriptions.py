@@ -6,6 +6,7 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
+import graphene
 from graphene import Dynamic
 from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, get_named_type
 
@@ -43,8 +44,6 @@ def enum_description(description: str, values: dict[str, str]) -> Any:
 
 def enum_from(py_enum: type[Enum], name: str, description: str, values: dict[str, str]):
     """`graphene.Enum.from_enum` with a description for the type and for every value."""
-    import graphene
-
     return graphene.Enum.from_enum(
         py_enum, name=name, description=enum_description(description, values).check(py_enum))
 
