@@ -98,11 +98,11 @@ def generate(n: int, rng: random.Random) -> None:
         with raw.cursor() as cur:
             with cur.copy("COPY accounts_user (id, password, is_superuser, username, first_name,"
                           " last_name, email, is_staff, is_active, date_joined, display_name,"
-                          " phone, community_id, consent_version) FROM STDIN") as copy:
+                          " phone, community_id, consent_version, address) FROM STDIN") as copy:
                 for i in range(n):
                     copy.write_row((first_user + i, "!", False, f"bench{i}", "", "", "", False,
                                     True, now, f"志愿者{i}", f"139{i:08d}",
-                                    rng.choice(communities), ""))
+                                    rng.choice(communities), "", ""))
             volunteers, vskills, creds, rules, offs, commitments = [], [], [], [], [], []
             for i in range(n):
                 vid = i + 1
