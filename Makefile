@@ -82,4 +82,4 @@ beat: install
 	$(BIN)/celery -A backend beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache staticfiles var artifacts
+	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache .mypy_cache .import_linter_cache staticfiles var artifacts
