@@ -66,8 +66,14 @@ test: install
 schema: install
 	$(BIN)/python manage.py graphql_schema --out frontend_api/schema.graphql
 
+# Exactly what CI runs (.ci/run calls `make lint`): style and the import-at-top and complexity
+# rules, the architecture contracts (.importlinter), types, and no model change without its
+# migration.
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy backend courses volunteers frontend_api
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 worker: install
 	$(BIN)/celery -A backend worker -l info
@@ -76,4 +82,4 @@ beat: install
 	$(BIN)/celery -A backend beat -l info
 
 clean:
-	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache staticfiles var artifacts
+	rm -rf $(VENV) db.sqlite3 test_linli.sqlite3 .pytest_cache .ruff_cache .mypy_cache .import_linter_cache staticfiles var artifacts

@@ -20,6 +20,14 @@ from datetime import time as dtime
 from pathlib import Path
 from urllib.parse import urlparse
 
+import django
+import psycopg
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+from graphql_relay import to_global_id
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -36,8 +44,6 @@ def parse_args():
 
 
 def recreate_database(url: str) -> None:
-    import psycopg
-
     parsed = urlparse(url)
     name = parsed.path.lstrip("/")
     admin_url = parsed._replace(path="/postgres").geturl()
@@ -52,15 +58,19 @@ def percentile(values, p):
     return ordered[index]
 
 
-def generate(n: int, rng: random.Random) -> None:
-    from django.db import connection
-    from django.utils import timezone
+def _copy(cur, sql: str, rows) -> None:
+    with cur.copy(sql) as copy:
+        for row in rows:
+            copy.write_row(row)
 
-    from backend.accounts.demo import seed as seed_accounts
-    from backend.accounts.models import Community
-    from backend.core.demo import DemoContext
-    from volunteers.models import CredentialType, Skill
-    from volunteers.services import hour_mask
+
+def generate(n: int, rng: random.Random) -> None:
+    # Linli's modules only after django.setup(), which main() calls once DATABASE_URL is set.
+    from backend.accounts.demo import seed as seed_accounts  # noqa: PLC0415 - after setup
+    from backend.accounts.models import Community  # noqa: PLC0415 - after setup
+    from backend.core.demo import DemoContext  # noqa: PLC0415 - after setup
+    from volunteers.models import CredentialType, Skill  # noqa: PLC0415 - after setup
+    from volunteers.services import hour_mask  # noqa: PLC0415 - after setup
 
     class Quiet:
         def write(self, *_a, **_k):
@@ -88,11 +98,11 @@ def generate(n: int, rng: random.Random) -> None:
         with raw.cursor() as cur:
             with cur.copy("COPY accounts_user (id, password, is_superuser, username, first_name,"
                           " last_name, email, is_staff, is_active, date_joined, display_name,"
-                          " phone, community_id, consent_version) FROM STDIN") as copy:
+                          " phone, community_id, consent_version, address) FROM STDIN") as copy:
                 for i in range(n):
                     copy.write_row((first_user + i, "!", False, f"bench{i}", "", "", "", False,
                                     True, now, f"志愿者{i}", f"139{i:08d}",
-                                    rng.choice(communities), ""))
+                                    rng.choice(communities), "", ""))
             volunteers, vskills, creds, rules, offs, commitments = [], [], [], [], [], []
             for i in range(n):
                 vid = i + 1
@@ -122,37 +132,27 @@ def generate(n: int, rng: random.Random) -> None:
                     commitments.append((vid, cstart, cstart + timedelta(hours=rng.randint(1, 3)),
                                         rng.choice(["CONFIRMED", "TENTATIVE", "COMPLETED"]),
                                         f"bench:{vid}"))
-            with cur.copy("COPY accounts_roleassignment (created_at, updated_at, user_id, role)"
-                          " FROM STDIN") as copy:
-                for i in range(n):
-                    copy.write_row((now, now, first_user + i, "VOLUNTEER"))
-            with cur.copy("COPY volunteers_volunteer (id, created_at, updated_at, user_id,"
-                          " community_id, status, joined_on, dispatch_consent, hour_mask)"
-                          " FROM STDIN") as copy:
-                for row in volunteers:
-                    copy.write_row(row)
-            with cur.copy("COPY volunteers_volunteerskill (volunteer_id, skill_id, level)"
-                          " FROM STDIN") as copy:
-                for row in vskills:
-                    copy.write_row(row)
-            with cur.copy("COPY volunteers_credential (created_at, updated_at, volunteer_id,"
-                          " type_id, number, valid_from, valid_until, source, revoked_reason)"
-                          " FROM STDIN") as copy:
-                for vid, type_id, number, valid_from, until in creds:
-                    copy.write_row((now, now, vid, type_id, number, valid_from, until, "", ""))
-            with cur.copy("COPY volunteers_availabilityrule (volunteer_id, weekday, start_time,"
-                          " end_time) FROM STDIN") as copy:
-                for row in rules:
-                    copy.write_row(row)
-            with cur.copy("COPY volunteers_timeoff (created_at, updated_at, volunteer_id,"
-                          " starts_at, ends_at, reason) FROM STDIN") as copy:
-                for vid, s, e in offs:
-                    copy.write_row((now, now, vid, s, e, ""))
-            with cur.copy("COPY volunteers_commitment (created_at, updated_at, volunteer_id,"
-                          " starts_at, ends_at, kind, status, source_key, title) FROM STDIN"
-                          ) as copy:
-                for vid, s, e, status, key in commitments:
-                    copy.write_row((now, now, vid, s, e, "DISPATCH", status, key, ""))
+            _copy(cur, "COPY accounts_roleassignment (created_at, updated_at, user_id, role)"
+                       " FROM STDIN", ((now, now, first_user + i, "VOLUNTEER") for i in range(n)))
+            _copy(cur, "COPY volunteers_volunteer (id, created_at, updated_at, user_id,"
+                       " community_id, status, joined_on, dispatch_consent, hour_mask)"
+                       " FROM STDIN", volunteers)
+            _copy(cur, "COPY volunteers_volunteerskill (volunteer_id, skill_id, level)"
+                       " FROM STDIN", vskills)
+            _copy(cur, "COPY volunteers_credential (created_at, updated_at, volunteer_id,"
+                       " type_id, number, valid_from, valid_until, source, revoked_reason)"
+                       " FROM STDIN",
+                  ((now, now, vid, type_id, number, valid_from, until, "", "")
+                   for vid, type_id, number, valid_from, until in creds))
+            _copy(cur, "COPY volunteers_availabilityrule (volunteer_id, weekday, start_time,"
+                       " end_time) FROM STDIN", rules)
+            _copy(cur, "COPY volunteers_timeoff (created_at, updated_at, volunteer_id,"
+                       " starts_at, ends_at, reason) FROM STDIN",
+                  ((now, now, vid, s, e, "") for vid, s, e in offs))
+            _copy(cur, "COPY volunteers_commitment (created_at, updated_at, volunteer_id,"
+                       " starts_at, ends_at, kind, status, source_key, title) FROM STDIN",
+                  ((now, now, vid, s, e, "DISPATCH", status, key, "")
+                   for vid, s, e, status, key in commitments))
         cursor.execute("SELECT setval(pg_get_serial_sequence('volunteers_volunteer', 'id'),"
                        " (SELECT MAX(id) FROM volunteers_volunteer))")
         cursor.execute("SELECT setval(pg_get_serial_sequence('accounts_user', 'id'),"
@@ -194,15 +194,12 @@ GQL = """query M($skill: String!, $s: DateTime!, $c: ID!) {
 
 
 def measure(runs: int, rng: random.Random) -> None:
-    from django.db import connection
-    from django.test import Client
-    from django.utils import timezone
-    from graphql_relay import to_global_id
-    from rest_framework.authtoken.models import Token
+    # Models only after django.setup() (see generate).
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415 - after setup
 
-    from backend.accounts.models import Community, User
-    from volunteers import matching
-    from volunteers.models import Skill
+    from backend.accounts.models import Community, User  # noqa: PLC0415 - after setup
+    from volunteers import matching  # noqa: PLC0415 - after setup
+    from volunteers.models import Skill  # noqa: PLC0415 - after setup
 
     admin = User.objects.get(username="admin")
     token = Token.objects.get_or_create(user=admin)[0].key
@@ -269,12 +266,8 @@ def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
     if not args.keep:
         recreate_database(args.database_url)
-    import django
-
     django.setup()
-    from django.core.management import call_command
-
-    from volunteers.models import Volunteer
+    from volunteers.models import Volunteer  # noqa: PLC0415 - after setup, as above
 
     rng = random.Random(2026)
     if not args.keep or Volunteer.objects.count() != args.volunteers:

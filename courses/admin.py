@@ -107,10 +107,8 @@ class QuizAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
 
 
 def _communities_for(request):
-    qs = Community.objects.select_related("street")
-    if request.user.is_superuser:
-        return qs
-    return qs.filter(permissions.coordinated_communities_q(request.user))
+    return Community.objects.select_related("street").filter(
+        account_permissions.coordinated_community_filter(request.user, ""))
 
 
 @admin.register(Venue)

@@ -6,6 +6,7 @@ idempotent: the audit entry is written once, the certificate is keyed by the enr
 and the credential by the certificate's code."""
 
 from datetime import date
+from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -132,7 +133,7 @@ def run_certificates_reissue(*, run_id: int) -> dict:
     ids = list(Enrollment.objects.filter(
         run_id=run_id, status__in=[EnrollmentStatus.ENROLLED, EnrollmentStatus.COMPLETED])
         .order_by("pk").values_list("pk", flat=True))
-    progress = {"total": len(ids), "done": 0, "issued": 0, "state": "running",
+    progress: dict[str, Any] = {"total": len(ids), "done": 0, "issued": 0, "state": "running",
                 "started_at": timezone.now().isoformat()}
     cache.set(_progress_key(run_id), progress, timeout=86400)
     for number, enrollment_id in enumerate(ids, start=1):

@@ -70,7 +70,7 @@ def my_next_class(*, user, now: datetime | None = None) -> ClassSession | None:
                .select_related("run__course", "run__venue")
                .order_by("starts_at", "id").first())
     if session is not None:
-        session.enrollment_id = (Enrollment.objects
+        session.enrollment_id = (Enrollment.objects  # type: ignore[attr-defined]
                                  .filter(run_id=session.run_id, user_id=user.pk)
                                  .values_list("pk", flat=True).first())
     return session
@@ -89,10 +89,11 @@ def enrollment_attendance_summary(enrollment: Enrollment) -> dict:
     """What is still missing for the certificate, from the enrolment's annotations: sessions
     attended of those required (rules.sessions_required), lessons, the quiz."""
     run = enrollment.run
-    total = enrollment.sessions_total
+    # annotations of enrollment_queryset(), which mypy does not see on the model
+    total = enrollment.sessions_total  # type: ignore[attr-defined]
     return {
         "sessions_total": total,
-        "sessions_attended": enrollment.sessions_attended,
+        "sessions_attended": enrollment.sessions_attended,  # type: ignore[attr-defined]
         "sessions_required": rules.sessions_required(run.min_attendance_rate, total),
     }
 

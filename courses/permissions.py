@@ -13,15 +13,12 @@ Audience rule (NOT_IN_AUDIENCE):
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from backend.accounts.models import Role
 from backend.accounts.permissions import (
     has_role,
     holds_role,
     is_coordinator,
     is_coordinator_for,
-    is_district_admin,
     role_assignments,
 )
 
@@ -48,7 +45,7 @@ def audiences_for(user) -> list[str]:
     if not _authenticated(user):
         return []
     staff = is_staff_like(user)
-    audiences = [Audience.ALL]
+    audiences: list[str] = [Audience.ALL]
     if staff:
         audiences.append(Audience.STAFF)
     if has_role(user, Role.RESIDENT) or not staff:
@@ -125,14 +122,6 @@ def can_create_runs(user) -> bool:
 
 def can_create_run_at(user, venue) -> bool:
     return _authenticated(user) and is_coordinator_for(user, venue.community)
-
-
-def coordinated_communities_q(user) -> Q:
-    """A Q over Community rows the user coordinates (all for district admins)."""
-    if is_district_admin(user):
-        return Q()
-    return Q(street_id__in=[a.street_id for a in role_assignments(user)
-                            if a.role == Role.STREET_COORDINATOR])
 
 
 def can_use_course_admin(user) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     IntegerField,
@@ -69,9 +70,10 @@ def run_queryset(user) -> QuerySet[CourseRun]:
           .prefetch_related(
               Prefetch("sessions", queryset=ClassSession.objects.order_by("starts_at", "id")),
               "instructors"))
-    mine = enrollment_queryset().filter(user_id=user.pk if user.is_authenticated else None)
-    if not user.is_authenticated:
-        mine = mine.none()
+    if user.is_authenticated:
+        mine = enrollment_queryset().filter(user_id=user.pk)
+    else:
+        mine = enrollment_queryset().none()
     return qs.prefetch_related(Prefetch("enrollments", queryset=mine, to_attr="my_enrollments"))
 
 
@@ -176,8 +178,6 @@ def my_enrollment_in_run(*, user, run: CourseRun) -> Enrollment | None:
 
 
 def users_by_ids(pks: list[int]) -> list:
-    from django.contrib.auth import get_user_model
-
     return list(get_user_model().objects.filter(pk__in=pks))
 
 

@@ -7,18 +7,22 @@ import uuid
 from pathlib import Path
 
 import pytest
+from celery._state import _set_task_join_will_block
+from django.conf import settings
+from django.test.utils import override_settings
 
 from backend.accounts.models import Role
+from backend.celery import app
 from tests.factories.accounts import CommunityFactory, StreetFactory, UserFactory, user_with_role
 from tests.helpers.database import database_url
 from tests.helpers.graphql import gql as _gql
+from volunteers.demo import reference_data_load
+from volunteers.models import Skill
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def pytest_configure(config):
-    from django.conf import settings
-
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A service error code a mutation's enum lacks must fail the test, not become INVALID.
@@ -30,15 +34,11 @@ def pytest_configure(config):
     # table that transactional tests' flushes would leave behind. The run-stack test
     # starts the real processes with the database cache.
     if not os.environ.get("REDIS_URL"):
-        from django.test.utils import override_settings
-
         os.environ["LINLI_CACHE"] = "locmem"  # inherited by the worker processes tests start
         override_settings(CACHES={"default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}).enable()
 
     # Tests run tasks in-process unless a test asks for the real worker explicitly.
-    from backend.celery import app
-
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
 
@@ -64,8 +64,6 @@ def reference_data(request):
         return
     request.getfixturevalue("db" if "transactional_db" not in request.fixturenames
                             else "transactional_db")
-    from volunteers.demo import reference_data_load
-    from volunteers.models import Skill
 
     if not Skill.objects.exists():
         reference_data_load()
@@ -168,14 +166,10 @@ def _require_broker() -> str:
 def celery_worker(transactional_db):
     """Start `celery -A backend worker` in its own process against the test database,
     consuming a queue of its own; yields the queue name."""
-    from backend.celery import app
-
     broker = _require_broker()
     # Celery keeps "a task is running here, don't block on results" in a process-global
     # flag; eager tasks run on several test threads at once can leave it set. This test
     # process is a client, never a worker.
-    from celery._state import _set_task_join_will_block
-
     _set_task_join_will_block(False)
     queue = f"linli-test-{uuid.uuid4().hex[:8]}"
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker,

@@ -3,7 +3,7 @@ bulk-inserted so seed_demo stays fast; the demo account `volunteer` gets haircut
 WeChat tutoring. Only missing volunteers are created, so a second run changes nothing."""
 
 import random
-from datetime import time, timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
@@ -80,6 +80,8 @@ def _seed_demo_account(today) -> int:
     if user is None or Volunteer.objects.filter(user=user).exists():
         return 0
     community = user.community or Community.objects.order_by("id").first()
+    if community is None:  # the district is seeded first; nothing to attach a volunteer to
+        return 0
     volunteer = services.volunteer_create(user=user, community=community,
                                           joined_on=today - timedelta(days=400))
     services.volunteer_skill_set(volunteer=volunteer, skill_code="haircut", level=2)
@@ -159,7 +161,7 @@ def seed(ctx: DemoContext) -> None:
             for code, level in p["skills"]:
                 skill = skill_by_code[code]
                 vskills.append(VolunteerSkill(volunteer=volunteer, skill=skill, level=level))
-                if skill.credential_type_id:
+                if skill.credential_type is not None:
                     needed.add(skill.credential_type.code)
             for type_code in sorted(needed):
                 until = _credential_until(today, p["credential"], p["credential_days"])
@@ -174,7 +176,7 @@ def seed(ctx: DemoContext) -> None:
                 day = today + timedelta(days=p["commitment_day"])
                 day += timedelta(days=(weekday - day.isoweekday()) % 7)
                 starts_at = timezone.make_aware(
-                    timezone.datetime.combine(day, time.fromisoformat(start)))
+                    datetime.combine(day, time.fromisoformat(start)))
                 commitments.append(Commitment(
                     volunteer=volunteer, starts_at=starts_at,
                     ends_at=starts_at + timedelta(hours=1), kind=CommitmentKind.OTHER,

@@ -21,6 +21,7 @@ from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from typing import Any, cast
 
 from django.db import connection, transaction
 from django.db.models import (
@@ -94,7 +95,7 @@ class MatchReason:
 
 @dataclass
 class Candidate:
-    volunteer: object
+    volunteer: Volunteer
     level: int
     score: float
     reasons: list[MatchReason]
@@ -195,6 +196,8 @@ def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_bu
     # computed ONCE per match (an uncorrelated `IN (SELECT ...)`, which PostgreSQL hashes
     # and SQLite materialises), read from the range indexes, instead of one correlated
     # probe per holder of the skill.
+    credential_missing: Q | Value
+    not_available: Q | Value
     if skill.credential_type_id is None:
         credential_missing = Value(False)
     else:
@@ -206,7 +209,7 @@ def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_bu
     if not window.single_day:
         not_available = Value(True)  # a rule is within one day; no rule covers midnight
     else:
-        mask_ok = Exact(Substr("volunteer__hour_mask", window.mask_pos, window.mask_len),
+        mask_ok: Exact = Exact(Substr("volunteer__hour_mask", window.mask_pos, window.mask_len),
                         Value("1" * window.mask_len))
         # The extra `volunteer_id >= outer` (always true with the equality) keeps
         # PostgreSQL from turning this EXISTS into a hashed subplan that scans every rule
@@ -379,6 +382,6 @@ def _prefix_q(q: Q, prefix: str) -> Q:
         if isinstance(child, Q):
             clone.children.append(_prefix_q(child, prefix))
         else:
-            key, value = child
+            key, value = cast(tuple[str, Any], child)  # a leaf of a Q is (lookup, value)
             clone.children.append((prefix + key, value))
     return clone

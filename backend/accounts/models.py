@@ -63,7 +63,7 @@ class User(AbstractUser):
     calendar_token = models.CharField(_("日历订阅令牌"), max_length=43, unique=True, null=True,
                                       blank=True, editable=False)
 
-    class Meta(AbstractUser.Meta):
+    class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # not in django-stubs
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
 

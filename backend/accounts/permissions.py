@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 from .models import Community, Role, RoleAssignment, Street
 
 if TYPE_CHECKING:
@@ -93,8 +95,6 @@ def coordinated_community_filter(user, field: str = "community", *,
     - Street coordinators: their streets and every community in them.
     - Anyone else, anonymous included: nothing.
     """
-    from django.db.models import Q
-
     if user is not None and user.is_authenticated and user.is_superuser:
         return Q()
     assignments = role_assignments(user)
@@ -146,8 +146,6 @@ def desk_community_filter(user, field: str = "community"):
     """A Q over rows (through `field`, "" for Community itself) of the communities whose
     desk this user works: where they are community staff, and the communities they
     coordinate. Nothing for anyone else."""
-    from django.db.models import Q
-
     staff_ids = [a.community_id for a in role_assignments(user)
                  if a.role == Role.COMMUNITY_STAFF and a.community_id]
     coordinated = coordinated_community_filter(user, field)

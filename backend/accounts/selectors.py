@@ -1,5 +1,6 @@
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from . import permissions
 from .models import Community, Street, User
 
 
@@ -20,8 +21,6 @@ def user_with_unit(pk) -> User | None:
 
 def desk_communities(user) -> QuerySet[Community]:
     """The communities whose desk this user works (staff there, or coordinating them)."""
-    from . import permissions
-
     return (Community.objects.select_related("street")
             .filter(permissions.desk_community_filter(user, "")))
 
@@ -29,10 +28,6 @@ def desk_communities(user) -> QuerySet[Community]:
 def desk_people_search(user, query: str, *, limit: int = 20) -> list[User]:
     """People of the desk's communities by name (part of it) or by phone (the exact
     number: a partial phone would let anyone list numbers digit by digit)."""
-    from django.db.models import Q
-
-    from . import permissions
-
     query = (query or "").strip().replace(" ", "").replace("-", "")
     if not query:
         return []

@@ -137,7 +137,9 @@ def calendar_token_ensure(*, user: User) -> str:
             calendar_token=secrets.token_urlsafe(32))
         user.calendar_token = User.objects.values_list("calendar_token", flat=True).get(
             pk=user.pk)
-    return user.calendar_token
+    token = user.calendar_token
+    assert token is not None  # set above, by this request or the one that won the race
+    return token
 
 
 def token_create(*, username: str, password: str) -> tuple[Token, User]:

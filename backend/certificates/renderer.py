@@ -113,8 +113,9 @@ def _layout_body(paragraphs: list[str]) -> tuple[float, list[tuple[float, str]]]
     """Shrink the body until it fits between the name and the issuer block; a text too
     long even at the smallest size is cut with an ellipsis rather than overprinted."""
     width = PAGE_W - 2 * MARGIN_X
+    size: float
     for size in range(17, BODY_MIN_SIZE - 1, -1):
-        lines = [(2 * size if i == 0 else 0, line)
+        lines: list[tuple[float, str]] = [(2 * size if i == 0 else 0, line)
                  for paragraph in paragraphs
                  for i, line in enumerate(_wrap(paragraph, size, width, indent=2 * size))]
         if len(lines) <= 1 + BODY_HEIGHT // (size * LEADING):

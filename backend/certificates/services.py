@@ -9,6 +9,7 @@ import json
 import logging
 import time
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +23,8 @@ from backend.accounts.models import Community, Street
 from backend.core.errors import validation_error
 from backend.core.links import absolute_url
 from backend.core.services import audit_log_record, enqueue_on_commit
+from backend.notifications.models import NotificationKind
+from backend.notifications.services import notify
 
 from . import permissions
 from .codes import display_code, generate_code
@@ -132,9 +135,6 @@ def certificate_issue(
 
 def _notify_issued(certificate: Certificate) -> None:
     # In the issuing savepoint: the message goes out after commit, and only if it commits.
-    from backend.notifications.models import NotificationKind
-    from backend.notifications.services import notify
-
     title = str(certificate.snapshot.get("title") or "")
     code = display_code(certificate.code)
     notify(user=certificate.holder, kind=NotificationKind.CERTIFICATE_ISSUED,
@@ -206,7 +206,8 @@ def certificate_revoke(*, actor, certificate: Certificate, reason: str) -> Certi
 
 
 def _lookup_rate() -> tuple[int, int]:
-    rate = settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}).get("lookup") or "30/min"
+    rates = cast(dict[str, str], settings.REST_FRAMEWORK.get("DEFAULT_THROTTLE_RATES", {}))
+    rate = rates.get("lookup") or "30/min"
     number, period = rate.split("/")
     seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
     return int(number), seconds

@@ -1,12 +1,11 @@
 from django.apps import AppConfig
+from django.core.management import call_command
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
 def _create_cache_table(sender, using="default", verbosity=1, **kwargs):
     # Without Redis the cache is a table every process shares; `migrate` alone makes it.
-    from django.core.management import call_command
-
     call_command("createcachetable", database=using, verbosity=verbosity)
 
 
@@ -16,7 +15,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台核心")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks  # noqa: F401, PLC0415 - registers the checks (they read models)
 
         post_migrate.connect(_create_cache_table, sender=self,
                              dispatch_uid="linli.create_cache_table")

@@ -4,6 +4,7 @@
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 DEMO_PASSWORD = "linli-demo"
 DATA_FILE = Path(__file__).resolve().parent / "demo_data" / "shinan.json"
@@ -15,8 +16,8 @@ def load_district_data() -> dict:
 
 @dataclass
 class DemoContext:
-    stdout: object
-    style: object
+    stdout: Any  # a management command's OutputWrapper
+    style: Any
     data: dict = field(default_factory=load_district_data)
     created: dict = field(default_factory=dict)
 

@@ -17,7 +17,7 @@ def validation_error(field: str | None, message: str, code: Enum | str) -> Valid
     return ValidationError({field: ValidationError(message, code=code_value)})
 
 
-def error_codes_of(exc: ValidationError) -> list[str]:
+def error_codes_of(exc: ValidationError) -> list[str | None]:
     """Every code carried by `exc`, in order."""
     if hasattr(exc, "error_dict"):
         errors = [e for items in exc.error_dict.values() for e in items]

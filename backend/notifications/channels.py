@@ -15,6 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core.formatting import datetime_zh
+from backend.wechat import client as wechat_client
+from backend.wechat import services as wechat_services
+from backend.wechat.error_codes import WeChatErrorCode
+from backend.wechat.selectors import CANNOT_STOPPED, template_id_for, template_senders
+
+from .models import SkipReason
+from .wechat_templates import template_data
 
 
 class ChannelSkip(Exception):
@@ -60,14 +67,10 @@ STOPPED_RECHECK = timedelta(minutes=15)
 
 def wechat_template_id(account, kind: str) -> str:
     """The template id for `kind` on `account` (the database, then the settings fallback)."""
-    from backend.wechat.selectors import template_id_for
-
     return template_id_for(account, kind)
 
 
 def wechat_template_data(notification) -> dict:
-    from .wechat_templates import template_data
-
     return template_data(notification)
 
 
@@ -78,13 +81,6 @@ def wechat_send(notification) -> Delivery:
     sender is tried; 45009 pauses the account and the row waits; 43004 / 40003 mark the
     follower and the row fails without a retry; token errors were refreshed once inside
     the client and come here as transient."""
-    from backend.wechat import client as wechat_client
-    from backend.wechat import services as wechat_services
-    from backend.wechat.error_codes import WeChatErrorCode
-    from backend.wechat.selectors import CANNOT_STOPPED, template_senders
-
-    from .models import SkipReason
-
     senders, reasons, bound = template_senders(notification.user, notification.kind)
     if not bound:
         raise ChannelSkip(_("未绑定微信"), SkipReason.NOT_BOUND)

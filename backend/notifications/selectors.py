@@ -2,6 +2,8 @@ from collections.abc import Iterable
 
 from django.db.models import QuerySet
 
+from backend.accounts.permissions import coordinated_community_filter
+
 from .models import Notification, NotificationStatus, SkipReason
 
 
@@ -25,8 +27,6 @@ def existing_dedup_keys(keys: Iterable[str]) -> set[str]:
 def call_list(viewer) -> QuerySet[Notification]:
     """The staff call list: notifications WeChat could not carry to a bound person (no
     account of theirs can send the kind), for the units the viewer coordinates."""
-    from backend.accounts.permissions import coordinated_community_filter
-
     return (Notification.objects.select_related("user__community")
             .filter(status=NotificationStatus.SKIPPED,
                     skip_reason=SkipReason.NO_SENDABLE_ACCOUNT)

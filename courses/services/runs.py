@@ -34,7 +34,8 @@ class SessionInput:
 
 
 def run_code_prefix(course: Course, starts_at: datetime) -> str:
-    letters = re.match(r"[A-Za-z]*", course.code).group(0).upper()[:4] or "RUN"
+    leading = re.match(r"[A-Za-z]*", course.code)  # always matches, perhaps empty
+    letters = (leading.group(0) if leading else "").upper()[:4] or "RUN"
     return f"{letters}{timezone.localtime(starts_at):%y%m}-"
 
 

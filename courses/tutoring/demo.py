@@ -5,6 +5,9 @@ skips starts that already have a slot, and the booking is made only if the resid
 none."""
 
 import random
+from datetime import datetime, time, timedelta
+
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.core.demo import DemoContext
@@ -39,10 +42,6 @@ def _tutors(rng: random.Random) -> list:
 
 
 def _publish_demo_volunteer_slots(tutor, venue, topic: str) -> int:
-    from datetime import datetime, time, timedelta
-
-    from django.utils import timezone
-
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
     created = 0

@@ -73,7 +73,7 @@ class TutoringSlot(TimeStampedModel):
 
     @property
     def place(self) -> str:
-        if self.venue_id:
+        if self.venue is not None:
             return self.venue.name
         return self.place_text or HOME_VISIT
 

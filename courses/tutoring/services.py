@@ -229,9 +229,10 @@ def tutoring_slot_cancel(*, actor, slot_id: int) -> TutoringSlot:
         updated_at=now)
     TutoringSlot.objects.filter(pk=slot.pk).update(
         status=TutoringSlotStatus.CANCELLED, booked_count=0, updated_at=now)
-    if slot.commitment_id:
-        volunteer_services.commitment_cancel(
-            commitment=volunteer_selectors.commitment_get(slot.commitment_id))
+    commitment = (volunteer_selectors.commitment_get(slot.commitment_id)
+                  if slot.commitment_id else None)
+    if commitment is not None:
+        volunteer_services.commitment_cancel(commitment=commitment)
     slot.refresh_from_db()
     audit_log_record(actor=actor, action="tutoring.slot.cancel", obj=slot,
                      detail={"bookings_cancelled": booking_ids})
@@ -315,7 +316,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
     slot's coordinators always, and then the resident is told."""
     booking = _booking_for_action(booking_id)
     role = permissions.tutoring_cancel_role(actor, booking) if booking else None
-    if role is None:
+    if booking is None or role is None:
         raise PermissionDenied
     # The slot's row lock first, as every writer of a slot's bookings takes it (slot
     # cancel, marking): one lock order, no deadlock.
@@ -355,6 +356,8 @@ def _log_tutor_hours(slot: TutoringSlot) -> None:
     if slot.hours_logged_at is not None or slot.commitment_id is None:
         return
     commitment = volunteer_selectors.commitment_get(slot.commitment_id)
+    if commitment is None:
+        return
     if commitment.status == CommitmentStatus.CONFIRMED:
         commitment = volunteer_services.commitment_complete(commitment=commitment)
     if commitment.status != CommitmentStatus.COMPLETED:

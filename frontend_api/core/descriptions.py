@@ -4,9 +4,11 @@ without one."""
 
 from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
+import graphene
 from graphene import Dynamic
-from graphql import GraphQLObjectType, GraphQLSchema, get_named_type
+from graphql import GraphQLInterfaceType, GraphQLObjectType, GraphQLSchema, get_named_type
 
 # The codes every domain's error enum repeats (backend/core/error_codes.py).
 COMMON_ERROR_CODES = {
@@ -19,7 +21,7 @@ COMMON_ERROR_CODES = {
 }
 
 
-def enum_description(description: str, values: dict[str, str]) -> Callable:
+def enum_description(description: str, values: dict[str, str]) -> Any:
     """For `graphene.Enum.from_enum(..., description=...)`: the type's description and one
     per value (graphene calls it with None for the type, with the member for a value).
     Every member must be described, so a new one fails at import instead of going out blank.
@@ -42,8 +44,6 @@ def enum_description(description: str, values: dict[str, str]) -> Callable:
 
 def enum_from(py_enum: type[Enum], name: str, description: str, values: dict[str, str]):
     """`graphene.Enum.from_enum` with a description for the type and for every value."""
-    import graphene
-
     return graphene.Enum.from_enum(
         py_enum, name=name, description=enum_description(description, values).check(py_enum))
 
@@ -53,7 +53,7 @@ def field_descriptions(**descriptions: str) -> Callable[[type], type]:
     from `Meta.fields` (which would otherwise carry the model's Chinese verbose_name or
     nothing). Fields declared on the class take `description=` where they are declared."""
 
-    def decorate(cls: type) -> type:
+    def decorate(cls: Any) -> type:
         fields = cls._meta.fields
         unknown = set(descriptions) - set(fields)
         if unknown:
@@ -96,7 +96,7 @@ PAGINATION_ARGS = {
 
 def describe_relay_plumbing(schema: GraphQLSchema) -> None:
     node = schema.type_map.get("Node")
-    if node is not None:
+    if isinstance(node, GraphQLInterfaceType):
         node.description = ("An object with a Relay global ID, the `id` every API argument "
                             "that names such an object takes.")
         node.fields["id"].description = "The object's Relay global ID (opaque)."

@@ -8,6 +8,8 @@ from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.throttling import AnonRateThrottle
 
+from backend.celery import app
+
 
 class TokenObtainView(ObtainAuthToken):
     """POST username and password (form or JSON) -> {"token": ...}."""
@@ -18,7 +20,6 @@ class TokenObtainView(ObtainAuthToken):
 def _broker_status() -> str:
     if not settings.CELERY_BROKER_URL:
         return "eager"
-    from backend.celery import app
 
     try:
         with app.connection_for_write() as conn:

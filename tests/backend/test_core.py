@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from backend.core.models import AuditLog, IdempotencyKey
+from backend.core.models import AuditLog as Log
 from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
 from backend.notifications.tasks import deliver
 from tests.helpers.concurrency import run_concurrently
@@ -63,8 +64,6 @@ def test_a_failed_action_frees_the_key(resident):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.concurrency
 def test_concurrent_calls_with_one_key_run_the_action_once(resident):
-    from backend.core.models import AuditLog as Log
-
     def call(i):
         def action():
             return audit_log_record(actor=None, action="idem.effect").pk

@@ -2,10 +2,13 @@
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from backend.certificates.renderer import _fmt_date, _fmt_hours, body_lines
 from backend.core.formatting import date_range_zh, date_zh, datetime_zh, hours_zh, time_zh
+from frontend_api.wechat.commands import local
 
 
 def test_date_has_no_leading_zeros_on_any_platform():
@@ -42,8 +45,6 @@ def test_hours_without_trailing_zeros(value, text):
 
 
 def test_certificate_pdf_dates_and_hours_use_the_formatter():
-    from backend.certificates.renderer import _fmt_date, _fmt_hours, body_lines
-
     assert _fmt_date("2026-03-05") == "2026年3月5日"
     assert _fmt_hours("12.50") == "12.5"
     assert _fmt_hours("not a number") == "not a number"
@@ -52,14 +53,10 @@ def test_certificate_pdf_dates_and_hours_use_the_formatter():
 
 
 def test_wechat_replies_use_the_formatter():
-    from frontend_api.wechat.commands import local
-
     assert local(datetime(2026, 3, 4, 17, 5, tzinfo=UTC)) == "3月5日 01:05"
 
 
 def test_no_glibc_only_strftime_directives_outside_the_domain_apps():
-    from pathlib import Path
-
     root = Path(__file__).resolve().parents[2]
     formatter = root / "backend" / "core" / "formatting.py"  # names them in its docstring
     offenders = [

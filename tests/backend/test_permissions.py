@@ -1,8 +1,18 @@
 import pytest
+from django.contrib.admin.sites import site
 
 from backend.accounts import permissions
-from backend.accounts.models import Role
-from tests.factories.accounts import CommunityFactory, user_with_role
+from backend.accounts.models import Community, Role, User
+from backend.certificates.models import Certificate
+from backend.certificates.permissions import certificates_coordinated_by
+from backend.notifications.models import Notification
+from backend.notifications.permissions import notifications_visible_filter
+from backend.wechat.models import WeChatAccount
+from backend.wechat.permissions import accounts_visible_filter
+from tests.factories.accounts import CommunityFactory, UserFactory, user_with_role
+from tests.factories.certificates import CertificateFactory
+from tests.factories.notifications import NotificationFactory
+from tests.factories.wechat import WeChatAccountFactory
 from tests.helpers.queries import assert_query_count
 
 pytestmark = pytest.mark.django_db
@@ -50,8 +60,6 @@ def test_roles_are_loaded_once_per_user_object(resident):
 
 def test_coordinated_community_filter_limits_to_own_street(coordinator, other_coordinator,
                                                            community, other_community):
-    from backend.accounts.models import User
-
     user_with_role(Role.RESIDENT, community=other_community)
     mine = User.objects.filter(permissions.coordinated_community_filter(coordinator))
     assert {u.community_id for u in mine} == {community.pk}
@@ -60,8 +68,6 @@ def test_coordinated_community_filter_limits_to_own_street(coordinator, other_co
 # --- The one "units this user coordinates" filter -------------------------------------------
 @pytest.fixture
 def superuser(db):
-    from tests.factories.accounts import UserFactory
-
     return UserFactory(is_superuser=True, is_staff=True)
 
 
@@ -72,8 +78,6 @@ def _visible(model, q):
 def test_coordinated_community_filter_by_role(
         superuser, district_admin, coordinator, community_staff, resident, community,
         other_community):
-    from backend.accounts.models import Community
-
     every = set(Community.objects.values_list("pk", flat=True))
     assert {community.pk, other_community.pk} <= every
     assert _visible(Community, permissions.coordinated_community_filter(superuser, "")) == every
@@ -89,17 +93,6 @@ def test_superusers_see_every_row_wherever_the_filter_is_used(
         superuser, coordinator, street, community, other_street, other_community):
     """One semantics for superusers: certificates, notifications, WeChat accounts and users
     all go through coordinated_community_filter, and a superuser without any role sees all."""
-    from backend.accounts.models import User
-    from backend.certificates.models import Certificate
-    from backend.certificates.permissions import certificates_coordinated_by
-    from backend.notifications.models import Notification
-    from backend.notifications.permissions import notifications_visible_filter
-    from backend.wechat.models import WeChatAccount
-    from backend.wechat.permissions import accounts_visible_filter
-    from tests.factories.certificates import CertificateFactory
-    from tests.factories.notifications import NotificationFactory
-    from tests.factories.wechat import WeChatAccountFactory
-
     mine = [CertificateFactory(issuer_street=street),
             CertificateFactory(issuer_community=community)]
     theirs = [CertificateFactory(issuer_street=other_street),
@@ -128,11 +121,6 @@ def test_superusers_see_every_row_wherever_the_filter_is_used(
 
 def test_the_admin_lists_follow_the_filter(rf, superuser, coordinator, community,
                                            other_community):
-    from django.contrib.admin.sites import site
-
-    from backend.notifications.models import Notification
-    from tests.factories.notifications import NotificationFactory
-
     here = NotificationFactory(user=user_with_role(Role.RESIDENT, community=community))
     there = NotificationFactory(user=user_with_role(Role.RESIDENT, community=other_community))
     model_admin = site._registry[Notification]

@@ -1,7 +1,18 @@
+import json
+from pathlib import Path
+
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from pypdf import PdfReader
+
+from backend.accounts import permissions
+from backend.accounts.models import Role, User
+from backend.certificates.models import Certificate
+from backend.certificates.services import certificate_issue
+from backend.core.demo import DATA_FILE
+from tests.factories.accounts import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_on")]
 
@@ -30,9 +41,6 @@ def test_seed_demo_twice_leaves_the_same_rows(capsys):
 
 
 def test_seed_demo_creates_the_documented_accounts():
-    from backend.accounts import permissions
-    from backend.accounts.models import Role, User
-
     call_command("seed_demo")
     coordinator = User.objects.get(username="coordinator")
     assert coordinator.check_password("linli-demo")
@@ -52,25 +60,13 @@ def test_seed_demo_refuses_without_debug_unless_forced():
 
 
 def test_vendored_demo_data_matches_shared_copy():
-    from pathlib import Path
-
-    from backend.core.demo import DATA_FILE
-
     shared = Path(__file__).resolve().parents[3] / "shared" / "data" / "shinan.json"
     if shared.exists():
-        import json
-
         assert json.loads(shared.read_text()) == json.loads(DATA_FILE.read_text())
 
 
 def test_seed_demo_rerenders_only_demo_certificates_when_the_public_address_changes(
         settings, community):
-    from pypdf import PdfReader
-
-    from backend.certificates.models import Certificate
-    from backend.certificates.services import certificate_issue
-    from tests.factories.accounts import UserFactory
-
     def printed_text(certificate):
         certificate.refresh_from_db()
         with certificate.pdf.open("rb") as handle:

@@ -7,6 +7,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
+from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -41,7 +43,6 @@ def _chromium() -> str:
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium()
-    from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop running in this thread; Django would then
     # refuse ORM calls from the test body. The browser runs only in browser tests.
@@ -110,8 +111,6 @@ def screenshot(request):
 @pytest.fixture
 def login(live_server):
     """login(context, user): the context carries a Django session for `user`."""
-    from django.test import Client
-
     def log_in(context, user):
         client = Client()
         client.force_login(user)

@@ -1,13 +1,17 @@
 """Access matrices: the PDF download, myCertificates and certificateRevoke."""
 
 import hashlib
+from types import SimpleNamespace
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from backend.certificates.models import Certificate
+from backend.certificates.services import certificate_revoke
 from backend.core.models import AuditLog
+from frontend_api.certificates.types import CertificateType
 from tests.factories.certificates import CertificateFactory
 from tests.helpers.graphql import gql, token_for
 from tests.helpers.queries import assert_query_count
@@ -62,8 +66,6 @@ def test_the_pdf_is_served_to_a_browser_session_too(holder, certificate):
 
 
 def test_a_revoked_certificates_pdf_is_gone(holder, certificate, coordinator):
-    from backend.certificates.services import certificate_revoke
-
     certificate_revoke(actor=coordinator, certificate=certificate, reason="重复颁发")
     response = _get_pdf(certificate.code, holder)
     assert response.status_code == 410
@@ -194,12 +196,6 @@ def test_revocation_changes_the_page_and_the_api_but_keeps_the_code(certificate,
 
 
 def test_a_certificate_node_resolves_only_for_those_who_may_download_it(users, certificate):
-    from types import SimpleNamespace
-
-    from django.contrib.auth.models import AnonymousUser
-
-    from frontend_api.certificates.types import CertificateType
-
     def node_for(user):
         info = SimpleNamespace(context=SimpleNamespace(user=user or AnonymousUser()))
         return CertificateType.get_node(info, certificate.pk)

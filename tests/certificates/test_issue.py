@@ -5,12 +5,14 @@ import time
 from datetime import date
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from backend.certificates import services
 from backend.certificates.codes import LENGTH
 from backend.certificates.models import Certificate, CertificateKind
+from backend.certificates.renderer import render_certificate_pdf
 from backend.core.models import AuditLog
 from tests.helpers.concurrency import run_concurrently
 
@@ -68,8 +70,6 @@ def test_the_issuer_defaults_to_the_district_and_a_street(holder, street):
     ({"snapshot": {"hours": 3}}, "snapshot"),
 ])
 def test_bad_input_is_a_validation_error_and_creates_nothing(holder, kwargs, field):
-    from django.core.exceptions import ValidationError
-
     args = {"kind": CertificateKind.COURSE_COMPLETION, "holder": holder, "source_key": "x",
             "snapshot": SNAPSHOT, **kwargs}
     with pytest.raises(ValidationError) as exc:
@@ -137,8 +137,6 @@ def test_control_the_harness_catches_a_naive_read_check_write(holder):
 @pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_racing_revocations_revoke_once(certificate, coordinator, district_admin):
-    from django.core.exceptions import ValidationError
-
     actors = [coordinator, district_admin] * 3
     results = run_concurrently(
         lambda i: services.certificate_revoke(actor=actors[i], certificate=certificate,
@@ -150,8 +148,6 @@ def test_racing_revocations_revoke_once(certificate, coordinator, district_admin
 
 @pytest.mark.django_db
 def test_the_stored_pdf_is_reproducible_from_the_snapshot(holder, community):
-    from backend.certificates.renderer import render_certificate_pdf
-
     certificate, _ = _issue(holder, issuer_community=community)
     again = render_certificate_pdf(certificate.snapshot, certificate.display_code,
                                    services.verify_url(certificate.code))

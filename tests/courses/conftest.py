@@ -11,6 +11,8 @@ from tests.factories.courses import (
     CourseFactory,
     CourseRunFactory,
     VenueFactory,
+    make_tutor,
+    publish_slot,
 )
 
 
@@ -71,14 +73,10 @@ def enroll():
 @pytest.fixture
 def tutor(community, volunteer_user):
     """The role matrix's `volunteer` user as a qualified tutor in `community`."""
-    from tests.factories.courses import make_tutor
-
     return make_tutor(community, user=volunteer_user)
 
 
 @pytest.fixture
 def slot(tutor):
     """A home-visit slot, capacity 1, two days ahead."""
-    from tests.factories.courses import publish_slot
-
     return publish_slot(tutor)

@@ -14,6 +14,8 @@ import sys
 import threading
 import time
 
+import django
+
 ENROLL = """
 mutation E($runId: ID!) {
   courseEnroll(runId: $runId) {
@@ -25,11 +27,10 @@ mutation E($runId: ID!) {
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings")
-    import django
-
     django.setup()
-    from django.db import connections
-    from django.test import Client
+    # Django's own modules after setup(), so they see this process's settings.
+    from django.db import connections  # noqa: PLC0415 - after django.setup()
+    from django.test import Client  # noqa: PLC0415 - after django.setup()
 
     tokens = json.loads(sys.stdin.readline())["tokens"]
     clients = [Client() for _ in tokens]

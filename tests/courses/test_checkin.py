@@ -4,12 +4,17 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import time_machine
 from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 from graphql_relay import to_global_id
 
+from backend.accounts.models import Role
 from backend.core.models import AuditLog
 from courses.models import Attendance, AttendanceMethod, EnrollmentStatus
+from tests.factories.accounts import UserFactory, user_with_role
 from tests.factories.courses import ClassSessionFactory
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.graphql import gql, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -187,9 +192,6 @@ MATRIX = [
 
 @pytest.fixture
 def matrix_users(role_users, instructor, community):
-    from backend.accounts.models import Role
-    from tests.factories.accounts import user_with_role
-
     return {**role_users, "instructor": instructor,
             "other_instructor": user_with_role(Role.INSTRUCTOR, community=community)}
 
@@ -229,8 +231,6 @@ def test_attendance_mark_access_matrix(gql, current_session, matrix_users, enrol
 ])
 def test_session_check_in_access_matrix(gql, current_session, instructor, role_users, enroll,
                                         community, who, outcome):
-    from tests.factories.accounts import UserFactory
-
     learner = UserFactory(community=community)
     enroll(learner, current_session.run)
     token = code_for(gql, instructor, current_session)["token"]
@@ -251,11 +251,6 @@ def test_session_check_in_access_matrix(gql, current_session, instructor, role_u
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.concurrency
 def test_simultaneous_scans_make_one_attendance(current_session, instructor, resident, enroll):
-    from django.test import Client
-
-    from tests.helpers.concurrency import run_concurrently
-    from tests.helpers.graphql import gql, token_for
-
     enroll(resident, current_session.run)
     token_for(resident)
     token = code_for(gql, instructor, current_session)["token"]

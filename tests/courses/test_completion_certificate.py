@@ -4,6 +4,8 @@ import io
 from datetime import date
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from pypdf import PdfReader
 
 from backend.accounts.models import Role
@@ -131,9 +133,6 @@ def test_two_workers_racing_issue_one_certificate(granting_run, community, enrol
 
 def test_the_admin_bulk_action_issues_due_certificates_and_shows_progress(
         run, coordinator, community, enroll, django_capture_on_commit_callbacks):
-    from django.test import Client
-    from django.urls import reverse
-
     run.require_quiz = False
     run.min_attendance_rate = 0
     run.save()

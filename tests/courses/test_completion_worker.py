@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from backend.celery import app
 from backend.core.models import AuditLog
 from courses import services
 from courses.models import Attendance, AttendanceMethod, EnrollmentStatus
@@ -13,8 +14,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_completion_hook_runs_once_on_a_real_worker(celery_worker, run, resident, enroll):
-    from backend.celery import app
-
     # given a learner who attended the only session of a run without lessons or quiz
     session = ClassSessionFactory(run=run)
     enrollment = enroll(resident, run)

@@ -8,6 +8,7 @@ from graphql_relay import to_global_id
 from backend.accounts.models import Role
 from backend.core.errors import has_code
 from backend.core.models import AuditLog
+from courses import services
 from courses.error_codes import CourseErrorCode
 from courses.models import Audience, CourseRun, Enrollment, EnrollmentStatus
 from tests.factories.accounts import UserFactory, user_with_role
@@ -265,8 +266,6 @@ def test_a_completed_enrolment_cannot_be_cancelled(gql, run, resident, enroll):
 
 # --- The service itself (WeChat commands and pages call it without the mutation) ----------
 def test_the_service_answers_a_repeated_key_with_the_first_enrolment(run, resident):
-    from courses import services
-
     first = services.enrollment_create(actor=resident, user=resident, run_id=run.pk,
                                        idempotency_key="wechat-1")
     again = services.enrollment_create(actor=resident, user=resident, run_id=run.pk,
@@ -282,8 +281,6 @@ def test_the_service_answers_a_repeated_key_with_the_first_enrolment(run, reside
 @pytest.mark.parametrize("who, allowed", [("resident", False), ("other_coordinator", False),
                                           ("community_staff", True), ("coordinator", True)])
 def test_the_service_decides_who_enrols_someone_else(run, role_users, community, who, allowed):
-    from courses import services
-
     elder = UserFactory(community=community)
     actor = role_users[who]
     if allowed:

@@ -1,13 +1,20 @@
 """Learners are told when a place is theirs — once per event, and not on rollback."""
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.conf import settings
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core.links import absolute_url
 from backend.notifications.models import Notification, NotificationKind
+from courses import tasks
 from courses.models import Enrollment
+from courses.tutoring import services as tutoring_services
+from courses.tutoring import tasks as tutoring_tasks
+from tests.factories.courses import ClassSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +61,6 @@ def test_a_refused_enrolment_tells_nobody(gql, run, resident):
 
 
 def test_reminders_go_out_once_the_day_before(run, resident, enroll, community, user_factory):
-    from datetime import timedelta
-
-    import time_machine
-    from django.utils import timezone
-
-    from courses import tasks
-    from tests.factories.courses import ClassSessionFactory
-
     tomorrow_9 = (timezone.localtime() + timedelta(days=1)).replace(hour=9, minute=0)
     ClassSessionFactory(run=run, starts_at=tomorrow_9, ends_at=tomorrow_9 + timedelta(hours=2))
     ClassSessionFactory(run=run, starts_at=tomorrow_9 + timedelta(days=3),
@@ -79,13 +78,6 @@ def test_reminders_go_out_once_the_day_before(run, resident, enroll, community, 
 
 
 def test_tutoring_notices_link_to_the_bookings_page(resident, slot, tutor):
-    from datetime import timedelta
-
-    import time_machine
-
-    from courses.tutoring import services as tutoring_services
-    from courses.tutoring import tasks as tutoring_tasks
-
     booking = tutoring_services.tutoring_book(actor=resident, user=resident, slot_id=slot.pk)
     noon_the_day_before = (timezone.localtime(slot.starts_at) - timedelta(days=1)).replace(
         hour=12, minute=0)
@@ -102,6 +94,4 @@ def test_tutoring_notices_link_to_the_bookings_page(resident, slot, tutor):
 
 
 def _send_reminders() -> int:
-    from courses import tasks
-
     return tasks.send_reminders()

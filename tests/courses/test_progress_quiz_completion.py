@@ -26,6 +26,7 @@ from tests.factories.courses import (
     QuestionFactory,
     QuizFactory,
 )
+from tests.helpers.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -301,8 +302,6 @@ def test_completion_is_decided_once_even_when_two_checks_race(ready, quiz):
 @pytest.mark.concurrency
 def test_ten_simultaneous_completion_checks_complete_once(run, lessons, quiz, sessions,
                                                           resident, enroll):
-    from tests.helpers.concurrency import run_concurrently
-
     enrollment = enroll(resident, run)
     attend(enrollment, sessions)
     for lesson in lessons[:2]:

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from courses.models import Audience, EnrollmentStatus
+from courses import selectors
+from courses.models import Audience, CourseRun, EnrollmentStatus
 from tests.factories.accounts import CommunityFactory, UserFactory
 from tests.factories.courses import (
     ClassSessionFactory,
@@ -85,8 +86,6 @@ def test_anonymous_list_queries_are_constant_too(gql, resident, community):
 
 def test_my_enrollment_shows_position_progress_and_attendance(gql, run, resident, enroll,
                                                               user_factory):
-    from courses.models import CourseRun
-
     CourseRun.objects.filter(pk=run.pk).update(capacity=1)
     run.refresh_from_db()
     enroll(user_factory(), run)
@@ -184,7 +183,5 @@ def test_venues_by_community(gql, community, other_community):
 
 
 def test_run_lookup_by_code_ignores_case(run, resident):
-    from courses import selectors
-
     assert selectors.run_get_by_code(user=resident, code=f" {run.code.lower()} ") == run
     assert selectors.run_get_by_code(user=resident, code="nope") is None

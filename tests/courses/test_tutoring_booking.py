@@ -4,11 +4,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import IntegrityError, connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core.models import AuditLog
+from backend.notifications.models import Notification, NotificationKind
+from courses.tutoring import tasks
 from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import book, make_tutor, publish_slot
@@ -166,8 +169,6 @@ def test_the_resident_cancels_before_the_cutoff_and_the_seat_is_freed(gql, resid
 
 def test_the_resident_cannot_cancel_after_the_cutoff_but_the_tutor_can(
         gql, resident, open_slot, other_tutor, monkeypatch, django_capture_on_commit_callbacks):
-    from courses.tutoring import tasks
-
     sent = []
     monkeypatch.setattr(tasks.booking_cancelled_notify, "delay", sent.append)
     booking = book(open_slot, resident)
@@ -251,8 +252,6 @@ def test_cancel_access_matrix(gql, role_users, resident, open_slot, other_tutor,
 
 def test_postgresql_refuses_overlapping_booked_rows_at_the_database(resident, open_slot,
                                                                     community):
-    from django.db import IntegrityError, connection, transaction
-
     if connection.vendor != "postgresql":
         pytest.skip("the exclusion constraint exists on PostgreSQL only (migration 0003)")
     other = publish_slot(make_tutor(community), open_slot.starts_at + timedelta(minutes=30))
@@ -266,8 +265,6 @@ def test_postgresql_refuses_overlapping_booked_rows_at_the_database(resident, op
 # --- Who is told ---------------------------------------------------------------------------
 def test_booking_tells_the_resident_and_her_cancelling_tells_the_tutor(gql, resident,
                                                                        open_slot, other_tutor):
-    from backend.notifications.models import Notification, NotificationKind
-
     assert _codes(_book(gql, resident, open_slot)) == []
     booking = TutoringBooking.objects.get(user=resident, slot=open_slot)
     booked = Notification.objects.get(kind=NotificationKind.TUTORING_BOOKED)

@@ -4,13 +4,15 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from courses.tutoring import services as tutoring
 from courses.tutoring.models import TutoringSlot
 from tests.factories.courses import VenueFactory, make_tutor, publish_slot
-from tests.factories.volunteers import ALL_WEEK, commitment, set_availability
+from tests.factories.volunteers import ALL_WEEK, VolunteerFactory, commitment, set_availability
 from tests.volunteers.conftest import next_local
 from volunteers import services as volunteer_services
 from volunteers.models import Commitment, CommitmentKind
@@ -68,8 +70,6 @@ def test_a_venue_slot_belongs_to_the_venues_community(gql, tutor, other_communit
 
 @pytest.mark.parametrize("setup", ["no_skill", "no_credential", "expired_credential"])
 def test_only_a_qualified_tutor_may_publish(gql, community, user_factory, setup):
-    from tests.factories.volunteers import VolunteerFactory
-
     if setup == "no_skill":
         volunteer = VolunteerFactory(community=community)
     elif setup == "no_credential":
@@ -241,9 +241,6 @@ def test_bulk_publish_skips_windows_in_the_tutors_time_off(gql, tutor, coordinat
 
 
 def test_bulk_publish_time_off_check_is_one_query(tutor, coordinator):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     set_availability(tutor, ALL_WEEK)
     with CaptureQueriesContext(connection) as queries:
         tutoring.tutoring_slots_publish_from_availability(

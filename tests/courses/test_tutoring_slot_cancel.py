@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from graphql_relay import to_global_id
 
+from courses.tutoring import tasks
 from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import book, publish_slot
@@ -30,8 +31,6 @@ def _codes(result):
 def test_the_tutor_withdraws_a_slot_its_bookings_go_and_the_time_is_free(
         gql, tutor, slot, resident, community, monkeypatch,
         django_capture_on_commit_callbacks):
-    from courses.tutoring import tasks
-
     sent = []
     monkeypatch.setattr(tasks.booking_cancelled_notify, "delay", sent.append)
     TutoringSlot.objects.filter(pk=slot.pk).update(capacity=2)

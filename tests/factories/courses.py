@@ -17,7 +17,10 @@ from courses.models import (
     QuestionKind,
     Quiz,
 )
+from courses.tutoring import services as tutoring
+from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import CommunityFactory
+from tests.factories.volunteers import VolunteerFactory, give_skill
 
 
 class CourseFactory(DjangoModelFactory):
@@ -115,8 +118,6 @@ class ChoiceFactory(DjangoModelFactory):
 def make_tutor(community, *, user=None, credential: bool = True, valid_until=None):
     """A volunteer in `community` holding wechat_tutoring, with a valid new-media credential
     unless told otherwise."""
-    from tests.factories.volunteers import VolunteerFactory, give_skill
-
     kwargs = {"community": community}
     if user is not None:
         kwargs["user"] = user
@@ -128,8 +129,6 @@ def make_tutor(community, *, user=None, credential: bool = True, valid_until=Non
 def publish_slot(tutor, starts_at=None, *, minutes: int = 60, capacity: int = 1, venue=None,
                  topic: str = "微信视频通话"):
     """A slot and its commitment, through the service (as the tutor)."""
-    from courses.tutoring import services as tutoring
-
     starts_at = starts_at or timezone.now() + timedelta(days=2)
     return tutoring.tutoring_slot_publish(
         actor=tutor.user, volunteer=tutor, starts_at=starts_at, duration_minutes=minutes,
@@ -153,8 +152,6 @@ class TutoringSlotFactory(DjangoModelFactory):
 
 def book(slot, user, *, status="BOOKED"):
     """Put a booking straight into a state (bypassing the service) for arranging tests."""
-    from courses.tutoring.models import TutoringBooking, TutoringSlot
-
     if status != "CANCELLED":
         TutoringSlot.objects.filter(pk=slot.pk).update(booked_count=models.F("booked_count") + 1)
     return TutoringBooking.objects.create(slot=slot, user=user, starts_at=slot.starts_at,

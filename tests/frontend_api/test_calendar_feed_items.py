@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from backend.accounts import services as account_services
 from courses.models import EnrollmentStatus
+from courses.selectors import calendar_items_for_user
 from courses.tutoring import services as tutoring
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import (
@@ -100,8 +101,6 @@ def test_uids_are_stable_and_sequence_grows_on_change(resident, community):
 
 
 def test_the_courses_source_costs_the_same_for_1_and_many_items(resident, community, run):
-    from courses.selectors import calendar_items_for_user
-
     tutor = make_tutor(community)
     ClassSessionFactory(run=run)
     run.enrollments.create(user=resident, status=EnrollmentStatus.ENROLLED)

@@ -10,8 +10,10 @@ from graphql import GraphQLObjectType
 
 from backend.core.errors import error_codes_of
 from frontend_api.core.ids import NOUNS, decode_id, not_found
-from frontend_api.core.mutations import UnknownErrorCode, validation_error_to_list
+from frontend_api.core.mutations import BaseMutation, UnknownErrorCode, validation_error_to_list
+from frontend_api.courses.mutations._common import load as course_load
 from frontend_api.schema import schema
+from frontend_api.volunteers.mutations._common import load as volunteer_load
 
 ASCII_WORD = re.compile(r"[A-Za-z]")
 
@@ -42,9 +44,6 @@ def test_a_bad_id_names_the_thing_in_chinese(type_name):
 
 
 def test_a_decoded_id_that_names_nothing_is_not_found_in_the_domains_code():
-    from frontend_api.courses.mutations._common import load as course_load
-    from frontend_api.volunteers.mutations._common import load as volunteer_load
-
     run_id = graphene.relay.Node.to_global_id("CourseRun", 999)
     with pytest.raises(ValidationError) as caught:
         course_load(run_id, "CourseRun", lambda pk: None, field="run_id")
@@ -85,8 +84,6 @@ def test_in_production_an_unlisted_code_is_logged_and_answered_as_invalid(settin
 
 def test_a_mutation_whose_service_raises_an_unlisted_code_fails_the_request(settings):
     """Through BaseMutation: the payload does not quietly turn the code into INVALID."""
-    from frontend_api.core.mutations import BaseMutation
-
     class Probe(BaseMutation):
         login_required = False
         error_codes = SmallCodes

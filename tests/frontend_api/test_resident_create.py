@@ -1,5 +1,6 @@
 import pytest
 from django.conf import settings
+from graphql_relay import to_global_id
 
 from backend.accounts.models import User
 from backend.core.models import AuditLog
@@ -18,8 +19,6 @@ mutation R($communityId: ID!, $consent: String!, $phone: String) {
 
 
 def _vars(community, **overrides):
-    from graphql_relay import to_global_id
-
     return {"communityId": to_global_id("Community", community.pk),
             "consent": settings.PRIVACY_NOTICE_VERSION, "phone": "13912345678", **overrides}
 
@@ -81,7 +80,5 @@ def test_a_bad_phone_and_a_bad_id_are_typed_errors(coordinator, community):
 def test_phone_is_masked_for_others(coordinator, community, resident, other_coordinator):
     gql(MUTATION, _vars(community), user=coordinator)
     created = User.objects.get(username="linnainai")
-    from tests.helpers.graphql import token_for  # noqa: F401 - documents how users log in
-
     mine = gql("{ me { phone } }", user=created).data["me"]["phone"]
     assert mine == "13912345678"

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import CaptureQueriesContext
 
+from tests.query_pins import PINS
+
 # Statements listed in a failure message; an N+1 shows itself well before this.
 _SHOWN = 60
 
@@ -35,8 +37,6 @@ def query_count(fn) -> int:
 
 def pinned_count(name: str, vendor: str | None = None) -> int:
     """The pinned number of queries for `name` on this database vendor."""
-    from tests.query_pins import PINS
-
     if name not in PINS:
         raise KeyError(f"no query pin named {name!r} in tests/query_pins.py")
     pin = PINS[name]

@@ -7,6 +7,7 @@ from backend.core.models import AuditLog
 from backend.notifications.models import NotificationStatus
 from tests.factories.accounts import UserFactory
 from tests.factories.notifications import NotificationFactory
+from tests.factories.wechat import WeChatBindingFactory
 
 from .conftest import ok, sends
 
@@ -45,8 +46,6 @@ def test_filters_and_search(district_admin, community):
 
 def test_resend_puts_a_failed_row_back_and_sends_it(coordinator, community, account, wechat,
                                                     django_capture_on_commit_callbacks):
-    from tests.factories.wechat import WeChatBindingFactory
-
     ok(wechat)
     user = UserFactory(community=community)
     WeChatBindingFactory(account=account, user=user)

@@ -24,11 +24,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import redis
+import requests
+from celery._state import _set_task_join_will_block
 from django.db import connection
 from django.utils import timezone
+from kombu import Connection
 
+from backend.celery import app
 from backend.notifications import services
 from backend.notifications.models import Notification, NotificationKind, NotificationStatus
+from backend.notifications.tasks import deliver
 from backend.wechat.fake import FakeWeChat, FakeWeChatControl
 from backend.wechat.models import AccountType, WeChatBinding, WeChatTemplate
 from tests.factories.accounts import UserFactory
@@ -58,14 +64,12 @@ def _require_services() -> str:
         _unavailable("needs CELERY_BROKER_URL (e.g. redis://127.0.0.1:6379/9)")
     if not redis_url:
         _unavailable("needs REDIS_URL (e.g. redis://127.0.0.1:6379/8): the shared token store")
-    from kombu import Connection
 
     try:
         with Connection(broker, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         _unavailable(f"broker {broker} not reachable: {type(exc).__name__}: {exc}")
-    import redis
 
     try:
         redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
@@ -86,8 +90,6 @@ class Worker:
         self.generation = 0
 
     def start(self) -> None:
-        from backend.celery import app
-
         self.generation += 1
         name = f"{self.queue}-{self.generation}@{os.uname().nodename}"
         env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": self.broker,
@@ -140,10 +142,6 @@ def fake():
 
 @pytest.fixture
 def worker_factory(transactional_db, fake, settings):
-    from celery._state import _set_task_join_will_block
-
-    from backend.celery import app
-
     broker = _require_services()
     _set_task_join_will_block(False)
     settings.LINLI_WECHAT_API_ORIGIN = fake.base_url
@@ -239,8 +237,6 @@ CONCURRENCY = 4
 
 def test_kill_9_mid_delivery_loses_nothing_and_duplicates_at_most_the_in_flight(
         worker_factory, fake):
-    from backend.notifications.tasks import deliver
-
     account, control = _district(fake, followers=[f"oFan{n:05d}" for n in range(N)])
     ids = _outbox(account, N)
     # WeChat answers a little slowly, so the kill finds messages in flight
@@ -290,10 +286,6 @@ def test_kill_9_mid_delivery_loses_nothing_and_duplicates_at_most_the_in_flight(
 
 # --- (b) single flight of the token refresh -----------------------------------------------
 def test_eight_concurrent_sends_refused_40001_fetch_one_token(worker_factory, fake):
-    import requests
-
-    from backend.notifications.tasks import deliver
-
     fans = [f"oFan{n:05d}" for n in range(9)]
     account, control = _district(fake, followers=fans)
     ids = _outbox(account, 9)

@@ -17,6 +17,7 @@ from tests.factories.volunteers import (
     give_skill,
     set_availability,
 )
+from tests.factories.wechat import WeChatBindingFactory
 from volunteers import services as volunteer_services
 from volunteers.models import CommitmentKind, CommitmentStatus, OfferStatus
 
@@ -77,8 +78,6 @@ def test_a_failed_dispatch_tells_nobody(coordinator, community):
 def test_a_bound_volunteer_gets_the_offer_on_wechat(coordinator, community,
                                                    haircut_volunteer, volunteer_user,
                                                    account, wechat):
-    from tests.factories.wechat import WeChatBindingFactory
-
     WeChatBindingFactory(account=account, user=volunteer_user, openid="oVolunteer")
     ok(wechat)
     volunteer_services.dispatch_create(actor=coordinator, skill_code="haircut",

@@ -9,6 +9,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from backend.notifications import selectors, services, tasks
+from backend.notifications.checks import check_template_ids
 from backend.notifications.models import Notification, NotificationKind, NotificationStatus
 from tests.factories.notifications import NotificationFactory
 from tests.helpers.queries import assert_query_count
@@ -129,7 +130,5 @@ def test_a_persons_notifications_take_one_query(resident, rows):
     ({"weishinan": {"JOB_OFERED": "T"}}, ["notifications.W001"]),
 ])
 def test_the_template_setting_is_checked(settings, mapping, ids):
-    from backend.notifications.checks import check_template_ids
-
     settings.LINLI_WECHAT_TEMPLATE_IDS = mapping
     assert [m.id for m in check_template_ids()] == ids

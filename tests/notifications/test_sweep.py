@@ -3,6 +3,7 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from backend.notifications import services, tasks
 from backend.notifications.models import NotificationStatus
@@ -71,7 +72,6 @@ def test_a_row_stuck_sending_after_its_last_attempt_fails_visibly(resident):
 def test_the_sweep_stops_quietly_while_the_broker_is_down(resident):
     NotificationFactory.create_batch(
         3, user=resident, next_attempt_at=timezone.now() - timedelta(minutes=2))
-    from kombu.exceptions import OperationalError
 
     with mock.patch.object(tasks.deliver, "delay", side_effect=OperationalError("down")) as d:
         services.notifications_sweep()

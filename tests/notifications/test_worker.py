@@ -5,6 +5,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
+from backend.celery import app
 from backend.notifications import services
 from backend.notifications.models import NotificationKind, NotificationStatus
 
@@ -12,8 +13,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_committed_notification_is_delivered_on_the_worker(celery_worker, resident):
-    from backend.celery import app
-
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = celery_worker
     try:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 from django.urls import reverse
 from graphql_relay import to_global_id
@@ -66,8 +67,6 @@ def test_the_large_text_switch_is_remembered_without_javascript():
 
 
 def test_the_stylesheet_keeps_text_large_and_never_blocks_text_size_adjust():
-    from django.contrib.staticfiles import finders
-
     css = Path(finders.find("pages/pages.css")).read_text(encoding="utf-8")
     assert "html { font-size: 112.5%; }" in css  # 18px root
     assert "text-size-adjust" not in css

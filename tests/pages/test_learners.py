@@ -1,12 +1,14 @@
 """A learner's pages: progress and what is missing, the lesson reader and LESSON_NOT_OPENED,
 the quiz graded on the server, my certificates."""
 
+from decimal import Decimal
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from courses import rules
+from courses import rules, services
 from courses.models import (
     Attendance,
     AttendanceMethod,
@@ -56,10 +58,6 @@ def test_sessions_required_is_ceil_with_a_small_tolerance(rate, total, required)
 
 
 def test_completion_uses_the_same_count(run, sessions, resident, enroll):
-    from decimal import Decimal
-
-    from courses import services
-
     type(run).objects.filter(pk=run.pk).update(min_attendance_rate=Decimal("0.67"),
                                                require_quiz=False)
     enrollment = enroll(resident, run)

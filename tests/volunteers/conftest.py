@@ -4,6 +4,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories.volunteers import ALL_WEEK, VolunteerFactory, give_skill, set_availability
+from volunteers.demo import reference_data_load
+from volunteers.models import Skill
 
 
 def next_local(weekday: int, hour: int, minute: int = 0, *, weeks_ahead: int = 1) -> datetime:
@@ -19,8 +21,6 @@ def reference_data(request):
     """Migration 0002 loads skills; a transactional test's flush removes them again."""
     if request.node.get_closest_marker("django_db") is None:
         return
-    from volunteers.demo import reference_data_load
-    from volunteers.models import Skill
 
     if not Skill.objects.exists():
         reference_data_load()

@@ -1,13 +1,18 @@
 """Admin: roster scoped to the unit, CSV import all-or-nothing, audited export, hours queue."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from backend.accounts.models import User
 from backend.core.models import AuditLog
 from tests.factories.accounts import CommunityFactory
-from volunteers import services
+from tests.factories.volunteers import commitment
+from tests.helpers.queries import count_queries
+from volunteers import selectors, services
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -67,12 +72,6 @@ def test_roster_is_scoped_and_export_is_audited(coordinator, community, make_vol
 
 
 def test_hours_queue_lists_pending_entries(coordinator, volunteer_user, haircut_volunteer):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from tests.factories.volunteers import commitment
-
     start = timezone.now() - timedelta(days=1)
     done = commitment(haircut_volunteer, start, start + timedelta(hours=1),
                       status="COMPLETED")
@@ -83,9 +82,6 @@ def test_hours_queue_lists_pending_entries(coordinator, volunteer_user, haircut_
 
 @pytest.mark.parametrize("rows", [1, 50])
 def test_export_rows_cost_three_queries_at_any_size(make_volunteer, rows):
-    from tests.helpers.queries import count_queries
-    from volunteers import selectors
-
     for _ in range(rows):
         make_volunteer()
     with count_queries() as ctx:

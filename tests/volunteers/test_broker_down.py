@@ -12,6 +12,7 @@ import time
 import pytest
 from graphql_relay import to_global_id
 
+from backend.celery import app
 from tests.helpers.graphql import gql
 from volunteers.models import Offer, OfferStatus, ServiceRequest, ServiceRequestStatus
 
@@ -47,8 +48,6 @@ def _forget_connections(app):
 
 @pytest.fixture
 def broker_down(monkeypatch):
-    from backend.celery import app
-
     # Celery reads these environment variables before its own configuration (CI sets the
     # first to the real broker).
     monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE)

@@ -10,6 +10,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from graphql_relay import to_global_id
 
@@ -190,7 +191,6 @@ def test_an_exclusion_violation_is_translated_to_the_typed_error(make_volunteer,
 
     monkeypatch.setattr(Commitment.objects, "filter",
                         lambda *a, **k: Blind() if "starts_at__lt" in k else real_filter(*a, **k))
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as info:
         services.commitment_create(volunteer=volunteer, starts_at=job_start,

@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from graphql_relay import to_global_id
 
 from tests.helpers.concurrency import run_concurrently
@@ -75,7 +76,6 @@ def test_commitment_create_refuses_a_job_over_the_cap(make_volunteer, job_start)
         services.commitment_create(volunteer=volunteer, starts_at=starts[i],
                                    ends_at=starts[i] + timedelta(hours=1),
                                    kind=CommitmentKind.DISPATCH, source_key=f"cap:{i}")
-    from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as info:
         services.commitment_create(volunteer=volunteer, starts_at=starts[CAP],

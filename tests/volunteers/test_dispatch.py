@@ -4,11 +4,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.core.models import AuditLog
+from backend.notifications.models import Notification, NotificationKind
 from tests.factories.accounts import CommunityFactory
+from tests.factories.volunteers import commitment
 from tests.helpers.graphql import gql
 from volunteers import services, tasks
 from volunteers.models import (
@@ -84,8 +87,6 @@ def test_dispatch_create_access_matrix(role_users, community, make_volunteer, jo
 
 def test_a_service_account_can_dispatch_anywhere(community, make_volunteer, job_start,
                                                  user_factory):
-    from django.contrib.auth.models import Permission
-
     account = user_factory(username="bianmin-intake")
     account.user_permissions.add(Permission.objects.get(codename="dispatch_any"))
     make_volunteer()
@@ -124,8 +125,6 @@ def test_a_named_volunteer_is_offered_if_eligible(coordinator, community, make_v
 
 def test_a_named_volunteer_who_is_busy_is_unavailable_and_nothing_is_created(
         coordinator, community, make_volunteer, job_start):
-    from tests.factories.volunteers import commitment
-
     named = make_volunteer()
     commitment(named, job_start, job_start + timedelta(hours=1))
     result = gql(DISPATCH, dispatch_vars(community, job_start,
@@ -288,8 +287,6 @@ def test_a_coordinator_only_reaches_their_streets_volunteers(
 
 def test_an_expired_offer_tells_the_volunteer_once(coordinator, community, make_volunteer,
                                                    job_start, settings):
-    from backend.notifications.models import Notification, NotificationKind
-
     settings.VOLUNTEER_OFFER_TTL_MINUTES = 20
     first = make_volunteer(level=3)
     make_volunteer(level=2)

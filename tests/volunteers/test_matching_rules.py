@@ -1,14 +1,15 @@
 """Each hard rule excludes, counted under its own reason; soft rules order as documented."""
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.utils import timezone
 
 from tests.factories.accounts import CommunityFactory
-from tests.factories.volunteers import commitment, give_credential, skill
+from tests.factories.volunteers import commitment, give_credential, give_skill, skill
 from volunteers import matching
 from volunteers.models import (
+    AvailabilityRule,
     CommitmentKind,
     CommitmentStatus,
     HoursStatus,
@@ -16,6 +17,7 @@ from volunteers.models import (
     TimeOff,
     VolunteerStatus,
 )
+from volunteers.services import hour_mask
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +66,6 @@ def test_a_volunteer_without_the_skill_is_not_considered(make_volunteer, communi
 
 def test_an_expired_credential_excludes(make_volunteer, community, job_start):
     volunteer = make_volunteer(skill=None)
-    from tests.factories.volunteers import give_skill
 
     give_skill(volunteer, "haircut", credential=False)
     give_credential(volunteer, "health_certificate",
@@ -75,7 +76,6 @@ def test_an_expired_credential_excludes(make_volunteer, community, job_start):
 def test_a_credential_expiring_before_the_job_ends_excludes(make_volunteer, community,
                                                              job_start):
     volunteer = make_volunteer(skill=None)
-    from tests.factories.volunteers import give_skill
 
     give_skill(volunteer, "haircut", credential=False)
     give_credential(volunteer, "health_certificate",
@@ -97,8 +97,6 @@ def test_a_missing_availability_rule_excludes(make_volunteer, community, job_sta
 
 
 def test_a_rule_outside_its_validity_dates_excludes(make_volunteer, community, job_start):
-    from volunteers.models import AvailabilityRule
-
     volunteer = make_volunteer(availability=[(2, "13:00", "18:00")])
     AvailabilityRule.objects.filter(volunteer=volunteer).update(
         valid_until=timezone.localdate() - timedelta(days=1))
@@ -188,11 +186,6 @@ def test_the_limit_caps_candidates(make_volunteer, community, job_start):
 
 
 def test_hour_mask_marks_every_hour_a_rule_touches():
-    from datetime import time
-
-    from volunteers.models import AvailabilityRule
-    from volunteers.services import hour_mask
-
     mask = hour_mask([AvailabilityRule(weekday=2, start_time=time(13, 30),
                                        end_time=time(15, 0))])
     assert [i for i, c in enumerate(mask) if c == "1"] == [24 + 13, 24 + 14]

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.db import connection
 
+from backend.celery import app
 from volunteers import services
 from volunteers.models import OfferStatus
 
@@ -13,8 +14,6 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 def test_an_unanswered_offer_expires_on_the_worker_and_moves_on(
         celery_worker, coordinator, community, make_volunteer, job_start, settings):
-    from backend.celery import app
-
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = celery_worker
     try:

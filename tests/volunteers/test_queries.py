@@ -7,6 +7,7 @@ from tests.factories.accounts import CommunityFactory
 from tests.factories.volunteers import give_credential, give_skill
 from tests.helpers.graphql import gql
 from tests.helpers.queries import assert_query_count
+from volunteers import services
 
 pytestmark = pytest.mark.django_db
 
@@ -100,8 +101,6 @@ def test_volunteer_access_and_phone(role_users, haircut_volunteer, who, sees, ph
 
 def test_a_resident_never_sees_a_volunteers_phone_even_in_an_offer(
         resident, coordinator, community, haircut_volunteer, job_start):
-    from volunteers import services
-
     request = services.dispatch_create(actor=coordinator, skill_code="haircut",
                                        starts_at=job_start, duration_minutes=60,
                                        community=community)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 from graphql_relay import to_global_id
 
+from tests.factories.volunteers import give_credential, give_skill
 from tests.helpers.graphql import gql
 from volunteers import selectors, services
 from volunteers.models import AvailabilityRule, Credential, TimeOff
@@ -101,7 +102,6 @@ def test_credential_add_access_matrix(role_users, haircut_volunteer, who, outcom
 
 def test_credential_grant_is_idempotent_and_feeds_holds_skill(make_volunteer):
     volunteer = make_volunteer(skill=None)
-    from tests.factories.volunteers import give_skill
 
     give_skill(volunteer, "wechat_tutoring", credential=False)
     assert not selectors.volunteer_holds_skill(volunteer, "wechat_tutoring")
@@ -118,8 +118,6 @@ def test_credential_grant_is_idempotent_and_feeds_holds_skill(make_volunteer):
 
 
 def test_credential_status_is_derived_from_dates(make_volunteer):
-    from tests.factories.volunteers import give_credential
-
     volunteer = make_volunteer(skill=None)
     today = timezone.localdate()
     assert give_credential(volunteer, "health_certificate",

@@ -12,7 +12,9 @@ from graphql_relay import to_global_id
 from pypdf import PdfReader
 
 from backend.certificates.models import Certificate, CertificateKind
+from backend.certificates.permissions import can_revoke_certificate
 from backend.core.models import AuditLog
+from tests.factories.certificates import CertificateFactory
 from tests.factories.volunteers import ShiftFactory, commitment, skill
 from tests.helpers.graphql import gql
 from tests.helpers.queries import assert_query_count
@@ -188,7 +190,6 @@ def test_the_holder_downloads_the_pdf_and_the_issuing_street_may_revoke(
     response = client.get(f"/api/certificates/{certificate.code}.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    from backend.certificates.permissions import can_revoke_certificate
 
     assert can_revoke_certificate(coordinator, certificate)
     assert not can_revoke_certificate(other_coordinator, certificate)
@@ -221,8 +222,6 @@ def test_volunteer_certificates_are_for_the_volunteer_and_their_coordinators(
 
 def test_my_volunteer_profile_lists_only_service_hours_certificates(
         coordinator, haircut_volunteer, volunteer_user):
-    from tests.factories.certificates import CertificateFactory
-
     CertificateFactory(holder=volunteer_user)  # a course certificate: in myCertificates only
     _hours(haircut_volunteer, date(2025, 3, 1), 2)
     older = services.service_hours_certificate_issue(

@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from backend.core.demo import DemoContext
-from backend.wechat import demo
+from backend.wechat import demo, services, tasks
 from backend.wechat.models import AccountMode, WeChatAccount, WeChatBinding, WeChatInboundMessage
 from tests.factories.wechat import WeChatAccountFactory, WeChatBindingFactory
 
@@ -138,12 +141,6 @@ def test_demo_callback_works_with_the_published_credentials(client, settings):
 
 
 def test_purge_forgets_old_processed_messages_only(time_machine):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from backend.wechat import services, tasks
-
     account = WeChatAccountFactory()
     time_machine.move_to(timezone.now() - timedelta(days=3))
     services.inbound_claim(account=account, msg_id="old", from_user="o", create_time=1,

@@ -8,11 +8,13 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from backend.accounts import demo as accounts_demo
 from backend.core.demo import DemoContext
 from backend.core.models import AuditLog
 from backend.notifications import services as outbox
 from backend.notifications import tasks
 from backend.notifications.models import NotificationKind, NotificationStatus, SkipReason
+from backend.notifications.selectors import call_list
 from backend.wechat import demo, services
 from backend.wechat.models import (
     AccountType,
@@ -71,8 +73,6 @@ def test_capabilities_come_from_the_account_type(district, subscription):
 
 
 def test_demo_seeds_66_accounts_each_with_a_secret_and_every_template(capsys):
-    from backend.accounts import demo as accounts_demo
-
     ctx = DemoContext(stdout=type("Out", (), {"write": lambda self, s: None})(), style=None)
     accounts_demo.seed(ctx)
     demo.seed(ctx)
@@ -231,7 +231,6 @@ def test_nobody_can_send_so_the_row_is_skipped_for_the_call_list(
     assert notification.last_error.startswith("NO_SENDABLE_ACCOUNT")
     assert "订阅号" in notification.last_error
     assert fake_wechat.control.calls() == []
-    from backend.notifications.selectors import call_list
     assert list(call_list(coordinator)) == [notification]
 
 

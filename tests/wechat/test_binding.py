@@ -4,7 +4,7 @@ import pytest
 import responses
 
 from backend.core.models import AuditLog
-from backend.wechat import services
+from backend.wechat import selectors, services
 from backend.wechat.models import WeChatBinding
 from tests.factories.accounts import PASSWORD
 from tests.factories.wechat import WeChatBindingFactory
@@ -178,8 +178,6 @@ def test_bound_follower_then_uses_commands(client, say, account, resident):
 
 
 def test_notification_target_is_a_subscribed_binding(account, resident):
-    from backend.wechat import selectors
-
     assert selectors.notification_target(resident) is None
     binding = services.binding_bind(account=account, openid="oTarget", user=resident)
     assert selectors.notification_target(resident) == binding

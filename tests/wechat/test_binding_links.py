@@ -9,6 +9,7 @@ import pytest
 import requests
 from django.conf import settings
 from django.utils import timezone
+from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
 from backend.core.models import AuditLog
@@ -40,7 +41,6 @@ def fake(fake_wechat, account):
 
 
 def _uid(user):
-    from graphql_relay import to_global_id
     return to_global_id("User", str(user.pk))
 
 
@@ -220,7 +220,6 @@ def test_who_may_make_a_binding_link(gql, account, role_users, resident, who, al
 def test_another_communitys_staff_learns_nothing(gql, account, resident, other_community):
     stranger = user_with_role(Role.COMMUNITY_STAFF, community=other_community)
     refused = _create_link(gql, stranger, resident)["data"]["wechatBindingLinkCreate"]
-    from graphql_relay import to_global_id
     nobody = gql(CREATE, {"userId": to_global_id("User", "999999")},
                  user=stranger).raw["data"]["wechatBindingLinkCreate"]
     # the same answer for a real person and for nobody at all

@@ -5,6 +5,7 @@ import xmltodict
 from django.test import override_settings
 
 from backend.wechat.models import WeChatBinding, WeChatInboundMessage
+from frontend_api.wechat import commands
 from tests.factories.wechat import WeChatBindingFactory
 
 from . import wire
@@ -200,8 +201,6 @@ def test_oversized_body_is_400(send, account):
 
 def test_unexpected_failure_is_never_a_500(send, account, monkeypatch):
     # given a command that blows up
-    from frontend_api.wechat import commands
-
     def boom(ctx):
         raise RuntimeError("bug")
 

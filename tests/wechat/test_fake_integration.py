@@ -18,7 +18,11 @@ from backend.wechat import signatures
 from backend.wechat.error_codes import WeChatErrorCode
 from backend.wechat.models import WeChatBinding
 from tests.factories.notifications import NotificationFactory
-from tests.factories.wechat import WeChatAccountFactory, WeChatBindingFactory
+from tests.factories.wechat import (
+    SafeWeChatAccountFactory,
+    WeChatAccountFactory,
+    WeChatBindingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -350,8 +354,6 @@ def test_linlis_own_callback_accepts_the_fakes_signed_posts(fake, account, live_
 
 @pytest.mark.django_db(transaction=True)
 def test_safe_mode_callbacks_are_encrypted_and_linli_opens_them(fake_wechat, live_server):
-    from tests.factories.wechat import SafeWeChatAccountFactory
-
     safe = SafeWeChatAccountFactory(slug="jinkoulu", name="金口路社区")
     fake_wechat.register(safe, followers=["oSafe1", "oSafe2"],
                          encoding_aes_key=safe.encoding_aes_key,

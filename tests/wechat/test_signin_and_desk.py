@@ -2,13 +2,20 @@
 DEBUG-only WeChat simulator, against the bundled fake WeChat."""
 
 import json
+from urllib.parse import parse_qs, urlparse
 
 import pytest
+import requests
+from django.core.management import call_command
 from django.test import override_settings
+from graphql_relay import to_global_id
 
 from backend.accounts.models import Role, User
 from backend.core.links import absolute_url
 from backend.wechat import services
+from backend.wechat.demo import DEMO_APP_ID, demo_openid
+from backend.wechat.models import WeChatAccount, WeChatBinding
+from frontend_api.wechat.signin import STATE_SESSION_KEY
 from tests.factories.accounts import user_with_role
 from tests.factories.wechat import SafeWeChatAccountFactory, WeChatAccountFactory
 
@@ -93,10 +100,6 @@ def test_machine_and_login_paths_are_never_redirected(client, fake, account, pat
 
 
 def test_the_return_never_goes_offsite(client, fake, account, resident):
-    from urllib.parse import parse_qs, urlparse
-
-    from frontend_api.wechat.signin import STATE_SESSION_KEY
-
     services.binding_bind(account=account, openid="oGranny", user=resident)
     authorize = client.get("/me/wechat/?wx=weishinan")["Location"]
     state = parse_qs(urlparse(authorize.split("#")[0]).query)["state"][0]
@@ -163,8 +166,6 @@ def test_another_communitys_staff_cannot_open_or_qr_her(client, account, residen
 
 
 def test_resident_create_takes_an_address(gql, community_staff, community):
-    from graphql_relay import to_global_id
-
     result = gql("""mutation($c: ID!) { residentCreate(username: "lin", password: "Zx9!long-pass",
         displayName: "林", communityId: $c, consentVersion: "2026-11", address: "金口路1号")
         { user { address } errors { code } } }""", {"c": to_global_id("Community", community.pk)},
@@ -218,7 +219,6 @@ def test_open_as_a_follower_presets_her_in_the_fakes_oauth(client, fake, account
     assert opened.status_code == 302 and opened["Location"] == "/me/wechat/?wx=weishinan"
     authorize = client.get(opened["Location"])["Location"]
     assert "openid=oGranny" in authorize.split("#")[0]
-    import requests
     answer = requests.get(authorize, allow_redirects=False, timeout=5)
     back = client.get(_path(answer.headers["Location"]))
     assert back["Location"] == "/me/wechat/"
@@ -230,11 +230,6 @@ def test_open_as_a_follower_presets_her_in_the_fakes_oauth(client, fake, account
 
 # --- the demo's followers in the fake ---------------------------------------------------
 def test_wechat_fake_sync_registers_the_demo_followers_idempotently(fake_wechat, db):
-    from django.core.management import call_command
-
-    from backend.wechat.demo import DEMO_APP_ID, demo_openid
-    from backend.wechat.models import WeChatAccount, WeChatBinding
-
     demo = WeChatAccountFactory(slug="weishinan", name="微市南", app_id=DEMO_APP_ID,
                                 app_secret="")
     people = {name: user_with_role(role, community=None, username=name)

@@ -6,8 +6,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 import responses
+from celery.exceptions import Retry
 
 from backend.wechat import client as wechat
+from backend.wechat import tasks
 from backend.wechat.error_codes import WeChatErrorCode
 from tests.factories.wechat import WeChatAccountFactory
 
@@ -229,8 +231,6 @@ def test_a_token_refreshed_by_another_process_is_not_dropped(account):
 
 @responses.activate
 def test_task_sends_and_does_not_retry_permanent_errors(account):
-    from backend.wechat import tasks
-
     _token()
     _send(errcode=0, msgid=77)
     assert tasks.template_message_send.delay(account.pk, "oUser", "TPL", DATA).get() == "77"
@@ -242,10 +242,6 @@ def test_task_sends_and_does_not_retry_permanent_errors(account):
 
 @responses.activate
 def test_task_retries_retryable_errors(account):
-    from celery.exceptions import Retry
-
-    from backend.wechat import tasks
-
     _token()
     _send(errcode=45009, errmsg="quota")
     with pytest.raises(Retry):

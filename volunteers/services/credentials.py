@@ -80,7 +80,7 @@ def credential_expiry_notify(*, today: date | None = None) -> int:
         done = existing_dedup_keys(f"credential:{c.pk}:{suffix}" for c in credentials)
         for credential in credentials:
             key = f"credential:{credential.pk}:{suffix}"
-            if key in done:
+            if key in done or credential.valid_until is None:  # the selector's filter
                 continue
             left = (credential.valid_until - today).days
             until = date_zh(credential.valid_until)

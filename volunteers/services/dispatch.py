@@ -229,13 +229,15 @@ def offer_respond(*, actor, offer: Offer, accept: bool, reason: str = "") -> Off
         if accept:
             offer.status = OfferStatus.ACCEPTED
             offer.save(update_fields=["status", "responded_at", "reason", "updated_at"])
-            commitment_confirm(commitment=offer.commitment)
+            if offer.commitment is not None:
+                commitment_confirm(commitment=offer.commitment)
             request.status = ServiceRequestStatus.ACCEPTED
             request.save(update_fields=["status", "updated_at"])
         else:
             offer.status = OfferStatus.DECLINED
             offer.save(update_fields=["status", "responded_at", "reason", "updated_at"])
-            commitment_cancel(commitment=offer.commitment)
+            if offer.commitment is not None:
+                commitment_cancel(commitment=offer.commitment)
             _offer_next(request)
         offer.request = request
         return offer

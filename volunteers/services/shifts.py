@@ -27,10 +27,11 @@ def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
             or (shift.signup_closes_at and now > shift.signup_closes_at)
             or now >= shift.starts_at):
         raise validation_error("shift_id", _("该班次不在报名时间内。"), Code.SIGNUP_CLOSED)
-    if shift.required_skill_id and not volunteer_holds_skill(
-            volunteer, shift.required_skill.code, at=shift.starts_at):
+    skill = shift.required_skill
+    if skill is not None and not volunteer_holds_skill(volunteer, skill.code,
+                                                       at=shift.starts_at):
         raise validation_error("shift_id", _("该班次需要“%(skill)s”技能及有效资质。")
-                               % {"skill": shift.required_skill.name}, Code.LACKS_SKILL)
+                               % {"skill": skill.name}, Code.LACKS_SKILL)
     with transaction.atomic():
         if ShiftSignUp.objects.filter(shift=shift, volunteer=volunteer,
                                       status=SignUpStatus.SIGNED_UP).exists():

@@ -47,8 +47,9 @@ class FakeWeChatControl:
     def add_account(self, appid: str, secret: str, *, token: str = "", callback_url: str = "",
                     encoding_aes_key: str = "", original_id: str = "",
                     token_ttl: int | None = None) -> dict:
-        body = {"appid": appid, "secret": secret, "token": token, "callback_url": callback_url,
-                "encoding_aes_key": encoding_aes_key}
+        body: dict[str, str | int] = {"appid": appid, "secret": secret, "token": token,
+                                      "callback_url": callback_url,
+                                      "encoding_aes_key": encoding_aes_key}
         if original_id:
             body["original_id"] = original_id
         if token_ttl is not None:

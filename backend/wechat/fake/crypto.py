@@ -18,7 +18,12 @@ def _key(encoding_aes_key: str) -> bytes:
 
 
 def encrypt(encoding_aes_key: str, appid: str, xml: str) -> str:
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    # only safe-mode accounts need cryptography; the fake runs without it otherwise
+    from cryptography.hazmat.primitives.ciphers import (  # noqa: PLC0415
+        Cipher,
+        algorithms,
+        modes,
+    )
 
     key = _key(encoding_aes_key)
     text = xml.encode("utf-8")
@@ -31,7 +36,12 @@ def encrypt(encoding_aes_key: str, appid: str, xml: str) -> str:
 
 def decrypt(encoding_aes_key: str, encrypted: str) -> tuple[str, str]:
     """(xml, appid)."""
-    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+    # only safe-mode accounts need cryptography; the fake runs without it otherwise
+    from cryptography.hazmat.primitives.ciphers import (  # noqa: PLC0415
+        Cipher,
+        algorithms,
+        modes,
+    )
 
     key = _key(encoding_aes_key)
     decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
