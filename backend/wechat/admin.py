@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -5,13 +7,14 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.links import absolute_url
 
-from . import permissions, services
+from . import menus, permissions, services
 from .models import (
     AccountType,
     BindingLink,
@@ -119,7 +122,6 @@ class WeChatAccountAdmin(CoordinatorScopedAdmin):
 
     @admin.display(description=_("发送状态"))
     def sending_state(self, obj):
-        from django.utils import timezone
 
         if obj.sending_stopped_at:
             return gettext_now("已停止：%(reason)s") % {"reason": obj.sending_stopped_reason}
@@ -330,7 +332,6 @@ class WeChatMenuAdmin(CoordinatorScopedAdmin):
 
     @admin.display(description=_("推送给微信的内容"))
     def preview(self, obj):
-        from . import menus
 
         if obj is None or not obj.pk or menus.menu_problems(obj.buttons):
             return "-"
@@ -354,6 +355,5 @@ class WeChatMenuAdmin(CoordinatorScopedAdmin):
 
 
 def _json(value) -> str:
-    import json
 
     return json.dumps(value, ensure_ascii=False, indent=2)

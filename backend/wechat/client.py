@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 import requests
+import xmltodict
 from django.conf import settings
 from django.core.cache import cache
 from wechatpy import WeChatClient, WeChatOAuth, create_reply, parse_message
@@ -169,7 +170,6 @@ def decrypt_body(account, body: str, *, msg_signature: str, timestamp: str, nonc
 
 def encrypted_field(body: str) -> str:
     """The <Encrypt> element of a safe-mode body ('' if none), for the signature check."""
-    import xmltodict
 
     _reject_doctype(body)
     try:

@@ -16,6 +16,7 @@ from backend.core.links import absolute_url
 from backend.notifications.models import NotificationKind
 
 from . import client, menus, selectors, services
+from .fake import FakeWeChatControl
 from .models import AccountMode, AccountType, WeChatAccount, WeChatMenu, WeChatTemplate
 
 DEMO_SLUG = "weishinan"
@@ -132,7 +133,6 @@ def demo_followers_register(control=None) -> dict:
     (callback, secret, token, template ids) and the demo followers: the demo resident
     unbound at first, the demo volunteer and staff bound (in Linli too). Idempotent: run it
     each time the fake starts. Returns counts for the caller to print."""
-    from .fake import FakeWeChatControl
 
     if control is None:
         if client.api_origin() == client.WECHAT_API_ORIGIN:

@@ -1,6 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -9,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.models import Community, Street
 from backend.core.models import TimeStampedModel
 from backend.notifications.models import NotificationKind
+
+from .menus import menu_problems
 
 
 class AccountMode(models.TextChoices):
@@ -248,9 +251,7 @@ class WeChatMenu(TimeStampedModel):
         return str(self.account)
 
     def clean(self):
-        from django.core.exceptions import ValidationError
 
-        from .menus import menu_problems
 
         problems = menu_problems(self.buttons)
         if problems:

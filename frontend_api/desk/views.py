@@ -9,6 +9,7 @@ phone-page base exists.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,7 +33,6 @@ from frontend_api.wechat.qr import qr_svg
 
 def login_redirect(request) -> HttpResponseRedirect:
     """To the password login, coming back here. The shared /login/ page once it exists."""
-    from urllib.parse import urlencode
 
     query = "?" + urlencode({"next": request.get_full_path()})
     try:

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import secrets
+from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts.models import Community, Role, Street, User
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
@@ -77,10 +84,7 @@ def account_sending_stop(*, account: WeChatAccount, errcode: int | None) -> bool
 def _alert_district_admins(account: WeChatAccount, reason: str) -> int:
     """E-mail every district admin who has an address. E-mail, not WeChat: the account
     that failed may be the one their alert would go through."""
-    from django.conf import settings
-    from django.core.mail import send_mail
 
-    from backend.accounts.models import Role, User
 
     recipients = sorted(set(User.objects.filter(
         is_active=True, role_assignments__role=Role.DISTRICT_ADMIN).exclude(email="")
@@ -117,7 +121,6 @@ def account_sending_resume(*, actor, account: WeChatAccount) -> WeChatAccount:
 
 def quota_resume_time(now=None):
     """WeChat's template-message quota is per day: the next local midnight."""
-    from datetime import datetime, time, timedelta
 
     local = timezone.localtime(now or timezone.now())
     return datetime.combine(local.date() + timedelta(days=1), time.min, tzinfo=local.tzinfo)
@@ -146,8 +149,6 @@ ACCOUNT_CSV_COLUMNS = ["slug", "name", "app_id", "account_type", "street", "comm
 
 def accounts_export_csv(*, actor, queryset) -> str:
     """Slug, name, app id, type and unit: never secrets or tokens."""
-    import csv
-    import io
 
     out = io.StringIO()
     writer = csv.writer(out)
@@ -163,68 +164,71 @@ def accounts_export_csv(*, actor, queryset) -> str:
     return out.getvalue()
 
 
+def _account_row(row: dict, *, ctx: dict) -> tuple:
+    """One CSV row checked against the database and the rows before it; ValueError with a
+    Chinese message when it cannot be imported."""
+    slug = (row["slug"] or "").strip()
+    name = (row["name"] or "").strip()
+    app_id = (row["app_id"] or "").strip()
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        raise ValueError(_("标识只能包含字母、数字、下划线和连字符")) from None
+    if slug in ctx["seen_slugs"]:
+        raise ValueError(_("标识在文件中重复"))
+    if not name:
+        raise ValueError(_("缺少名称"))
+    if not app_id.startswith("wx") or len(app_id) > 32:
+        raise ValueError(_("AppID 格式不正确"))
+    if app_id in ctx["seen_app_ids"] or ctx["app_ids"].get(app_id, slug) != slug:
+        raise ValueError(_("AppID 已被其他公众号使用"))
+    if slug in ctx["existing"] and ctx["existing"][slug].app_id != app_id:
+        raise ValueError(_("不能修改已有公众号的 AppID"))
+    account_type = ctx["types"].get((row["account_type"] or "").strip() or "SERVICE")
+    if account_type is None:
+        raise ValueError(_("类型应为 SERVICE（服务号）或 SUBSCRIPTION（订阅号）"))
+    street_name = (row["street"] or "").strip()
+    community_name = (row["community"] or "").strip()
+    if street_name and community_name:
+        raise ValueError(_("街道和社区只能填一个（都不填表示区级公众号）"))
+    street = ctx["streets"].get(street_name) if street_name else None
+    community = ctx["communities"].get(community_name) if community_name else None
+    if street_name and street is None:
+        raise ValueError(_("未知街道"))
+    if community_name and community is None:
+        raise ValueError(_("未知社区"))
+    return slug, name, app_id, account_type, street, community
+
+
 def accounts_import_csv(*, actor, content: str) -> dict:
     """Validate every row, then create or update all of them or none. Returns
     {"created": n, "updated": n, "rejected": [(line, message), ...]}. Existing accounts
     (by slug) get their name, type and unit updated; their app id must not change."""
-    import csv
-    import io
-
-    from django.core.validators import validate_slug
-
-    from backend.accounts.models import Community, Street
-
     reader = csv.DictReader(io.StringIO(content.lstrip("\ufeff")))
     missing = [c for c in ACCOUNT_CSV_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
         return {"created": 0, "updated": 0, "rejected": [(1, _("缺少列：%(cols)s") % {
             "cols": ", ".join(missing)})]}
-    streets = {s.name: s for s in Street.objects.all()}
-    communities = {c.name: c for c in Community.objects.select_related("street")}
     existing = {a.slug: a for a in WeChatAccount.objects.all()}
-    app_ids = {a.app_id: a.slug for a in existing.values()}
-    types = {**{t.value: t.value for t in AccountType}, **{str(t.label): t.value
-                                                         for t in AccountType}}
-    seen_slugs: set[str] = set()
-    seen_app_ids: set[str] = set()
+    ctx = {
+        "streets": {s.name: s for s in Street.objects.all()},
+        "communities": {c.name: c for c in Community.objects.select_related("street")},
+        "existing": existing,
+        "app_ids": {a.app_id: a.slug for a in existing.values()},
+        "types": {**{t.value: t.value for t in AccountType},
+                  **{str(t.label): t.value for t in AccountType}},
+        "seen_slugs": set(), "seen_app_ids": set(),
+    }
     parsed, rejected = [], []
     for line, row in enumerate(reader, start=2):
         try:
-            slug = (row["slug"] or "").strip()
-            name = (row["name"] or "").strip()
-            app_id = (row["app_id"] or "").strip()
-            try:
-                validate_slug(slug)
-            except ValidationError:
-                raise ValueError(_("标识只能包含字母、数字、下划线和连字符")) from None
-            if slug in seen_slugs:
-                raise ValueError(_("标识在文件中重复"))
-            if not name:
-                raise ValueError(_("缺少名称"))
-            if not app_id.startswith("wx") or len(app_id) > 32:
-                raise ValueError(_("AppID 格式不正确"))
-            if app_id in seen_app_ids or app_ids.get(app_id, slug) != slug:
-                raise ValueError(_("AppID 已被其他公众号使用"))
-            if slug in existing and existing[slug].app_id != app_id:
-                raise ValueError(_("不能修改已有公众号的 AppID"))
-            account_type = types.get((row["account_type"] or "").strip() or "SERVICE")
-            if account_type is None:
-                raise ValueError(_("类型应为 SERVICE（服务号）或 SUBSCRIPTION（订阅号）"))
-            street_name = (row["street"] or "").strip()
-            community_name = (row["community"] or "").strip()
-            if street_name and community_name:
-                raise ValueError(_("街道和社区只能填一个（都不填表示区级公众号）"))
-            street = streets.get(street_name) if street_name else None
-            community = communities.get(community_name) if community_name else None
-            if street_name and street is None:
-                raise ValueError(_("未知街道"))
-            if community_name and community is None:
-                raise ValueError(_("未知社区"))
-            parsed.append((slug, name, app_id, account_type, street, community))
-            seen_slugs.add(slug)
-            seen_app_ids.add(app_id)
+            parsed_row = _account_row(row, ctx=ctx)
         except ValueError as exc:
             rejected.append((line, str(exc)))
+            continue
+        parsed.append(parsed_row)
+        ctx["seen_slugs"].add(parsed_row[0])
+        ctx["seen_app_ids"].add(parsed_row[2])
     if rejected:
         return {"created": 0, "updated": 0, "rejected": rejected}
     created = updated = 0

@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -201,7 +202,6 @@ def binding_link_redeem(*, link_id: int, openid: str, unionid: str = "") -> Link
 def binding_unbind_by(*, actor, binding_id: int) -> WeChatBinding:
     """The person (or someone who may act for her) unbinds one of her WeChats. A binding
     the actor may not touch answers the same as one that does not exist."""
-    from django.core.exceptions import PermissionDenied
 
     binding = (WeChatBinding.objects.select_related("account", "user__community")
                .filter(pk=binding_id, user__isnull=False).first())

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,7 +42,6 @@ def followers_sync(*, account: WeChatAccount, page_size: int = SYNC_PAGE) -> dic
     upsert the page in one statement. Only one page is in memory at a time. Followers not
     seen any more are marked unsubscribed once the whole list was read. Bindings (who an
     openid belongs to) are never touched."""
-    from datetime import UTC, datetime
 
     started = timezone.now()
     seen = written = 0
