@@ -40,7 +40,12 @@ from ..error_codes import CourseErrorCode as Code
 from ..models import Venue
 from . import notifications, permissions
 from .models import TutoringBooking, TutoringBookingStatus, TutoringSlot, TutoringSlotStatus
-from .rules import booking_cutoff, cancellation_cutoff, open_booking_limit
+from .rules import (
+    booking_cutoff,
+    cancellation_closed_message,
+    cancellation_cutoff,
+    open_booking_limit,
+)
 from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
 
 TUTORING_SKILL = "wechat_tutoring"
@@ -358,7 +363,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
                                Code.ALREADY_MARKED)
     now = timezone.now()
     if role == "resident" and now >= booking.slot.starts_at - cancellation_cutoff():
-        raise validation_error("booking_id", _("距开始时间太近，已不能取消，请联系辅导志愿者。"),
+        raise validation_error("booking_id", cancellation_closed_message(),
                                Code.CANCELLATION_CLOSED)
     changed = TutoringBooking.objects.filter(
         pk=booking.pk, status=TutoringBookingStatus.BOOKED,
