@@ -30,3 +30,9 @@ def cancellation_closed_message() -> str:
     """Why a resident cannot cancel any more, and what to do instead (pages, API, WeChat)."""
     return (f"离开始不到{duration_zh(cancellation_cutoff())}，不能在这里取消，"
             "请联系辅导志愿者或社区。")
+
+
+def in_service_area(slot, *, street_id: int | None) -> bool:
+    """Whether a resident living in street `street_id` may book `slot`: a doorstep slot
+    serves its community's street (the tutor's, since a doorstep slot has no venue)."""
+    return not slot.doorstep or (street_id is not None and street_id == slot.community.street_id)

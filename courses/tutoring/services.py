@@ -44,6 +44,7 @@ from .rules import (
     booking_cutoff,
     cancellation_closed_message,
     cancellation_cutoff,
+    in_service_area,
     open_booking_limit,
 )
 from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
@@ -267,7 +268,7 @@ def _doorstep_address(*, slot: TutoringSlot, user, address: str | None) -> str:
     if not slot.doorstep:
         return ""
     community = account_selectors.community_get(user.community_id) if user.community_id else None
-    if community is None or community.street_id != slot.tutor.community.street_id:
+    if not in_service_area(slot, street_id=community.street_id if community else None):
         raise validation_error(
             "slot_id", _("上门辅导只在志愿者所在街道内提供，您的社区不在服务范围内。"),
             Code.OUTSIDE_SERVICE_AREA)
@@ -280,7 +281,7 @@ def _doorstep_address(*, slot: TutoringSlot, user, address: str | None) -> str:
 def _book(*, actor, user, slot_id: int, note: str, address: str | None) -> TutoringBooking:
     with transaction.atomic():
         _lock_user(user.pk)
-        slot = (TutoringSlot.objects.select_related("tutor__community")
+        slot = (TutoringSlot.objects.select_related("tutor", "community")
                 .filter(pk=slot_id).first())
         if slot is None:
             raise validation_error("slot_id", _("找不到这个辅导时段。"), Code.NOT_FOUND)

@@ -20,6 +20,7 @@ from courses.tutoring.rules import (
     booking_cutoff,
     cancellation_closed_message,
     cancellation_cutoff,
+    in_service_area,
 )
 
 from .common import (
@@ -64,8 +65,10 @@ def _slot_or_404(pk: int):
 def slot_detail(request, id):
     slot = _slot_or_404(id)
     mine = selectors.my_booking_for_slot(user=request.user, slot_id=slot.pk)
+    community = request.user.community
     return render_page(request, "pages/tutoring/slot.html", {
         "slot": slot, "mine": mine, "bookable": _bookable(slot),
+        "in_area": in_service_area(slot, street_id=community.street_id if community else None),
         "own_slot": slot.tutor.user_id == request.user.pk})
 
 

@@ -251,6 +251,8 @@ def test_a_doorstep_booking_keeps_the_address_prefilled_from_the_registered_one(
     assert "金口一路5号" not in tutor_client.get("/volunteer/tutoring/").content.decode()
     page = client.get(slot_url(doorstep, "book/")).content.decode()
     assert 'name="address" value="金口一路5号3单元"' in page
+    slot_page = client.get(slot_url(doorstep)).content.decode()
+    assert 'data-testid="main-action">预约</button>' in slot_page
     client.post(slot_url(doorstep, "book/"), {"idempotency_key": key_of(page),
                                               "address": "金口二路8号（女儿家）"})
     booking = TutoringBooking.objects.get()
@@ -278,6 +280,7 @@ def test_a_doorstep_slot_is_only_for_the_tutors_street(client_for, doorstep, oth
     client = client_for(outsider)
     page = client.get(slot_url(doorstep)).content.decode()
     assert "只为八大关街道的居民上门" in page
+    assert 'data-testid="outside-area"' in page and 'data-testid="main-action"' not in page
     response = client.post(slot_url(doorstep, "book/"),
                            {"idempotency_key": "k1", "address": "湛山路1号"})
     assert response.status_code == 400 and "不在服务范围内" in response.content.decode()
