@@ -71,6 +71,33 @@ def callback(request, slug: str):
         return _success()
 
 
+def _checked_body(request, account, *, encrypted: bool) -> tuple[str, HttpResponse | None]:
+    """A POST's body, size- and encoding-checked, and in encrypted mode its msg_signature;
+    (body, None), or ("", the refusal)."""
+    params = request.GET
+    if _content_length(request) > MAX_BODY_BYTES:
+        return "", HttpResponseBadRequest("body too large", content_type="text/plain")
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "", HttpResponseBadRequest("body is not UTF-8", content_type="text/plain")
+    if len(body) > MAX_BODY_BYTES:
+        return "", HttpResponseBadRequest("body too large", content_type="text/plain")
+    if encrypted:
+        try:
+            encrypt = client.encrypted_field(body)
+        except client.MessageError:
+            return "", HttpResponseBadRequest("malformed body", content_type="text/plain")
+        if not encrypt:
+            return "", HttpResponseBadRequest("missing Encrypt", content_type="text/plain")
+        if not signatures.check_msg_signature(
+                token=account.token, msg_signature=params.get("msg_signature"),
+                timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
+                encrypt=encrypt):
+            return "", HttpResponseForbidden("invalid msg_signature", content_type="text/plain")
+    return body, None
+
+
 def _callback(request, slug: str) -> HttpResponse:
     account = selectors.account_get_by_slug(slug)
     if account is None:
@@ -88,25 +115,9 @@ def _callback(request, slug: str) -> HttpResponse:
         account.mode == AccountMode.COMPATIBLE and params.get("encrypt_type") == "aes")
     body = ""
     if request.method == "POST":
-        if _content_length(request) > MAX_BODY_BYTES:
-            return HttpResponseBadRequest("body too large", content_type="text/plain")
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return HttpResponseBadRequest("body is not UTF-8", content_type="text/plain")
-        if len(body) > MAX_BODY_BYTES:
-            return HttpResponseBadRequest("body too large", content_type="text/plain")
-        if encrypted:
-            try:
-                encrypt = client.encrypted_field(body)
-            except client.MessageError:
-                return HttpResponseBadRequest("malformed body", content_type="text/plain")
-            if not encrypt:
-                return HttpResponseBadRequest("missing Encrypt", content_type="text/plain")
-            if not signatures.check_msg_signature(
-                    token=account.token, msg_signature=params.get("msg_signature"),
-                    timestamp=timestamp, nonce=nonce, encrypt=encrypt):
-                return HttpResponseForbidden("invalid msg_signature", content_type="text/plain")
+        body, refusal = _checked_body(request, account, encrypted=encrypted)
+        if refusal is not None:
+            return refusal
     # Only a correctly signed request may spend a nonce, so forgeries can't block real ones.
     if not signatures.claim_nonce(account_id=account.pk, timestamp=timestamp, nonce=nonce):
         return HttpResponseForbidden("replayed nonce", content_type="text/plain")
