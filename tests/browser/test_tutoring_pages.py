@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from backend.accounts.models import Role
 from backend.wechat import services as wechat_services
-from courses.tutoring.models import TutoringBooking, TutoringBookingStatus
+from courses.tutoring import services as tutoring
+from courses.tutoring.models import TutoringBooking, TutoringBookingStatus, TutoringSlot
 from frontend_api.wechat.commands import tutoring_url
 from tests.factories.accounts import PASSWORD, user_with_role
 from tests.factories.courses import make_tutor, publish_slot
@@ -118,4 +119,29 @@ def test_from_the_wechat_link_to_a_booked_tutor_in_three_taps(
     assert taps <= 3
     booking = TutoringBooking.objects.get(user=resident, slot=slot)
     assert booking.status == TutoringBookingStatus.BOOKED
+    assert phone.aborted == []
+
+
+def test_a_tutor_publishes_a_doorstep_slot_and_sees_who_booked_it(
+        live_server, phone, login, screenshot, tutor, community):
+    login(phone, tutor.user)
+    page = phone.new_page()
+    page.goto(f"{live_server.url}/volunteer/tutoring/")
+    page.get_by_role("link", name="发布一个辅导时段").click()
+    page.select_option("select[name=day]", index=2)
+    page.select_option("select[name=time]", "15:00")
+    page.fill("input[name=topic]", "上门教您微信支付")
+    page.check("input[name=doorstep]")
+    screenshot(page, "1-new")
+    page.get_by_role("button", name="提交发布").click()
+    page.get_by_text("发布好了").wait_for()
+
+    slot = TutoringSlot.objects.get(topic="上门教您微信支付")
+    assert slot.doorstep
+    resident = user_with_role(Role.RESIDENT, community=community, display_name="王奶奶")
+    tutoring.tutoring_book(actor=resident, user=resident, slot_id=slot.pk,
+                           address="金口一路5号3单元")
+    page.reload()
+    page.get_by_text("金口一路5号3单元").wait_for()
+    screenshot(page, "2-booked")
     assert phone.aborted == []
