@@ -21,8 +21,6 @@ PENDING_PAGES: dict[str, str] = {
     "page-offer": "/volunteer/offers/{id}/",
     "page-commitments": "/volunteer/commitments/",
     "page-hours": "/volunteer/hours/",
-    "page-bookings": "/me/bookings/",
-    "page-tutoring-slot": "/tutoring/slots/{id}/",
 }
 
 

@@ -22,7 +22,8 @@ class TutoringBookingInline(admin.TabularInline):
     model = TutoringBooking
     extra = 0
     can_delete = False
-    fields = ("user", "status", "note", "booked_by", "tutor_no_show", "rating", "comment")
+    fields = ("user", "status", "note", "address", "booked_by", "tutor_no_show", "rating",
+              "comment")
     readonly_fields = fields
     show_change_link = True
 
@@ -38,7 +39,7 @@ class TutoringSlotAdmin(ReadOnlyMixin, admin.ModelAdmin):
     unit_field = "community"
     list_display = ("starts_at", "ends_at", "tutor", "topic", "place_display", "community",
                     "capacity", "booked_count", "status")
-    list_filter = ("status", "community__street", "starts_at")
+    list_filter = ("status", "doorstep", "community__street", "starts_at")
     search_fields = ("topic", "tutor__user__display_name", "tutor__user__username",
                      "place_text", "venue__name")
     list_select_related = ("tutor__user", "venue", "community")

@@ -32,6 +32,9 @@ class TutoringSlot(TimeStampedModel):
                               on_delete=models.PROTECT, related_name="tutoring_slots")
     place_text = models.CharField(_("地点说明"), max_length=128, blank=True,
                                   help_text=_("无场地时填写，例如“上门”。"))
+    # A doorstep slot: the tutor comes to the resident, who gives an address when booking;
+    # bookable only by residents of the tutor's street.
+    doorstep = models.BooleanField(_("上门辅导"), default=False)
     # Where the session happens (the venue's community, else the tutor's): filtering and
     # "nearest community first" read it without joins through the tutor.
     community = models.ForeignKey("accounts.Community", verbose_name=_("社区"),
@@ -73,6 +76,8 @@ class TutoringSlot(TimeStampedModel):
 
     @property
     def place(self) -> str:
+        if self.doorstep:
+            return HOME_VISIT
         if self.venue is not None:
             return self.venue.name
         return self.place_text or HOME_VISIT
@@ -99,6 +104,9 @@ class TutoringBooking(TimeStampedModel):
     status = models.CharField(_("状态"), max_length=16, choices=TutoringBookingStatus.choices,
                               default=TutoringBookingStatus.BOOKED)
     note = models.CharField(_("备注"), max_length=200, blank=True)
+    # Where a doorstep session happens (personal data): shown to the resident and, once
+    # booked, to the tutor; empty for slots at a venue.
+    address = models.CharField(_("上门地址"), max_length=200, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("代预约人"),
                                   null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

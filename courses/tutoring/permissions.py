@@ -11,6 +11,7 @@ from backend.accounts.models import Role
 from backend.accounts.permissions import holds_role, is_coordinator_for
 
 from ..permissions import can_enroll_on_behalf_somewhere
+from .models import TutoringBookingStatus
 
 
 def _authenticated(user) -> bool:
@@ -63,6 +64,16 @@ def can_mark_booking(user, booking) -> bool:
 
 def can_mark_tutor_no_show(user, booking) -> bool:
     return can_manage_slot(user, booking.slot)
+
+
+def can_see_booking_address(user, booking) -> bool:
+    """A doorstep booking's address: the resident always; the tutor only while the booking
+    holds a seat (booked, or marked after the session), never after it is cancelled."""
+    if not _authenticated(user):
+        return False
+    if booking.user_id == user.pk:
+        return True
+    return booking.status != TutoringBookingStatus.CANCELLED and is_tutor_of(user, booking.slot)
 
 
 def can_rate_booking(user, booking) -> bool:

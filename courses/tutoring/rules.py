@@ -18,3 +18,21 @@ def cancellation_cutoff() -> timedelta:
 
 def open_booking_limit() -> int:
     return int(getattr(settings, "LINLI_TUTORING_MAX_OPEN_BOOKINGS", 3))
+
+
+def duration_zh(value: timedelta) -> str:
+    """A cutoff as people say it: 2小时, 90分钟."""
+    minutes = int(value.total_seconds() // 60)
+    return f"{minutes // 60}小时" if minutes % 60 == 0 else f"{minutes}分钟"
+
+
+def cancellation_closed_message() -> str:
+    """Why a resident cannot cancel any more, and what to do instead (pages, API, WeChat)."""
+    return (f"离开始不到{duration_zh(cancellation_cutoff())}，不能在这里取消，"
+            "请联系辅导志愿者或社区。")
+
+
+def in_service_area(slot, *, street_id: int | None) -> bool:
+    """Whether a resident living in street `street_id` may book `slot`: a doorstep slot
+    serves its community's street (the tutor's, since a doorstep slot has no venue)."""
+    return not slot.doorstep or (street_id is not None and street_id == slot.community.street_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Case, F, IntegerField, Prefetch, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -18,7 +18,7 @@ from .rules import booking_cutoff
 def slot_queryset() -> QuerySet[TutoringSlot]:
     """Slots with what TutoringSlot shows: tutor name, venue, community."""
     return (TutoringSlot.objects
-            .select_related("tutor__user", "venue", "community")
+            .select_related("tutor__user", "venue", "community__street")
             .annotate(seats_left_n=F("capacity") - F("booked_count")))
 
 
@@ -66,6 +66,30 @@ def booking_get(pk: int) -> TutoringBooking | None:
 def my_tutoring_bookings(*, user) -> QuerySet[TutoringBooking]:
     """The person's bookings, latest session first."""
     return booking_queryset().filter(user_id=user.pk).order_by("-starts_at", "-id")
+
+
+def my_booking_for_slot(*, user, slot_id: int) -> TutoringBooking | None:
+    """The person's live booking (booked, or marked after the session) of one slot."""
+    return (booking_queryset().filter(user_id=user.pk, slot_id=slot_id)
+            .exclude(status=TutoringBookingStatus.CANCELLED).first())
+
+
+def my_upcoming_tutoring_bookings(*, user, now: datetime | None = None
+                                  ) -> QuerySet[TutoringBooking]:
+    """Booked sessions not yet over, soonest first: what she still has to go to."""
+    now = now or timezone.now()
+    return (booking_queryset().filter(user_id=user.pk, status=TutoringBookingStatus.BOOKED,
+                                      ends_at__gt=now)
+            .order_by("starts_at", "id"))
+
+
+def my_earlier_tutoring_bookings(*, user, now: datetime | None = None
+                                 ) -> QuerySet[TutoringBooking]:
+    """Everything else (over, marked, cancelled), latest first."""
+    now = now or timezone.now()
+    upcoming = Q(status=TutoringBookingStatus.BOOKED, ends_at__gt=now)
+    return (booking_queryset().filter(user_id=user.pk).exclude(upcoming)
+            .order_by("-starts_at", "-id"))
 
 
 def my_tutoring_slots(*, user, since: datetime | None = None) -> QuerySet[TutoringSlot]:

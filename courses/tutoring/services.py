@@ -10,6 +10,9 @@ Invariants and who keeps them:
   (PostgreSQL; SQLite's IMMEDIATE transaction holds the write lock from BEGIN) before the
   check and the insert; on PostgreSQL an exclusion constraint (migration 0003) backs it.
 - Windows (booking/cancellation cutoff, open-booking limit) are settings read at call time.
+- Doorstep slots (the tutor comes to the resident): bookable only by a resident whose
+  community is in the tutor's street, with an address (hers, or her registered one), kept
+  on the booking; checked in `_book` under the same lock as the other booking rules.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import selectors as account_selectors
 from backend.core.errors import has_code, validation_error
 from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
 from volunteers import selectors as volunteer_selectors
@@ -36,7 +40,13 @@ from ..error_codes import CourseErrorCode as Code
 from ..models import Venue
 from . import notifications, permissions
 from .models import TutoringBooking, TutoringBookingStatus, TutoringSlot, TutoringSlotStatus
-from .rules import booking_cutoff, cancellation_cutoff, open_booking_limit
+from .rules import (
+    booking_cutoff,
+    cancellation_closed_message,
+    cancellation_cutoff,
+    in_service_area,
+    open_booking_limit,
+)
 from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
 
 TUTORING_SKILL = "wechat_tutoring"
@@ -71,15 +81,19 @@ def _overlap_error() -> ValidationError:
 
 
 def _create_slot(*, actor, volunteer, starts_at: datetime, ends_at: datetime, topic: str,
-                 venue: Venue | None, place_text: str, capacity: int) -> TutoringSlot:
-    """Slot + commitment; the caller's transaction makes them one unit."""
+                 venue: Venue | None, place_text: str, capacity: int,
+                 doorstep: bool = False) -> TutoringSlot:
+    """Slot + commitment; the caller's transaction makes them one unit. A doorstep slot has
+    no venue: it happens at the resident's address, in the tutor's community's street."""
+    venue = None if doorstep else venue
     try:
         with transaction.atomic():
             slot = TutoringSlot.objects.create(
                 tutor=volunteer, starts_at=starts_at, ends_at=ends_at, venue=venue,
                 place_text=(place_text or "").strip()[:128],
                 community_id=venue.community_id if venue else volunteer.community_id,
-                topic=topic.strip()[:128], capacity=capacity, created_by=actor)
+                topic=topic.strip()[:128], capacity=capacity, created_by=actor,
+                doorstep=bool(doorstep))
     except IntegrityError:
         raise _overlap_error() from None  # the same tutor already has a slot starting then
     try:
@@ -98,7 +112,7 @@ def _create_slot(*, actor, volunteer, starts_at: datetime, ends_at: datetime, to
 
 def tutoring_slot_publish(*, actor, volunteer, starts_at: datetime, duration_minutes: int,
                           topic: str, venue: Venue | None = None, place_text: str = "",
-                          capacity: int = 1) -> TutoringSlot:
+                          capacity: int = 1, doorstep: bool = False) -> TutoringSlot:
     if not permissions.can_publish_slots_for(actor, volunteer):
         raise PermissionDenied
     starts_at = starts_at.replace(second=0, microsecond=0)  # slots start on the minute
@@ -109,10 +123,11 @@ def tutoring_slot_publish(*, actor, volunteer, starts_at: datetime, duration_min
     with transaction.atomic():
         slot = _create_slot(actor=actor, volunteer=volunteer, starts_at=starts_at,
                             ends_at=ends_at, topic=topic, venue=venue, place_text=place_text,
-                            capacity=int(capacity))
+                            capacity=int(capacity), doorstep=doorstep)
         audit_log_record(actor=actor, action="tutoring.slot.publish", obj=slot,
                          detail={"volunteer_id": volunteer.pk,
-                                 "starts_at": starts_at.isoformat(), "capacity": capacity})
+                                 "starts_at": starts_at.isoformat(), "capacity": capacity,
+                                 "doorstep": bool(doorstep)})
     return slot
 
 
@@ -153,7 +168,7 @@ def availability_windows(rules, *, weeks: int, duration_minutes: int,
 
 def tutoring_slots_publish_from_availability(
     *, actor, volunteer, weeks: int, duration_minutes: int, topic: str,
-    venue: Venue | None = None, place_text: str = "", capacity: int = 1,
+    venue: Venue | None = None, place_text: str = "", capacity: int = 1, doorstep: bool = False,
 ) -> BulkPublishResult:
     """Publish a slot for every free stretch of the tutor's weekly availability over the next
     `weeks` weeks. Idempotent: a start the tutor already has a slot at is skipped (counted as
@@ -194,7 +209,7 @@ def tutoring_slots_publish_from_availability(
                     result.created.append(_create_slot(
                         actor=actor, volunteer=volunteer, starts_at=start,
                         ends_at=start + duration, topic=topic, venue=venue,
-                        place_text=place_text, capacity=int(capacity)))
+                        place_text=place_text, capacity=int(capacity), doorstep=doorstep))
             except ValidationError as exc:
                 if not has_code(exc, Code.OVERLAPS_COMMITMENT):
                     raise
@@ -248,10 +263,27 @@ def _lock_user(user_id: int) -> None:
     list(get_user_model().objects.select_for_update().filter(pk=user_id).values_list("pk"))
 
 
-def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
+def _doorstep_address(*, slot: TutoringSlot, user, address: str | None) -> str:
+    """The address a doorstep booking goes to; "" for a slot at a venue. The service area
+    is checked first, so a resident outside it is never asked for an address."""
+    if not slot.doorstep:
+        return ""
+    community = account_selectors.community_get(user.community_id) if user.community_id else None
+    if not in_service_area(slot, street_id=community.street_id if community else None):
+        raise validation_error(
+            "slot_id", _("上门辅导只在志愿者所在街道内提供，您的社区不在服务范围内。"),
+            Code.OUTSIDE_SERVICE_AREA)
+    address = (address or "").strip() or (user.address or "").strip()
+    if not address:
+        raise validation_error("address", _("上门辅导请填写您的地址。"), Code.ADDRESS_REQUIRED)
+    return address[:200]
+
+
+def _book(*, actor, user, slot_id: int, note: str, address: str | None) -> TutoringBooking:
     with transaction.atomic():
         _lock_user(user.pk)
-        slot = TutoringSlot.objects.select_related("tutor").filter(pk=slot_id).first()
+        slot = (TutoringSlot.objects.select_related("tutor", "community")
+                .filter(pk=slot_id).first())
         if slot is None:
             raise validation_error("slot_id", _("找不到这个辅导时段。"), Code.NOT_FOUND)
         now = timezone.now()
@@ -259,6 +291,7 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
             raise validation_error("slot_id", _("这个辅导时段已停止预约。"), Code.BOOKING_CLOSED)
         if slot.tutor.user_id == user.pk:
             raise validation_error("slot_id", _("不能预约自己发布的辅导时段。"), Code.INVALID)
+        address = _doorstep_address(slot=slot, user=user, address=address)
         mine = TutoringBooking.objects.filter(user_id=user.pk, status=TutoringBookingStatus.BOOKED)
         if mine.filter(starts_at__lt=slot.ends_at, ends_at__gt=slot.starts_at).exists():
             raise validation_error("slot_id", _("您在这个时间已有其他辅导预约。"),
@@ -278,7 +311,8 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
             with transaction.atomic():
                 booking = TutoringBooking.objects.create(
                     slot=slot, user=user, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                    note=(note or "").strip()[:200], booked_by=actor if on_behalf else None)
+                    note=(note or "").strip()[:200], booked_by=actor if on_behalf else None,
+                    address=address)
         except IntegrityError:
             # PostgreSQL's exclusion constraint, or the one-per-slot rule: either way an
             # overlapping booking exists; the seat taken above rolls back with the raise.
@@ -291,7 +325,7 @@ def _book(*, actor, user, slot_id: int, note: str) -> TutoringBooking:
         return booking
 
 
-def tutoring_book(*, actor, user, slot_id: int, note: str = "",
+def tutoring_book(*, actor, user, slot_id: int, note: str = "", address: str | None = None,
                   idempotency_key: str | None = None) -> TutoringBooking:
     """Book a seat in a slot for `user` (the actor, or a resident staff book for at the
     counter — the caller checked permissions.can_book_on_behalf)."""
@@ -299,8 +333,10 @@ def tutoring_book(*, actor, user, slot_id: int, note: str = "",
         raise PermissionDenied
     return idempotent_call(
         user=actor, scope="courses.tutoringBook", key=idempotency_key,
-        payload={"slot": slot_id, "user": user.pk, "note": note or ""},
-        action=lambda: _book(actor=actor, user=user, slot_id=slot_id, note=note),
+        payload={"slot": slot_id, "user": user.pk, "note": note or "",
+                 "address": (address or "").strip()},
+        action=lambda: _book(actor=actor, user=user, slot_id=slot_id, note=note,
+                             address=address),
         dump=lambda b: b.pk, load=lambda pk: TutoringBooking.objects.get(pk=pk))
 
 
@@ -329,7 +365,7 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
                                Code.ALREADY_MARKED)
     now = timezone.now()
     if role == "resident" and now >= booking.slot.starts_at - cancellation_cutoff():
-        raise validation_error("booking_id", _("距开始时间太近，已不能取消，请联系辅导志愿者。"),
+        raise validation_error("booking_id", cancellation_closed_message(),
                                Code.CANCELLATION_CLOSED)
     changed = TutoringBooking.objects.filter(
         pk=booking.pk, status=TutoringBookingStatus.BOOKED,

@@ -92,6 +92,10 @@ CourseErrorCodeEnum = graphene.Enum.from_enum(
             "NOT_ATTENDED": "Only an ATTENDED booking can be rated.",
             "ALREADY_RATED": "The booking was rated before; a rating is given once.",
             "ALREADY_MARKED": "The booking's attendance is already marked.",
+            "OUTSIDE_SERVICE_AREA": "A doorstep slot is booked only by residents whose "
+                                    "community is in the tutor's street.",
+            "ADDRESS_REQUIRED": "A doorstep slot needs an address, and the resident has no "
+                                "registered one.",
         }))
 
 

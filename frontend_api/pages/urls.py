@@ -3,7 +3,7 @@ reverses them for every link Linli sends)."""
 
 from django.urls import path
 
-from . import courses, home, learners
+from . import courses, home, learners, tutoring, tutoring_tutor
 
 urlpatterns = [
     path("", home.home, name="page-home"),
@@ -18,4 +18,17 @@ urlpatterns = [
     path("learn/<str:id>/lessons/<str:lesson_id>/", learners.lesson, name="page-lesson"),
     path("learn/<str:id>/quiz/", learners.quiz, name="page-quiz"),
     path("me/certificates/", learners.certificates, name="page-certificates"),
+    # Tutoring: residents book, tutors publish.
+    path("tutoring/", tutoring.slot_list, name="page-tutoring"),
+    path("tutoring/slots/<str:id>/", tutoring.slot_detail, name="page-tutoring-slot"),
+    path("tutoring/slots/<str:id>/book/", tutoring.slot_book, name="page-tutoring-slot-book"),
+    path("me/bookings/", tutoring.bookings, name="page-bookings"),
+    path("me/bookings/<str:id>/cancel/", tutoring.booking_cancel, name="page-booking-cancel"),
+    path("me/bookings/<str:id>/rate/", tutoring.booking_rate, name="page-booking-rate"),
+    path("volunteer/tutoring/", tutoring_tutor.my_slots, name="page-volunteer-tutoring"),
+    path("volunteer/tutoring/new/", tutoring_tutor.slot_new, name="page-volunteer-tutoring-new"),
+    path("volunteer/tutoring/from-availability/", tutoring_tutor.slots_from_availability,
+         name="page-volunteer-tutoring-bulk"),
+    path("volunteer/tutoring/slots/<str:id>/cancel/", tutoring_tutor.slot_cancel,
+         name="page-volunteer-tutoring-slot-cancel"),
 ]

@@ -291,7 +291,8 @@ def me_command(ctx: CommandContext) -> str:
 
 # --- Tutoring -----------------------------------------------------------------------------
 def tutoring_url(account, slot) -> str:
-    return absolute_url("wechat-tutoring", slug=account.slug, slot_id=slot.pk)
+    return absolute_url("page-tutoring-slot", id=node_id("TutoringSlot", slot.pk),
+                        wx=account.slug)
 
 
 def _booking_lines(user) -> list[str]:

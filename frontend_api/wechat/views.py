@@ -11,10 +11,11 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from urllib.parse import urlencode
 
 from django.contrib.auth import login
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import (
     HttpResponse,
     HttpResponseBadRequest,
@@ -30,13 +31,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
-from backend.core.links import absolute_url
+from backend.core.links import absolute_url, node_id
 from backend.wechat import client, selectors, services, signatures
 from backend.wechat.models import AccountMode
-from courses.tutoring import selectors as tutoring_selectors
-from courses.tutoring import services as tutoring_services
 
-from . import commands
 from .handlers import handle_message
 
 logger = logging.getLogger(__name__)
@@ -73,6 +71,33 @@ def callback(request, slug: str):
         return _success()
 
 
+def _checked_body(request, account, *, encrypted: bool) -> tuple[str, HttpResponse | None]:
+    """A POST's body, size- and encoding-checked, and in encrypted mode its msg_signature;
+    (body, None), or ("", the refusal)."""
+    params = request.GET
+    if _content_length(request) > MAX_BODY_BYTES:
+        return "", HttpResponseBadRequest("body too large", content_type="text/plain")
+    try:
+        body = request.body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "", HttpResponseBadRequest("body is not UTF-8", content_type="text/plain")
+    if len(body) > MAX_BODY_BYTES:
+        return "", HttpResponseBadRequest("body too large", content_type="text/plain")
+    if encrypted:
+        try:
+            encrypt = client.encrypted_field(body)
+        except client.MessageError:
+            return "", HttpResponseBadRequest("malformed body", content_type="text/plain")
+        if not encrypt:
+            return "", HttpResponseBadRequest("missing Encrypt", content_type="text/plain")
+        if not signatures.check_msg_signature(
+                token=account.token, msg_signature=params.get("msg_signature"),
+                timestamp=params.get("timestamp", ""), nonce=params.get("nonce", ""),
+                encrypt=encrypt):
+            return "", HttpResponseForbidden("invalid msg_signature", content_type="text/plain")
+    return body, None
+
+
 def _callback(request, slug: str) -> HttpResponse:
     account = selectors.account_get_by_slug(slug)
     if account is None:
@@ -90,25 +115,9 @@ def _callback(request, slug: str) -> HttpResponse:
         account.mode == AccountMode.COMPATIBLE and params.get("encrypt_type") == "aes")
     body = ""
     if request.method == "POST":
-        if _content_length(request) > MAX_BODY_BYTES:
-            return HttpResponseBadRequest("body too large", content_type="text/plain")
-        try:
-            body = request.body.decode("utf-8")
-        except UnicodeDecodeError:
-            return HttpResponseBadRequest("body is not UTF-8", content_type="text/plain")
-        if len(body) > MAX_BODY_BYTES:
-            return HttpResponseBadRequest("body too large", content_type="text/plain")
-        if encrypted:
-            try:
-                encrypt = client.encrypted_field(body)
-            except client.MessageError:
-                return HttpResponseBadRequest("malformed body", content_type="text/plain")
-            if not encrypt:
-                return HttpResponseBadRequest("missing Encrypt", content_type="text/plain")
-            if not signatures.check_msg_signature(
-                    token=account.token, msg_signature=params.get("msg_signature"),
-                    timestamp=timestamp, nonce=nonce, encrypt=encrypt):
-                return HttpResponseForbidden("invalid msg_signature", content_type="text/plain")
+        body, refusal = _checked_body(request, account, encrypted=encrypted)
+        if refusal is not None:
+            return refusal
     # Only a correctly signed request may spend a nonce, so forgeries can't block real ones.
     if not signatures.claim_nonce(account_id=account.pk, timestamp=timestamp, nonce=nonce):
         return HttpResponseForbidden("replayed nonce", content_type="text/plain")
@@ -248,39 +257,13 @@ def bind_done(request, slug: str):
                      account=account.name))
 
 
-# --- Tutoring booking page (the link in the 辅导 reply) ------------------------------------
+# --- The old link of the 辅导 reply --------------------------------------------------------
 @require_http_methods(["GET", "POST"])
-@never_cache
 def tutoring_book_page(request, slug: str, slot_id: int):
-    account, error = _account_or_404(request, slug)
-    if error:
-        return error
-    if not request.user.is_authenticated:
-        login_url = reverse("wechat-login", kwargs={"slug": slug})
-        return HttpResponseRedirect(f"{login_url}?next={request.path}")
-    slot = tutoring_selectors.slot_get(slot_id)
-    if slot is None:
-        return _page(request, _("没有找到这个辅导时段。"), status=404, level="error")
-    context = {"account": account, "slot": slot,
-               "tutor": slot.tutor.user.display_name or slot.tutor.user.username}
-    if request.method == "POST":
-        try:
-            tutoring_services.tutoring_book(
-                actor=request.user, user=request.user, slot_id=slot.pk,
-                note=request.POST.get("note", "")[:200],
-                # One key per rendered form: a double tap books once.
-                idempotency_key=(request.POST.get("key") or "")[:128] or None)
-        except ValidationError as exc:
-            context.update(error=exc.messages[0] if exc.messages else _("预约没有成功。"),
-                           key=secrets.token_urlsafe(16))
-            return render(request, "wechat/tutoring.html", context, status=400)
-        except PermissionDenied:
-            return _page(request, _("您不能预约这个时段。"), status=403, level="error")
-        return _page(request, _("预约成功！"), hint=_(
-            "{when} {topic}，地点：{place}。请准时到场，志愿者会等您。").format(
-            when=commands.local(slot.starts_at), topic=slot.topic, place=slot.place))
-    context["key"] = secrets.token_urlsafe(16)
-    return render(request, "wechat/tutoring.html", context)
+    """Links sent before the phone pages existed: the slot's page now, signing in through
+    the same account (`?wx=`)."""
+    url = reverse("page-tutoring-slot", kwargs={"id": node_id("TutoringSlot", slot_id)})
+    return HttpResponseRedirect(f"{url}?{urlencode({'wx': slug})}")
 
 
 # --- Go-live: WeChat's check of the OAuth domain -------------------------------------------

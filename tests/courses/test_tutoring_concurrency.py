@@ -83,7 +83,7 @@ def test_thirty_simultaneous_bookings_of_one_seat_book_exactly_one(tutor_, resid
         assert TutoringBooking.objects.filter(slot=slot).count() == 1
 
 
-def _naive_book(*, actor, user, slot_id, note):
+def _naive_book(*, actor, user, slot_id, note, address=None):
     """Read-check-write without a lock or a conditional update, in autocommit (so even
     SQLite's IMMEDIATE transactions do not serialise it); the pause widens the race."""
     slot = TutoringSlot.objects.get(pk=slot_id)
@@ -132,7 +132,7 @@ def test_one_resident_racing_for_six_overlapping_slots_gets_one(community, resid
     assert outcomes == {"BOOKED": 1, "OVERLAPS_BOOKING": 5}, outcomes
 
 
-def _naive_book_no_lock(*, actor, user, slot_id, note):
+def _naive_book_no_lock(*, actor, user, slot_id, note, address=None):
     """The overlap check without the resident's lock, in autocommit, with a pause between
     the check and the insert. A database refusal (PostgreSQL's exclusion constraint) is
     reported as INVALID so the test can see which layer stopped it."""

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
 from courses.models import Audience, Enrollment, EnrollmentStatus
@@ -214,7 +215,8 @@ def test_tutoring_lists_open_slots_with_booking_links(say, account, bound, tutor
     slot = _slot(tutor)
     text = say(account, "oResident0001", "辅导")
     assert "教您视频通话" in text and "夏阿姨" in text and "金口路社区服务站" in text
-    assert f"https://linli.example.cn/wechat/weishinan/tutoring/{slot.pk}" in text
+    gid = to_global_id("TutoringSlot", slot.pk)
+    assert f"https://linli.example.cn/tutoring/slots/{gid}/?wx=weishinan" in text
 
 
 def test_tutoring_for_an_unbound_follower_also_lists_slots(say, account, tutor):
@@ -240,52 +242,29 @@ def test_tutoring_reply_query_count_is_constant(send, account, bound, community)
     assert reply_queries(1) == reply_queries(49)
 
 
-def test_booking_page_books_through_the_courses_service(client, account, resident, tutor):
-    # given the link from the 辅导 reply, opened by the logged-in resident
+def test_links_sent_before_the_phone_pages_redirect_to_the_slot_page(client, account, tutor):
+    # the 辅导 reply used to link to /wechat/<slug>/tutoring/<pk>; those links keep working
     slot = _slot(tutor)
-    client.force_login(resident)
-    url = f"/wechat/weishinan/tutoring/{slot.pk}"
-    page = client.get(url)
-    assert page.status_code == 200 and "确认预约" in page.content.decode()
-    key = page.context["key"]
-
-    # when they confirm (twice, as a shaky finger does)
-    first = client.post(url, {"key": key, "note": "想学视频"})
-    again = client.post(url, {"key": key, "note": "想学视频"})
-
-    # then exactly one booking exists and the page says so
-    assert first.status_code == 200 and "预约成功" in first.content.decode()
-    assert again.status_code == 200
-    booking = TutoringBooking.objects.get(slot=slot)
-    assert booking.user == resident and booking.note == "想学视频"
-    slot.refresh_from_db()
-    assert slot.booked_count == 1
-
-
-def test_booking_page_shows_the_services_refusal(client, account, resident, tutor,
-                                                 volunteer_user):
-    slot = _slot(tutor)
-    client.force_login(volunteer_user)
-    client.post(f"/wechat/weishinan/tutoring/{slot.pk}", {"key": "a"})
-    client.force_login(resident)
-    response = client.post(f"/wechat/weishinan/tutoring/{slot.pk}", {"key": "b"})
-    assert response.status_code == 400
-    assert "约满" in response.content.decode()
-    assert not TutoringBooking.objects.filter(user=resident).exists()
-
-
-def test_booking_page_needs_a_login(client, account, tutor):
-    slot = _slot(tutor)
-    response = client.get(f"/wechat/weishinan/tutoring/{slot.pk}")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/wechat/weishinan/login/?next=")
-    assert client.post(f"/wechat/weishinan/tutoring/{slot.pk}").status_code == 302
+    gid = to_global_id("TutoringSlot", slot.pk)
+    for method in (client.get, client.post):
+        response = method(f"/wechat/weishinan/tutoring/{slot.pk}")
+        assert response.status_code == 302
+        assert response["Location"] == f"/tutoring/slots/{gid}/?wx=weishinan"
     assert not TutoringBooking.objects.exists()
 
 
-def test_booking_page_unknown_slot_is_404(client, account, resident):
+def test_the_sent_link_opens_the_slot_page_and_books_once(client, account, resident, tutor):
+    slot = _slot(tutor)
     client.force_login(resident)
-    assert client.get("/wechat/weishinan/tutoring/999999").status_code == 404
+    page = client.get(f"/wechat/weishinan/tutoring/{slot.pk}", follow=True)
+    assert page.status_code == 200
+    assert 'data-testid="main-action">预约</button>' in page.content.decode()
+    book_url = f"/tutoring/slots/{to_global_id('TutoringSlot', slot.pk)}/book/"
+    key = client.get(book_url).context["form_key"]
+    for _ in range(2):  # a shaky finger
+        client.post(book_url, {"idempotency_key": key, "note": "想学视频"})
+    booking = TutoringBooking.objects.get(slot=slot)
+    assert booking.user == resident and booking.note == "想学视频"
 
 
 def test_me_lists_upcoming_tutoring_bookings(say, account, bound, resident, tutor):

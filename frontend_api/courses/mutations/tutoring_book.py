@@ -25,6 +25,10 @@ class TutoringBook(BaseMutation):
                                            "help with), up to 200 characters.")
         idempotency_key = graphene.String(description="Optional; repeating it returns the "
                                                       "first result (see the API docs).")
+        address = graphene.String(description=(
+            "For a doorstep slot: where the tutor should come, up to 200 characters; null or "
+            "empty = the resident's registered address (ADDRESS_REQUIRED when she has none). "
+            "Ignored for slots at a venue."))
         user_id = graphene.ID(description="Book for this resident instead of yourself "
                                           "(staff of their community, coordinators).")
 
@@ -35,7 +39,8 @@ class TutoringBook(BaseMutation):
     error_codes = CourseErrorCodeEnum
 
     @classmethod
-    def perform(cls, info, user, *, slot_id, note=None, idempotency_key=None, user_id=None):
+    def perform(cls, info, user, *, slot_id, note=None, address=None, idempotency_key=None,
+                user_id=None):
         resident = user
         if user_id is not None:
             if not permissions.can_book_on_behalf_somewhere(user):
@@ -43,5 +48,5 @@ class TutoringBook(BaseMutation):
             resident = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
         pk = decode_id(slot_id, "TutoringSlot", field="slot_id")
         booking = tutoring.tutoring_book(actor=user, user=resident, slot_id=pk, note=note or "",
-                                         idempotency_key=idempotency_key)
+                                         address=address, idempotency_key=idempotency_key)
         return cls.success(booking=selectors.booking_get(booking.pk))

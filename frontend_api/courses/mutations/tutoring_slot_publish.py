@@ -25,6 +25,9 @@ class TutoringSlotPublish(BaseMutation):
         venue_id = graphene.ID(description="Where, if at a venue; else give `place`.")
         topic = graphene.String(required=True, description="What the tutoring is about.")
         capacity = graphene.Int(default_value=1, description="Residents per slot, 1 to 20.")
+        doorstep = graphene.Boolean(default_value=False, description=(
+            "A home visit (上门): residents of the tutor's street book it with their address; "
+            "a venue is ignored."))
 
     slot = graphene.Field(TutoringSlotType, description="The new slot; null when refused.")
     errors = graphene.List(graphene.NonNull(TutoringSlotPublishError), required=True)
@@ -33,7 +36,7 @@ class TutoringSlotPublish(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, starts_at, duration_minutes, topic, place=None,
-                venue_id=None, capacity=1):
+                venue_id=None, capacity=1, doorstep=False):
         volunteer = volunteer_selectors.volunteer_for_user(user)
         if volunteer is None:
             raise PermissionDenied
@@ -42,5 +45,5 @@ class TutoringSlotPublish(BaseMutation):
         slot = tutoring.tutoring_slot_publish(
             actor=user, volunteer=volunteer, starts_at=starts_at,
             duration_minutes=duration_minutes, topic=topic, venue=venue,
-            place_text=place or "", capacity=capacity)
+            place_text=place or "", capacity=capacity, doorstep=bool(doorstep))
         return cls.success(slot=selectors.slot_get(slot.pk))

@@ -30,6 +30,9 @@ class TutoringSlotsPublishFromAvailability(BaseMutation):
         venue_id = graphene.ID(description="Where, if at a venue; else give `place`.")
         topic = graphene.String(required=True, description="What the tutoring is about.")
         capacity = graphene.Int(default_value=1, description="Residents per slot, 1 to 20.")
+        doorstep = graphene.Boolean(default_value=False, description=(
+            "A home visit (上门): residents of the tutor's street book it with their address; "
+            "a venue is ignored."))
 
     slots = graphene.List(graphene.NonNull(TutoringSlotType), required=True,
                           description="The slots created by this call (none when refused).")
@@ -42,14 +45,15 @@ class TutoringSlotsPublishFromAvailability(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, volunteer_id, weeks, duration_minutes, topic, place=None,
-                venue_id=None, capacity=1):
+                venue_id=None, capacity=1, doorstep=False):
         volunteer = load(volunteer_id, "Volunteer", volunteer_selectors.volunteer_lookup,
                          field="volunteer_id")
         venue = load(venue_id, "Venue", course_selectors.venue_get, field="venue_id") \
             if venue_id else None
         result = tutoring.tutoring_slots_publish_from_availability(
             actor=user, volunteer=volunteer, weeks=weeks, duration_minutes=duration_minutes,
-            topic=topic, venue=venue, place_text=place or "", capacity=capacity)
+            topic=topic, venue=venue, place_text=place or "", capacity=capacity,
+            doorstep=bool(doorstep))
         slots = selectors.slot_queryset().filter(
             pk__in=[s.pk for s in result.created]).order_by("starts_at", "id")
         return cls(errors=[], slots=list(slots), counts=TutoringPublishCount(

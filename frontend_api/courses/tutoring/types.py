@@ -93,6 +93,9 @@ class TutoringBookingType(DjangoObjectType):
 
     status = TutoringBookingStatusEnum(required=True, description="Where the booking stands.")
     resident_name = graphene.String(description="The resident's name (tutor and staff views).")
+    address = graphene.String(description=(
+        "Where a doorstep session happens: for the resident, and for the tutor while the "
+        "booking holds a seat; null for anyone else and for slots at a venue."))
     booked_on_behalf = graphene.Boolean(required=True,
                                         description="True when staff booked it for the "
                                                     "resident.")
@@ -107,6 +110,13 @@ class TutoringBookingType(DjangoObjectType):
     @staticmethod
     def resolve_resident_name(booking, info):
         return booking.user.display_name or booking.user.username
+
+    @staticmethod
+    def resolve_address(booking, info):
+        if not booking.address or not permissions.can_see_booking_address(info.context.user,
+                                                                          booking):
+            return None
+        return booking.address
 
     @staticmethod
     def resolve_booked_on_behalf(booking, info):
@@ -132,6 +142,9 @@ class TutoringSlotType(DjangoObjectType):
     place = graphene.String(required=True, description="The venue's name, or e.g. 上门.")
     venue = graphene.Field(VenueType, description="The venue, or null (see `place`).")
     capacity = graphene.Int(required=True, description="Residents per slot.")
+    doorstep = graphene.Boolean(required=True, description=(
+        "A home visit: the tutor comes to the resident's address; bookable by residents of "
+        "the tutor's street, who give the address when booking."))
     seats_left = graphene.Int(required=True, description="Seats not booked, never negative.")
     bookings = graphene.List(graphene.NonNull(TutoringBookingType),
                              description="For the tutor (myTutoringSlots) only; else null.")
