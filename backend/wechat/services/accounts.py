@@ -8,6 +8,7 @@ import io
 import logging
 import secrets
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -164,7 +165,7 @@ def accounts_export_csv(*, actor, queryset) -> str:
     return out.getvalue()
 
 
-def _account_row(row: dict, *, ctx: dict) -> tuple:
+def _account_row(row: dict, *, ctx: dict[str, Any]) -> tuple:
     """One CSV row checked against the database and the rows before it; ValueError with a
     Chinese message when it cannot be imported."""
     slug = (row["slug"] or "").strip()
@@ -210,7 +211,7 @@ def accounts_import_csv(*, actor, content: str) -> dict:
         return {"created": 0, "updated": 0, "rejected": [(1, _("缺少列：%(cols)s") % {
             "cols": ", ".join(missing)})]}
     existing = {a.slug: a for a in WeChatAccount.objects.all()}
-    ctx = {
+    ctx: dict[str, Any] = {
         "streets": {s.name: s for s in Street.objects.all()},
         "communities": {c.name: c for c in Community.objects.select_related("street")},
         "existing": existing,
