@@ -303,7 +303,7 @@ def volunteer_hours_totals(volunteer: Volunteer) -> dict[str, Decimal]:
 def open_shifts(volunteer: Volunteer, *, now: datetime | None = None, limit: int = 30
                 ) -> list[Shift]:
     """Shifts still to come whose sign-up is open, soonest first, each with `my_sign_up`
-    (the volunteer's active sign-up or None): two queries."""
+    (the volunteer's active sign-up or None) and `seats_left`: two queries."""
     now = now or timezone.now()
     shifts = list(
         Shift.objects.filter(starts_at__gt=now)
@@ -316,6 +316,7 @@ def open_shifts(volunteer: Volunteer, *, now: datetime | None = None, limit: int
         .order_by("starts_at", "id")[:limit])
     for shift in shifts:
         shift.my_sign_up = shift.my_sign_ups[0] if shift.my_sign_ups else None
+        shift.seats_left = max(shift.capacity - shift.taken, 0)
     return shifts
 
 

@@ -3,7 +3,7 @@ reverses them for every link Linli sends)."""
 
 from django.urls import path
 
-from . import courses, home, learners
+from . import courses, home, learners, volunteers
 
 urlpatterns = [
     path("", home.home, name="page-home"),
@@ -18,4 +18,15 @@ urlpatterns = [
     path("learn/<str:id>/lessons/<str:lesson_id>/", learners.lesson, name="page-lesson"),
     path("learn/<str:id>/quiz/", learners.quiz, name="page-quiz"),
     path("me/certificates/", learners.certificates, name="page-certificates"),
+    path("volunteer/offers/", volunteers.offer_list, name="page-offers"),
+    path("volunteer/offers/<str:id>/", volunteers.offer, name="page-offer"),
+    path("volunteer/offers/<str:id>/decline/", volunteers.offer_decline,
+         name="page-offer-decline"),
+    path("volunteer/commitments/", volunteers.commitments, name="page-commitments"),
+    path("volunteer/hours/", volunteers.hours, name="page-hours"),
+    path("volunteer/availability/", volunteers.availability, name="page-availability"),
+    path("volunteer/shifts/", volunteers.shifts, name="page-shifts"),
+    path("volunteer/shifts/signups/<str:id>/cancel/", volunteers.shift_cancel,
+         name="page-shift-cancel"),
+    path("volunteer/credentials/", volunteers.credentials, name="page-credentials"),
 ]
