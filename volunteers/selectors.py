@@ -380,19 +380,10 @@ CALENDAR_PAST_DAYS = 30
 CALENDAR_FUTURE_DAYS = 180
 
 
-def _commitment_location(commitment: Commitment) -> str:
-    offer = getattr(commitment, "offer", None)
-    if offer is not None:
-        return offer.request.address or offer.request.community.name
-    signup = getattr(commitment, "shift_signup", None)
-    if signup is not None:
-        return signup.shift.event.place or signup.shift.event.community.name
-    return ""
-
-
 def calendar_items_for_user(user) -> list[CalendarItem]:
     """The user's volunteer commitments from 30 days ago to 180 days ahead, for the .ics
     feed, in one query. Tutoring is left out: the tutoring feed lists those slots itself.
+    A job's exact address only while her offer is ACCEPTED (commitment_place).
     Cancelled ones stay in (STATUS:CANCELLED) so calendar clients remove them."""
     if user is None or not user.is_authenticated:
         return []
@@ -402,14 +393,14 @@ def calendar_items_for_user(user) -> list[CalendarItem]:
                            ends_at__gte=now - timedelta(days=CALENDAR_PAST_DAYS),
                            starts_at__lte=now + timedelta(days=CALENDAR_FUTURE_DAYS))
                    .exclude(kind=CommitmentKind.TUTORING)
-                   .select_related("offer__request__community",
+                   .select_related("offer__request__community__street",
                                    "shift_signup__shift__event__community")
                    .order_by("starts_at", "id"))
     return [CalendarItem(
         uid=f"commitment-{c.pk}@linli",
         summary=c.title or str(CommitmentKind(c.kind).label),
         starts_at=c.starts_at, ends_at=c.ends_at, sequence=sequence_from(c.updated_at),
-        location=_commitment_location(c),
+        location=commitment_place(c),
         description=str(CommitmentStatus(c.status).label),
         cancelled=c.status == CommitmentStatus.CANCELLED,
     ) for c in commitments]

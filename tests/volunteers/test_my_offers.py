@@ -11,7 +11,7 @@ from graphql_relay import to_global_id
 from tests.factories.volunteers import ShiftFactory, commitment
 from tests.helpers.graphql import gql
 from tests.helpers.queries import assert_query_count
-from volunteers import services
+from volunteers import selectors, services
 from volunteers.models import CommitmentKind, Offer, OfferStatus, ShiftSignUp, SignUpStatus
 
 pytestmark = pytest.mark.django_db
@@ -172,3 +172,22 @@ def test_offer_status_filter_values(coordinator, community, haircut_volunteer, v
         result = gql(MY_OFFERS, {"status": status}, user=volunteer_user)
         assert result.errors is None
         assert len(result.data["myOffers"]) == (1 if status == "OFFERED" else 0)
+
+
+def test_the_calendar_feed_shows_the_address_only_once_accepted(
+        coordinator, community, haircut_volunteer, volunteer_user):
+    offer = _offer(coordinator, community, haircut_volunteer)
+    declined = _offer(coordinator, community, haircut_volunteer, days=9)
+    services.offer_respond(actor=volunteer_user, offer=declined, accept=False)
+
+    def locations():
+        return {item.uid: item.location
+                for item in selectors.calendar_items_for_user(volunteer_user)}
+
+    held = locations()
+    assert held[f"commitment-{offer.commitment_id}@linli"] == \
+        f"{community.street.name}{community.name}"
+    assert ADDRESS not in str(held)
+    services.offer_respond(actor=volunteer_user, offer=offer, accept=True)
+    assert ADDRESS in locations()[f"commitment-{offer.commitment_id}@linli"]
+    assert ADDRESS not in locations()[f"commitment-{declined.commitment_id}@linli"]
