@@ -216,14 +216,16 @@ def volunteer_offers(volunteer: Volunteer, *, status: str | None = None) -> Quer
     return qs.order_by("-created_at", "-id")
 
 
-def my_offers(*, user, status: str | None = None) -> list[Offer]:
-    """myOffers: the signed-in person's job offers, newest first; empty for non-volunteers."""
+def my_offers(*, user, status: str | None = None, limit: int | None = None) -> list[Offer]:
+    """myOffers: the signed-in person's job offers, newest first (at most `limit`); empty
+    for non-volunteers."""
     if user is None or not user.is_authenticated:
         return []
     qs = _offer_rows().filter(volunteer__user_id=user.pk)
     if status:
         qs = qs.filter(status=status)
-    return list(qs.order_by("-created_at", "-id"))
+    qs = qs.order_by("-created_at", "-id")
+    return list(qs[:limit] if limit else qs)
 
 
 def my_offer_get(*, user, pk: int) -> Offer | None:

@@ -319,16 +319,11 @@ class ServiceRequestType(DjangoObjectType):
 
     @staticmethod
     def resolve_address(request, info):
-        # offers prefetched by selectors.service_request_queryset and the offer selectors
-        if permissions.can_see_job_details(info.context.user, request, request.offers.all()):
-            return request.address
-        return ""
+        return request.address if _details_visible(request, info) else ""
 
     @staticmethod
     def resolve_note(request, info):
-        if permissions.can_see_job_details(info.context.user, request, request.offers.all()):
-            return request.note
-        return ""
+        return request.note if _details_visible(request, info) else ""
 
     @staticmethod
     def resolve_offers(request, info):
@@ -337,6 +332,11 @@ class ServiceRequestType(DjangoObjectType):
     @staticmethod
     def resolve_external_ref(request, info):
         return request.external_ref
+
+
+def _details_visible(request, info) -> bool:
+    # offers prefetched by selectors.service_request_queryset and the offer selectors
+    return permissions.can_see_job_details(info.context.user, request, request.offers.all())
 
 
 class MatchReasonType(graphene.ObjectType):

@@ -72,7 +72,8 @@ def offer_list(request):
     if volunteer is None:
         return not_a_volunteer(request)
     now = timezone.now()
-    rows = [(o, offer_state(o, now)) for o in selectors.my_offers(user=request.user)[:LIST_SIZE]]
+    rows = [(o, offer_state(o, now))
+            for o in selectors.my_offers(user=request.user, limit=LIST_SIZE)]
     return render_page(request, "pages/volunteers/offers.html", {
         "waiting": [o for o, state in rows if state == OfferStatus.OFFERED],
         "answered": [(o, state) for o, state in rows if state != OfferStatus.OFFERED],
