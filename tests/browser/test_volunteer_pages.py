@@ -8,11 +8,18 @@ import pytest
 from django.utils import timezone
 
 from backend.accounts.models import Role
+from backend.core.links import node_id
 from backend.notifications.models import Notification, NotificationKind
 from tests.factories.accounts import PASSWORD, CommunityFactory, StreetFactory, user_with_role
-from tests.factories.volunteers import ALL_WEEK, VolunteerFactory, give_skill, set_availability
+from tests.factories.volunteers import (
+    ALL_WEEK,
+    VolunteerFactory,
+    commitment,
+    give_skill,
+    set_availability,
+)
 from volunteers import services
-from volunteers.models import OfferStatus
+from volunteers.models import CommitmentKind, OfferStatus
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.heavy, pytest.mark.browser]
 
@@ -70,3 +77,46 @@ def test_a_volunteer_accepts_the_offer_from_the_notification_link(live_server, p
     assert ADDRESS in place and "金口路社区" in place
     screenshot(page, "4-commitments")
     assert phone.aborted == [] and errors == []
+
+
+def test_decline_hours_and_availability_screens_on_a_phone(live_server, phone, login,
+                                                           screenshot):
+    street = StreetFactory(name="八大关街道")
+    community = CommunityFactory(street=street, name="金口路社区")
+    coordinator = user_with_role(Role.STREET_COORDINATOR, street=street, community=community)
+    volunteer = VolunteerFactory(community=community)
+    give_skill(volunteer, "haircut")
+    set_availability(volunteer, ALL_WEEK)
+    request = services.dispatch_create(
+        actor=coordinator, skill_code="haircut", starts_at=_job_start(), duration_minutes=60,
+        community=community, address=ADDRESS, volunteer=volunteer)
+    set_availability(volunteer, [(1, "13:00", "18:00"), (3, "13:00", "18:00")])
+    offer = request.offers.get()
+    start = timezone.now() - timedelta(days=1)
+    commitment(volunteer, start, start + timedelta(hours=2), kind=CommitmentKind.DISPATCH)
+    login(phone, volunteer.user)
+    page = phone.new_page()
+
+    page.goto(f"{live_server.url}/volunteer/offers/{node_id('Offer', offer.pk)}/decline/")
+    page.get_by_label("离我太远了").check()
+    page.locator("[data-testid=main-action]").click()
+    page.wait_for_selector("text=您已拒绝这个派单")
+    assert ADDRESS not in page.inner_text("main")
+    screenshot(page, "1-declined")
+
+    page.goto(f"{live_server.url}/volunteer/hours/")
+    page.fill("input[name=hours]", "3")
+    page.locator("[data-testid=main-action]").click()
+    page.wait_for_selector(".error")
+    assert "最多2.5小时" in page.inner_text(".has-error")
+    screenshot(page, "2-hours-too-many")
+    page.fill("input[name=hours]", "2")
+    page.locator("[data-testid=main-action]").click()
+    page.wait_for_selector("text=已登记，等协调员审核")
+    screenshot(page, "3-hours-logged")
+
+    page.goto(f"{live_server.url}/volunteer/availability/")
+    for box in page.locator("label.choice").all()[:3]:
+        assert box.bounding_box()["height"] >= 48
+    screenshot(page, "4-availability")
+    assert phone.aborted == []
