@@ -493,8 +493,9 @@ def _fill(volunteer, n, coordinator, community):
         offer = request.offers.get()
         if i % 2:
             services.offer_respond(actor=volunteer.user, offer=offer, accept=True)
-        done = commitment(volunteer, timezone.now() - timedelta(days=2, hours=i + 1),
-                          timezone.now() - timedelta(days=2, hours=i), kind=CommitmentKind.OTHER)
+        j = Offer.objects.count()  # one more each round: past hours never overlap
+        done = commitment(volunteer, day_at(-5, 0) + timedelta(hours=j),
+                          day_at(-5, 0) + timedelta(hours=j + 1), kind=CommitmentKind.OTHER)
         if i % 2:
             services.service_hours_log(actor=volunteer.user, commitment=done, hours="0.5")
         ShiftFactory(capacity=3)
