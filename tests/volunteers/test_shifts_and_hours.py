@@ -7,7 +7,7 @@ import time_machine
 from django.utils import timezone
 from graphql_relay import to_global_id
 
-from tests.factories.volunteers import ShiftFactory, commitment
+from tests.factories.volunteers import ShiftFactory, commitment, skill
 from tests.helpers.concurrency import run_concurrently
 from tests.helpers.graphql import gql
 from volunteers import matching, selectors, services
@@ -77,8 +77,6 @@ def test_shift_sign_up_window_and_required_skill(make_volunteer, community):
                           signup_closes_at=timezone.now() - timedelta(hours=1))
     result = gql(SIGN_UP, {"id": _sid(closed)}, user=volunteer.user).data["shiftSignUp"]
     assert [e["code"] for e in result["errors"]] == ["SIGNUP_CLOSED"]
-    from tests.factories.volunteers import skill
-
     skilled = ShiftFactory(event__community=community, required_skill=skill("haircut"))
     result = gql(SIGN_UP, {"id": _sid(skilled)}, user=volunteer.user).data["shiftSignUp"]
     assert [e["code"] for e in result["errors"]] == ["LACKS_SKILL"]
