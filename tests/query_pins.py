@@ -44,6 +44,8 @@ PINS: dict[str, int | dict[str, int]] = {
     "myTutoringBookings": 3,
     "myTutoringSlots": 4,
     "myCertificates": 3,
+    "myOffers": 7,
+    "myCommitments": 3,
     "streets": 2,
     "volunteers": 11,
     "volunteers.certificates": 11,

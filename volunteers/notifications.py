@@ -77,3 +77,17 @@ def shift_cancelled(sign_up, reason: str = "") -> None:
             "title": shift.title or shift.event.title, "when": when, "reason": reason},
         url=absolute_url("page-commitments"),
         data={"keywords": [shift.title or shift.event.title, when, reason or _("活动取消")]})
+
+
+def shift_sign_up_cancelled(sign_up, reason: str = "") -> None:
+    """A coordinator cancelled her place in a shift (her own cancellation is not told)."""
+    shift = sign_up.shift
+    when = _window(shift.starts_at, shift.ends_at)
+    notify(
+        user=sign_up.volunteer.user, kind=NotificationKind.SHIFT_CANCELLED,
+        dedup_key=f"shift_signup:{sign_up.pk}:cancelled",
+        title=_("您的排班报名已取消"),
+        body=_("协调员取消了您在“%(title)s”（%(when)s）的报名。%(reason)s") % {
+            "title": shift.title or shift.event.title, "when": when, "reason": reason},
+        url=absolute_url("page-commitments"),
+        data={"keywords": [shift.title or shift.event.title, when, reason or _("协调员取消")]})

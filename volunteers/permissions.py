@@ -93,7 +93,36 @@ def can_respond_to_offer(user, offer) -> bool:
     return is_own(user, offer.volunteer)
 
 
+def can_see_job_details(user, request, offers) -> bool:
+    """The exact address and the resident's note of a doorstep job: coordinators of its
+    community, and the volunteer whose offer for it is ACCEPTED — not while it is only
+    offered, and no longer once declined, expired or withdrawn. `offers`: the request's
+    offers (prefetched by the caller)."""
+    if not _authenticated(user):
+        return False
+    # Her own accepted offer first: it needs no query.
+    if any(o.status == "ACCEPTED" and o.volunteer.user_id == user.pk for o in offers):
+        return True
+    return can_dispatch(user, request.community)
+
+
+def offers_visible_to(user, request, offers) -> list:
+    """Of a request's offers, those `user` may see: all for its coordinators, otherwise only
+    their own (a volunteer never learns who else was asked)."""
+    offers = list(offers)
+    if not _authenticated(user):
+        return []
+    own = [o for o in offers if o.volunteer.user_id == user.pk]
+    if len(own) == len(offers) or not can_dispatch(user, request.community):
+        return own
+    return offers
+
+
 # --- Shifts and hours -------------------------------------------------------------------------
+def can_cancel_shift_sign_up(user, sign_up) -> bool:
+    return is_own(user, sign_up.volunteer) or coordinates_volunteer(user, sign_up.volunteer)
+
+
 def can_log_hours(user, commitment) -> bool:
     return (is_own(user, commitment.volunteer)
             or coordinates_volunteer(user, commitment.volunteer))

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
     DecimalField,
+    Exists,
     OuterRef,
     Prefetch,
     Q,
@@ -40,6 +41,8 @@ from .models import (
     ServiceHours,
     ServiceRequest,
     Shift,
+    ShiftSignUp,
+    SignUpStatus,
     Skill,
     TimeOff,
     Volunteer,
@@ -194,6 +197,144 @@ def volunteer_open_offers(volunteer: Volunteer, *, now: datetime | None = None
             .order_by("request__starts_at", "id"))
 
 
+def _offer_rows() -> QuerySet[Offer]:
+    """Offers with their request and every offer of it (for the visibility rules of the
+    address and of the other volunteers): three queries for any number of rows."""
+    return (Offer.objects
+            .select_related("request__skill", "request__community__street",
+                            "volunteer__user", "volunteer__community__street")
+            .prefetch_related(Prefetch(
+                "request__offers", queryset=Offer.objects.select_related(
+                    "volunteer__user", "volunteer__community__street").order_by("id"))))
+
+
+def volunteer_offers(volunteer: Volunteer, *, status: str | None = None) -> QuerySet[Offer]:
+    """The volunteer's job offers, newest first, optionally of one status."""
+    qs = _offer_rows().filter(volunteer_id=volunteer.pk)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def my_offers(*, user, status: str | None = None, limit: int | None = None) -> list[Offer]:
+    """myOffers: the signed-in person's job offers, newest first (at most `limit`); empty
+    for non-volunteers."""
+    if user is None or not user.is_authenticated:
+        return []
+    qs = _offer_rows().filter(volunteer__user_id=user.pk)
+    if status:
+        qs = qs.filter(status=status)
+    qs = qs.order_by("-created_at", "-id")
+    return list(qs[:limit] if limit else qs)
+
+
+def my_offer_get(*, user, pk: int) -> Offer | None:
+    """One offer, for the volunteer it was made to only; None otherwise."""
+    offer = _offer_rows().filter(pk=pk).first()
+    if offer is None or not permissions.can_respond_to_offer(user, offer):
+        return None
+    return offer
+
+
+def my_commitments(*, user, starts_after: datetime | None = None,
+                   starts_before: datetime | None = None, limit: int = 200
+                   ) -> list[Commitment]:
+    """myCommitments: the signed-in volunteer's jobs, shifts and tutoring in one list by
+    start — not cancelled, ending after `starts_after` (default now), starting before
+    `starts_before`. Each with its job or shift: one query."""
+    if user is None or not user.is_authenticated:
+        return []
+    qs = (Commitment.objects.filter(volunteer__user_id=user.pk,
+                                    ends_at__gt=starts_after or timezone.now())
+          .exclude(status=CommitmentStatus.CANCELLED)
+          .select_related("offer__request__skill", "offer__request__community__street",
+                          "shift_signup__shift__event__community")
+          .order_by("starts_at", "id"))
+    if starts_before is not None:
+        qs = qs.filter(starts_at__lt=starts_before)
+    return list(qs[:limit])
+
+
+def commitment_place(commitment: Commitment) -> str:
+    """Where one of a volunteer's own commitments happens, for her: a job's street and
+    community, with its exact address only while her offer is ACCEPTED (the job's offer
+    is hers: the commitment is); a shift's place; "" for the rest. Reads only what
+    my_commitments selected."""
+    offer = getattr(commitment, "offer", None)
+    if offer is not None:
+        request = offer.request
+        rough = f"{request.community.street.name}{request.community.name}"
+        if request.address and offer.status == OfferStatus.ACCEPTED:
+            return f"{rough}，{request.address}"
+        return rough
+    signup = getattr(commitment, "shift_signup", None)
+    if signup is not None:
+        return signup.shift.event.place or signup.shift.event.community.name
+    return ""
+
+
+def loggable_commitments(volunteer: Volunteer, *, now: datetime | None = None,
+                         days: int = 60) -> QuerySet[Commitment]:
+    """Finished commitments of the last `days` days with no hours logged yet (a declined
+    entry may be logged again), newest first."""
+    now = now or timezone.now()
+    logged = ServiceHours.objects.filter(commitment_id=OuterRef("pk")).exclude(
+        status=HoursStatus.DECLINED)
+    return (Commitment.objects
+            .filter(volunteer_id=volunteer.pk, ends_at__lte=now,
+                    ends_at__gte=now - timedelta(days=days),
+                    status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED])
+            .exclude(Exists(logged))
+            .order_by("-starts_at", "-id"))
+
+
+def volunteer_hours_entries(volunteer: Volunteer) -> QuerySet[ServiceHours]:
+    return (ServiceHours.objects.filter(volunteer_id=volunteer.pk)
+            .select_related("commitment").order_by("-served_on", "-id"))
+
+
+def volunteer_hours_totals(volunteer: Volunteer) -> dict[str, Decimal]:
+    """Hours by review status: {"PENDING": …, "APPROVED": …, "DECLINED": …}, one query."""
+    totals = {status: Decimal("0") for status in HoursStatus.values}
+    for row in (ServiceHours.objects.filter(volunteer_id=volunteer.pk).order_by()
+                .values("status").annotate(total=Sum("hours"))):
+        totals[row["status"]] = row["total"] or Decimal("0")
+    return totals
+
+
+def open_shifts(volunteer: Volunteer, *, now: datetime | None = None, limit: int = 30
+                ) -> list[Shift]:
+    """Shifts still to come whose sign-up is open, soonest first, each with `my_sign_up`
+    (the volunteer's active sign-up or None) and `seats_left`: two queries."""
+    now = now or timezone.now()
+    shifts = list(
+        Shift.objects.filter(starts_at__gt=now)
+        .filter(Q(signup_opens_at__isnull=True) | Q(signup_opens_at__lte=now))
+        .filter(Q(signup_closes_at__isnull=True) | Q(signup_closes_at__gte=now))
+        .select_related("event__community", "required_skill")
+        .prefetch_related(Prefetch(
+            "signups", to_attr="my_sign_ups", queryset=ShiftSignUp.objects.filter(
+                volunteer_id=volunteer.pk, status=SignUpStatus.SIGNED_UP)))
+        .order_by("starts_at", "id")[:limit])
+    for shift in shifts:
+        shift.my_sign_up = shift.my_sign_ups[0] if shift.my_sign_ups else None
+        shift.seats_left = max(shift.capacity - shift.taken, 0)
+    return shifts
+
+
+def shift_sign_up_get(pk: int) -> ShiftSignUp | None:
+    return (ShiftSignUp.objects
+            .select_related("shift__event__community", "volunteer__user",
+                            "volunteer__community", "commitment")
+            .filter(pk=pk).first())
+
+
+def volunteer_upcoming_time_off(volunteer: Volunteer, *, now: datetime | None = None
+                                ) -> QuerySet[TimeOff]:
+    return TimeOff.objects.filter(volunteer_id=volunteer.pk,
+                                  ends_at__gt=now or timezone.now()).order_by("starts_at", "id")
+
+
 def shift_get(pk: int) -> Shift | None:
     return Shift.objects.select_related("event__community", "required_skill").filter(
         pk=pk).first()
@@ -241,19 +382,10 @@ CALENDAR_PAST_DAYS = 30
 CALENDAR_FUTURE_DAYS = 180
 
 
-def _commitment_location(commitment: Commitment) -> str:
-    offer = getattr(commitment, "offer", None)
-    if offer is not None:
-        return offer.request.address or offer.request.community.name
-    signup = getattr(commitment, "shift_signup", None)
-    if signup is not None:
-        return signup.shift.event.place or signup.shift.event.community.name
-    return ""
-
-
 def calendar_items_for_user(user) -> list[CalendarItem]:
     """The user's volunteer commitments from 30 days ago to 180 days ahead, for the .ics
     feed, in one query. Tutoring is left out: the tutoring feed lists those slots itself.
+    A job's exact address only while her offer is ACCEPTED (commitment_place).
     Cancelled ones stay in (STATUS:CANCELLED) so calendar clients remove them."""
     if user is None or not user.is_authenticated:
         return []
@@ -263,14 +395,14 @@ def calendar_items_for_user(user) -> list[CalendarItem]:
                            ends_at__gte=now - timedelta(days=CALENDAR_PAST_DAYS),
                            starts_at__lte=now + timedelta(days=CALENDAR_FUTURE_DAYS))
                    .exclude(kind=CommitmentKind.TUTORING)
-                   .select_related("offer__request__community",
+                   .select_related("offer__request__community__street",
                                    "shift_signup__shift__event__community")
                    .order_by("starts_at", "id"))
     return [CalendarItem(
         uid=f"commitment-{c.pk}@linli",
         summary=c.title or str(CommitmentKind(c.kind).label),
         starts_at=c.starts_at, ends_at=c.ends_at, sequence=sequence_from(c.updated_at),
-        location=_commitment_location(c),
+        location=commitment_place(c),
         description=str(CommitmentStatus(c.status).label),
         cancelled=c.status == CommitmentStatus.CANCELLED,
     ) for c in commitments]

@@ -18,9 +18,6 @@ from graphql_relay import to_global_id
 
 PENDING_PAGES: dict[str, str] = {
     "page-checkin": "/checkin/{id}",
-    "page-offer": "/volunteer/offers/{id}/",
-    "page-commitments": "/volunteer/commitments/",
-    "page-hours": "/volunteer/hours/",
 }
 
 

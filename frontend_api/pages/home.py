@@ -86,10 +86,13 @@ def home(request):
                     .filter(status="BOOKED", starts_at__gte=now).order_by("starts_at", "id")
                     .first())
     volunteer = volunteer_selectors.volunteer_for_user(user)
+    waiting_offers = (volunteer_selectors.volunteer_open_offers(volunteer, now=now).count()
+                      if volunteer else 0)
     return render_page(request, "pages/home.html", {
         "next_class": learner_selectors.my_next_class(user=user, now=now),
         "next_booking": next_booking,
         "enrollments": list(learner_selectors.my_current_enrollments(user=user)),
         "bookings_url": path_for("page-bookings"),
         "commitments_url": path_for("page-commitments") if volunteer else "",
+        "waiting_offers": waiting_offers,
     })

@@ -3,7 +3,7 @@ reverses them for every link Linli sends)."""
 
 from django.urls import path
 
-from . import courses, home, learners, tutoring, tutoring_tutor
+from . import courses, home, learners, tutoring, tutoring_tutor, volunteers
 
 urlpatterns = [
     path("", home.home, name="page-home"),
@@ -31,4 +31,15 @@ urlpatterns = [
          name="page-volunteer-tutoring-bulk"),
     path("volunteer/tutoring/slots/<str:id>/cancel/", tutoring_tutor.slot_cancel,
          name="page-volunteer-tutoring-slot-cancel"),
+    path("volunteer/offers/", volunteers.offer_list, name="page-offers"),
+    path("volunteer/offers/<str:id>/", volunteers.offer, name="page-offer"),
+    path("volunteer/offers/<str:id>/decline/", volunteers.offer_decline,
+         name="page-offer-decline"),
+    path("volunteer/commitments/", volunteers.commitments, name="page-commitments"),
+    path("volunteer/hours/", volunteers.hours, name="page-hours"),
+    path("volunteer/availability/", volunteers.availability, name="page-availability"),
+    path("volunteer/shifts/", volunteers.shifts, name="page-shifts"),
+    path("volunteer/shifts/signups/<str:id>/cancel/", volunteers.shift_cancel,
+         name="page-shift-cancel"),
+    path("volunteer/credentials/", volunteers.credentials, name="page-credentials"),
 ]

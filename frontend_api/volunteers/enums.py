@@ -39,6 +39,9 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
             "ALREADY_VOLUNTEER": "The person is already on the roster.",
             "DAILY_CAP_REACHED": "The volunteer already has the most jobs allowed that day.",
             "NO_APPROVED_HOURS": "No approved hours in the period; nothing to certify.",
+            "HOURS_EXCEED_COMMITMENT": "More hours than the commitment lasted plus 30 "
+                                       "minutes.",
+            "ALREADY_CANCELLED": "The shift sign-up was cancelled before.",
         }))
 VolunteerStatusEnum = graphene.Enum.from_enum(
     VolunteerStatus, name="VolunteerStatus", description=enum_description(

@@ -19,9 +19,13 @@ from .mutations.service_hours_certificate_issue import ServiceHoursCertificateIs
 from .mutations.service_hours_log import ServiceHoursLog
 from .mutations.service_hours_review import ServiceHoursReview
 from .mutations.shift_sign_up import ShiftSignUpMutation
+from .mutations.shift_sign_up_cancel import ShiftSignUpCancel
 from .mutations.time_off_add import TimeOffAdd
 from .types import (
+    CommitmentType,
     MatchResultType,
+    OfferStatusEnum,
+    OfferType,
     ServiceRequestType,
     SkillType,
     VolunteerType,
@@ -44,6 +48,21 @@ class VolunteersQuery(graphene.ObjectType):
     my_volunteer_profile = graphene.Field(VolunteerType,
                                           description="The logged-in person's roster entry, or "
                                                       "null. Login required.")
+    my_offers = graphene.List(
+        graphene.NonNull(OfferType), required=True,
+        status=OfferStatusEnum(description="Only offers in this status."),
+        description="The logged-in volunteer's job offers, newest first, each with its "
+                    "serviceRequest (the address and note only once accepted); empty for "
+                    "people not on the roster. Login required.")
+    my_commitments = graphene.List(
+        graphene.NonNull(CommitmentType), required=True,
+        from_=graphene.DateTime(name="from", description="Only commitments still running "
+                                                         "after this; default now."),
+        to=graphene.DateTime(description="Only commitments starting before this; default no "
+                                         "limit."),
+        description="The logged-in volunteer's jobs, shifts and tutoring in one list by start "
+                    "time (cancelled ones left out, at most 200); empty for people not on the "
+                    "roster. Login required.")
     volunteer_matches = graphene.Field(
         MatchResultType, required=True,
         skill=graphene.String(required=True, description="The Skill code the job needs."),
@@ -83,6 +102,18 @@ class VolunteersQuery(graphene.ObjectType):
         return selectors.volunteer_for_user(info.context.user)
 
     @staticmethod
+    @login_required
+    def resolve_my_offers(root, info, status=None):
+        return selectors.my_offers(user=info.context.user,
+                                   status=status.value if status is not None else None)
+
+    @staticmethod
+    @login_required
+    def resolve_my_commitments(root, info, from_=None, to=None):
+        return selectors.my_commitments(user=info.context.user, starts_after=from_,
+                                        starts_before=to)
+
+    @staticmethod
     @permission_required(permissions.can_match)
     def resolve_volunteer_matches(root, info, skill, starts_at, duration_minutes, community_id,
                                   limit=10, min_level=1):
@@ -119,6 +150,7 @@ class VolunteersMutation(graphene.ObjectType):
     dispatch_create = DispatchCreate.Field()
     offer_respond = OfferRespond.Field()
     shift_sign_up = ShiftSignUpMutation.Field()
+    shift_sign_up_cancel = ShiftSignUpCancel.Field()
     service_hours_log = ServiceHoursLog.Field()
     service_hours_review = ServiceHoursReview.Field()
     service_hours_certificate_issue = ServiceHoursCertificateIssue.Field()

@@ -264,6 +264,9 @@ class OfferType(DjangoObjectType):
 
     status = OfferStatusEnum(required=True, description="Where the offer stands.")
     volunteer = graphene.Field(VolunteerType, required=True, description="Who was offered it.")
+    service_request = graphene.Field(
+        lambda: ServiceRequestType, required=True,
+        description="The job offered; its address and note only once you accepted it.")
 
     class Meta:
         model = Offer
@@ -275,21 +278,31 @@ class OfferType(DjangoObjectType):
     def resolve_volunteer(offer, info):
         return offer.volunteer
 
+    @staticmethod
+    def resolve_service_request(offer, info):
+        return offer.request  # selected with its offers by the selectors
+
 
 @field_descriptions(
     starts_at="When the job starts.",
     ends_at="When the job ends.",
-    community="Where the job is.",
-    address="The doorstep address, or an empty string.",
-    note="What the resident needs, or an empty string.")
+    community="Where the job is.")
 class ServiceRequestType(DjangoObjectType):
     """A doorstep job (便民服务): seen by coordinators of its community and the volunteers
-    it was offered to."""
+    it was offered to. A volunteer sees only their own offer, and the address and note only
+    while their offer is ACCEPTED."""
 
     status = ServiceRequestStatusEnum(required=True, description="Where the job stands.")
     skill = graphene.Field(SkillType, required=True, description="The skill it needs.")
+    address = graphene.String(required=True,
+                              description="The doorstep address, or an empty string; empty "
+                                          "too for a volunteer whose offer is not ACCEPTED.")
+    note = graphene.String(required=True,
+                           description="What the resident needs, or an empty string; empty "
+                                       "too for a volunteer whose offer is not ACCEPTED.")
     offers = graphene.List(graphene.NonNull(OfferType), required=True,
-                           description="Every offer made, oldest first.")
+                           description="Every offer made, oldest first, for coordinators; a "
+                                       "volunteer sees only their own.")
     external_ref = graphene.String(required=True,
                                    description="The calling system's reference, or an empty "
                                                "string.")
@@ -298,19 +311,32 @@ class ServiceRequestType(DjangoObjectType):
         model = ServiceRequest
         name = "ServiceRequest"
         interfaces = (graphene.relay.Node,)
-        fields = ("id", "starts_at", "ends_at", "community", "address", "note")
+        fields = ("id", "starts_at", "ends_at", "community")
 
     @staticmethod
     def resolve_skill(request, info):
         return request.skill
 
     @staticmethod
+    def resolve_address(request, info):
+        return request.address if _details_visible(request, info) else ""
+
+    @staticmethod
+    def resolve_note(request, info):
+        return request.note if _details_visible(request, info) else ""
+
+    @staticmethod
     def resolve_offers(request, info):
-        return request.offers.all()  # prefetched by selectors.service_request_queryset
+        return permissions.offers_visible_to(info.context.user, request, request.offers.all())
 
     @staticmethod
     def resolve_external_ref(request, info):
         return request.external_ref
+
+
+def _details_visible(request, info) -> bool:
+    # offers prefetched by selectors.service_request_queryset and the offer selectors
+    return permissions.can_see_job_details(info.context.user, request, request.offers.all())
 
 
 class MatchReasonType(graphene.ObjectType):

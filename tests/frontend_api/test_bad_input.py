@@ -32,6 +32,7 @@ ID_TYPES = {
     "lessonId": "Lesson", "quizId": "Quiz", "slotId": "TutoringSlot",
     "bookingId": "TutoringBooking", "volunteerId": "Volunteer", "offerId": "Offer",
     "shiftId": "Shift", "commitmentId": "Commitment", "entryId": "ServiceHoursEntry",
+    "signUpId": "ShiftSignUp",
     "instructorIds": "User", "questionId": "Question", "choiceIds": "Choice",
 }
 ROOT_ID_TYPES = {"course": "Course", "courseRun": "CourseRun", "volunteer": "Volunteer",

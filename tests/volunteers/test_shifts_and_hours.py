@@ -173,7 +173,7 @@ def test_approved_hours_feed_totals_and_the_fairness_term(coordinator, volunteer
                                        commitment=_done(haircut_volunteer), hours=2.5)
     services.service_hours_review(actor=coordinator, entry=entry, approve=True)
     declined = services.service_hours_log(actor=volunteer_user,
-                                          commitment=_done(haircut_volunteer), hours=3)
+                                          commitment=_done(haircut_volunteer), hours=2)
     services.service_hours_review(actor=coordinator, entry=declined, approve=False,
                                   reason="记录重复")
     assert selectors.approved_hours(haircut_volunteer) == 2.5

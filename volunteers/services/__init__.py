@@ -7,7 +7,7 @@ roster              volunteers and their skills
 credentials         grant, record, expiry alerts
 availability        weekly rules, the hour mask, time off
 dispatch            doorstep jobs: offers, answers, expiry, the sweep
-shifts              shift sign-up
+shifts              shift sign-up and its cancellation
 hours               service hours: log and review
 hours_certificates  the service-hours certificate
 csv_io              roster import and export
@@ -26,10 +26,10 @@ from .availability import availability_set, hour_mask, time_off_add
 from .credentials import credential_add, credential_expiry_notify, credential_grant
 from .csv_io import volunteers_export_csv, volunteers_import_csv
 from .dispatch import dispatch_create, offer_expire, offer_respond, offers_sweep
-from .hours import service_hours_log, service_hours_review
+from .hours import max_hours_for, service_hours_log, service_hours_review
 from .hours_certificates import service_hours_certificate_issue
 from .roster import volunteer_create, volunteer_skill_set
-from .shifts import shift_sign_up
+from .shifts import shift_sign_up, shift_sign_up_cancel
 
 __all__ = [  # noqa: RUF022 - the calendar first, as above
     # calendar (used by courses' tutoring)
@@ -44,6 +44,7 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "credential_grant",
     "dispatch_create",
     "hour_mask",
+    "max_hours_for",
     "offer_expire",
     "offer_respond",
     "offers_sweep",
@@ -51,6 +52,7 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "service_hours_log",
     "service_hours_review",
     "shift_sign_up",
+    "shift_sign_up_cancel",
     "time_off_add",
     "volunteer_create",
     "volunteer_skill_set",

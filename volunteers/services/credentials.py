@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.core.errors import validation_error
 from backend.core.formatting import date_zh
+from backend.core.links import absolute_url
 from backend.core.services import audit_log_record
 from backend.notifications import services as notification_services
 from backend.notifications.models import NotificationKind
@@ -90,6 +91,7 @@ def credential_expiry_notify(*, today: date | None = None) -> int:
                 body=(_("您的%(type)s将于%(until)s到期（还有%(left)d天），"
                         "请及时办理续期并交给协调员登记。")
                       % {"type": credential.type.name, "until": until, "left": left}),
+                url=absolute_url("page-credentials"),
                 data={"keywords": [credential.type.name, until], "credential_id": credential.pk,
                       "days_left": left})
             created += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied
@@ -20,6 +21,9 @@ from ..error_codes import VolunteerErrorCode as Code
 from ..models import Commitment, CommitmentStatus, HoursStatus, ServiceHours, Volunteer
 from .calendar import commitment_complete
 
+# Hours may run a little over the planned time (a haircut that took longer), not more.
+HOURS_GRACE = timedelta(minutes=30)
+
 
 def _parse_hours(hours) -> Decimal:
     try:
@@ -31,12 +35,28 @@ def _parse_hours(hours) -> Decimal:
     return value
 
 
+def max_hours_for(commitment: Commitment) -> Decimal:
+    """The most hours that can be logged: the commitment's length plus HOURS_GRACE."""
+    seconds = (commitment.ends_at - commitment.starts_at + HOURS_GRACE).total_seconds()
+    return (Decimal(int(seconds)) / Decimal(3600)).quantize(Decimal("0.01"))
+
+
+def _check_within_commitment(commitment: Commitment, value: Decimal) -> None:
+    limit = max_hours_for(commitment)
+    if value > limit:
+        raise validation_error(
+            "hours", _("登记的时长不能超过这次服务的时长加半小时（最多%(max)s小时）。")
+            % {"max": hours_zh(limit)}, Code.HOURS_EXCEED_COMMITMENT)
+
+
 def service_hours_log(*, actor, commitment: Commitment, hours, note: str = "",
                       idempotency_key: str | None = None) -> ServiceHours:
-    """The volunteer or a coordinator logs hours for a finished commitment (PENDING)."""
+    """The volunteer or a coordinator logs hours for a finished commitment (PENDING), at
+    most the commitment's length plus HOURS_GRACE (HOURS_EXCEED_COMMITMENT)."""
     if not permissions.can_log_hours(actor, commitment):
         raise PermissionDenied
     value = _parse_hours(hours)
+    _check_within_commitment(commitment, value)
 
     def action():
         with transaction.atomic():
