@@ -99,6 +99,20 @@ def can_log_hours(user, commitment) -> bool:
             or coordinates_volunteer(user, commitment.volunteer))
 
 
+def can_cancel_shift_sign_up(user, sign_up) -> bool:
+    return is_own(user, sign_up.volunteer) or coordinates_volunteer(user, sign_up.volunteer)
+
+
+def can_manage_shift(user, shift) -> bool:
+    """Cancel a whole shift: coordinators of the event's community (admins included)."""
+    return _authenticated(user) and accounts.is_coordinator_for(user, shift.event.community)
+
+
+def can_export_reports(user) -> bool:
+    """Hours and dispatch CSVs: coordinators, each for their own unit's rows."""
+    return _authenticated(user) and accounts.is_coordinator(user)
+
+
 def can_review_hours(user, entry) -> bool:
     return coordinates_volunteer(user, entry.volunteer)
 

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as accounts_permissions
 from backend.accounts.models import Community
 from backend.certificates.models import Certificate, CertificateKind
 from backend.core.calendar import CalendarItem, sequence_from
@@ -40,6 +41,7 @@ from .models import (
     ServiceHours,
     ServiceRequest,
     Shift,
+    ShiftSignUp,
     Skill,
     TimeOff,
     Volunteer,
@@ -177,6 +179,17 @@ def service_request_get(*, user, pk: int) -> ServiceRequest | None:
     if not permissions.can_view_service_request(user, request, offered_volunteer_user_ids=offered):
         return None
     return request
+
+
+def service_request_lookup(pk: int) -> ServiceRequest | None:
+    """By id, without a visibility check: for services that check access themselves."""
+    return ServiceRequest.objects.select_related("skill", "community").filter(pk=pk).first()
+
+
+def shift_sign_up_get(pk: int):
+    return (ShiftSignUp.objects.select_related("shift__event__community", "volunteer__user",
+                                               "volunteer__community")
+            .filter(pk=pk).first())
 
 
 def offer_get(pk: int) -> Offer | None:
@@ -348,3 +361,29 @@ def volunteers_export_rows(queryset: QuerySet[Volunteer]) -> Iterator[list]:
         yield [v.pk, v.user.username, v.user.display_name, v.user.phone_masked,
                v.community.name, v.community.street.name, v.status,
                ";".join(f"{s.skill.code}:{s.level}" for s in v.skills.all())]
+
+
+def _period_bounds(period_start: date, period_end: date) -> tuple[datetime, datetime]:
+    return _local_midnight(period_start), _local_midnight(period_end + timedelta(days=1))
+
+
+def service_hours_for_export(*, user, period_start: date, period_end: date
+                             ) -> QuerySet[ServiceHours]:
+    """Hours served in the period (local days, both ends included) by the volunteers of
+    the units the user coordinates, oldest first."""
+    start, end = _period_bounds(period_start, period_end)
+    return (ServiceHours.objects
+            .filter(accounts_permissions.coordinated_community_filter(user, "volunteer__community"),
+                    served_on__gte=start, served_on__lt=end)
+            .select_related("volunteer__user", "volunteer__community", "reviewed_by")
+            .order_by("served_on", "id"))
+
+
+def service_requests_for_export(*, user, period_start: date, period_end: date
+                                ) -> QuerySet[ServiceRequest]:
+    """Doorstep jobs starting in the period in the user's units, with their offers."""
+    start, end = _period_bounds(period_start, period_end)
+    return (service_request_queryset()
+            .filter(accounts_permissions.coordinated_community_filter(user, "community"),
+                    starts_at__gte=start, starts_at__lt=end)
+            .order_by("starts_at", "id"))

@@ -39,6 +39,9 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
             "ALREADY_VOLUNTEER": "The person is already on the roster.",
             "DAILY_CAP_REACHED": "The volunteer already has the most jobs allowed that day.",
             "NO_APPROVED_HOURS": "No approved hours in the period; nothing to certify.",
+            "INVALID_STATE": "The job is not in a state that allows this (e.g. completing a "
+                             "job nobody accepted, cancelling a finished one).",
+            "ALREADY_CANCELLED": "It was cancelled before.",
         }))
 VolunteerStatusEnum = graphene.Enum.from_enum(
     VolunteerStatus, name="VolunteerStatus", description=enum_description(

@@ -9,11 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core.errors import validation_error
+from backend.core.services import audit_log_record
 
+from .. import notifications as volunteer_notifications
+from .. import permissions
 from ..error_codes import VolunteerErrorCode as Code
 from ..models import CommitmentKind, Shift, ShiftSignUp, SignUpStatus
 from ..selectors import volunteer_for_user, volunteer_holds_skill
-from .calendar import commitment_create
+from .calendar import commitment_cancel, commitment_create
 
 
 def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
@@ -23,7 +26,8 @@ def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
     if volunteer is None:
         raise PermissionDenied
     now = timezone.now()
-    if ((shift.signup_opens_at and now < shift.signup_opens_at)
+    if (shift.cancelled_at is not None
+            or (shift.signup_opens_at and now < shift.signup_opens_at)
             or (shift.signup_closes_at and now > shift.signup_closes_at)
             or now >= shift.starts_at):
         raise validation_error("shift_id", _("该班次不在报名时间内。"), Code.SIGNUP_CLOSED)
@@ -53,3 +57,60 @@ def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
         shift.refresh_from_db(fields=["taken"])
         signup.shift = shift
         return signup
+
+
+def _release(sign_up: ShiftSignUp) -> None:
+    """Cancel one active sign-up: its place back, its calendar entry freed."""
+    ShiftSignUp.objects.filter(pk=sign_up.pk).update(status=SignUpStatus.CANCELLED,
+                                                     updated_at=timezone.now())
+    sign_up.status = SignUpStatus.CANCELLED
+    Shift.objects.filter(pk=sign_up.shift_id, taken__gt=0).update(taken=F("taken") - 1)
+    if sign_up.commitment is not None:
+        commitment_cancel(commitment=sign_up.commitment)
+
+
+def shift_sign_up_cancel(*, actor, sign_up: ShiftSignUp, reason: str = "") -> ShiftSignUp:
+    """The volunteer or a coordinator of her unit gives up her place. When a coordinator
+    does it, she is told (shift_cancelled, once)."""
+    if not permissions.can_cancel_shift_sign_up(actor, sign_up):
+        raise PermissionDenied
+    with transaction.atomic():
+        current = (ShiftSignUp.objects.select_for_update(of=("self",))
+                   .select_related("shift__event__community", "volunteer__user", "commitment")
+                   .get(pk=sign_up.pk))
+        if current.status == SignUpStatus.CANCELLED:
+            raise validation_error("sign_up_id", _("这个报名已经取消了。"),
+                                   Code.ALREADY_CANCELLED)
+        _release(current)
+        if not permissions.is_own(actor, current.volunteer):
+            volunteer_notifications.shift_cancelled(current, (reason or "")[:200])
+            audit_log_record(actor=actor, action="shift_signup.cancel", obj=current,
+                             detail={"reason": (reason or "")[:200]})
+        current.shift.refresh_from_db(fields=["taken"])
+        return current
+
+
+def shift_cancel(*, actor, shift: Shift, reason: str = "") -> Shift:
+    """Cancel a whole shift: every active sign-up is released and its volunteer told
+    through the outbox (shift_cancelled, once each); no new sign-ups."""
+    if not permissions.can_manage_shift(actor, shift):
+        raise PermissionDenied
+    reason = (reason or "").strip()[:200]
+    with transaction.atomic():
+        current = Shift.objects.select_for_update(of=("self",)).select_related(
+            "event__community").get(pk=shift.pk)
+        if current.cancelled_at is not None:
+            raise validation_error("shift_id", _("这个班次已经取消了。"), Code.ALREADY_CANCELLED)
+        current.cancelled_at = timezone.now()
+        current.cancel_reason = reason
+        current.save(update_fields=["cancelled_at", "cancel_reason"])
+        signups = list(current.signups.filter(status=SignUpStatus.SIGNED_UP)
+                       .select_related("volunteer__user", "commitment"))
+        for signup in signups:
+            signup.shift = current
+            _release(signup)
+            volunteer_notifications.shift_cancelled(signup, reason)
+        audit_log_record(actor=actor, action="shift.cancel", obj=current,
+                         detail={"reason": reason, "sign_ups": len(signups)})
+        current.refresh_from_db(fields=["taken"])
+        return current
