@@ -108,9 +108,15 @@ def can_manage_shift(user, shift) -> bool:
     return _authenticated(user) and accounts.is_coordinator_for(user, shift.event.community)
 
 
+def can_use_dispatch_board(user) -> bool:
+    """The dispatch board and its CSV exports: coordinators (admins included) and the
+    platform's operators, each seeing their own units' rows."""
+    return _authenticated(user) and (user.is_superuser or accounts.is_coordinator(user))
+
+
 def can_export_reports(user) -> bool:
-    """Hours and dispatch CSVs: coordinators, each for their own unit's rows."""
-    return _authenticated(user) and accounts.is_coordinator(user)
+    """Hours and dispatch CSVs: as the board."""
+    return can_use_dispatch_board(user)
 
 
 def can_review_hours(user, entry) -> bool:
