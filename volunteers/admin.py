@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.permissions import coordinated_community_filter, is_coordinator
 
-from . import admin_board, services
+from . import admin_actions, admin_board, services
 from .models import (
     EXPIRING_DAYS,
     AvailabilityRule,
@@ -308,7 +308,7 @@ class ServiceHoursAdmin(UnitScopedAdmin):
     search_fields = ("volunteer__user__display_name",)
     readonly_fields = ("commitment", "volunteer", "hours", "served_on", "note", "status",
                        "logged_by", "reviewed_by", "reviewed_at", "review_reason")
-    actions = ["approve"]
+    actions = ["approve", admin_actions.decline_hours]
 
     def has_add_permission(self, request):
         return False
@@ -334,3 +334,6 @@ class ServiceHoursAdmin(UnitScopedAdmin):
             except (ValidationError, PermissionDenied):
                 continue
         messages.success(request, _("已通过 %(n)d 条。") % {"n": done})
+
+
+admin_actions.register(admin.site, UnitScopedAdmin)
