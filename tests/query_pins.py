@@ -67,6 +67,11 @@ PINS: dict[str, int | dict[str, int]] = {
     # --- Code called outside GraphQL (calendar feed, notifications, role checks) ---------
     "courses.calendarItemsForUser": 3,
     "volunteers.calendarItemsForUser": 1,
+    # The dispatch board's partial (polled every 10 s): session, user, roles, jobs, their
+    # offers. The page adds the admin's two permission lookups (its sidebar) and the create
+    # form's skills and communities.
+    "volunteers.dispatchBoard": 9,
+    "volunteers.dispatchBoardColumns": 5,
     "notifications.notificationsForUser": 1,
     "accounts.rolesPerUserObject": 1,
     # --- WeChat text commands (one callback request each) --------------------------------

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.permissions import coordinated_community_filter, is_coordinator
 
-from . import services
+from . import admin_actions, admin_board, services
 from .models import (
     EXPIRING_DAYS,
     AvailabilityRule,
@@ -272,9 +272,13 @@ class ServiceRequestAdmin(UnitScopedAdmin):
     readonly_fields = ("skill", "min_level", "starts_at", "ends_at", "community", "status",
                        "created_by", "requested_volunteer", "external_ref")
     inlines = [OfferInline]
+    change_list_template = "admin/volunteers/servicerequest/change_list.html"
 
     def has_add_permission(self, request):
-        return False  # dispatch goes through services.dispatch_create
+        return False  # dispatch goes through services.dispatch_create (the board creates)
+
+    def get_urls(self):
+        return [*admin_board.board_urls(self), *super().get_urls()]
 
 
 class ShiftInline(admin.TabularInline):
@@ -304,7 +308,7 @@ class ServiceHoursAdmin(UnitScopedAdmin):
     search_fields = ("volunteer__user__display_name",)
     readonly_fields = ("commitment", "volunteer", "hours", "served_on", "note", "status",
                        "logged_by", "reviewed_by", "reviewed_at", "review_reason")
-    actions = ["approve"]
+    actions = ["approve", admin_actions.decline_hours]
 
     def has_add_permission(self, request):
         return False
@@ -330,3 +334,6 @@ class ServiceHoursAdmin(UnitScopedAdmin):
             except (ValidationError, PermissionDenied):
                 continue
         messages.success(request, _("已通过 %(n)d 条。") % {"n": done})
+
+
+admin_actions.register(admin.site, UnitScopedAdmin)

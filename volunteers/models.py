@@ -384,6 +384,8 @@ class Shift(models.Model):
     taken = models.PositiveIntegerField(_("已报名"), default=0)
     signup_opens_at = models.DateTimeField(_("报名开始"), null=True, blank=True)
     signup_closes_at = models.DateTimeField(_("报名截止"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("班次")

@@ -79,15 +79,17 @@ def shift_cancelled(sign_up, reason: str = "") -> None:
         data={"keywords": [shift.title or shift.event.title, when, reason or _("活动取消")]})
 
 
-def shift_sign_up_cancelled(sign_up, reason: str = "") -> None:
-    """A coordinator cancelled her place in a shift (her own cancellation is not told)."""
-    shift = sign_up.shift
-    when = _window(shift.starts_at, shift.ends_at)
+def job_completed(offer, request) -> None:
+    """The coordinator marked her job done: ask her to log the hours she served."""
+    when = _window(request.starts_at, request.ends_at)
     notify(
-        user=sign_up.volunteer.user, kind=NotificationKind.SHIFT_CANCELLED,
-        dedup_key=f"shift_signup:{sign_up.pk}:cancelled",
-        title=_("您的排班报名已取消"),
-        body=_("协调员取消了您在“%(title)s”（%(when)s）的报名。%(reason)s") % {
-            "title": shift.title or shift.event.title, "when": when, "reason": reason},
-        url=absolute_url("page-commitments"),
-        data={"keywords": [shift.title or shift.event.title, when, reason or _("协调员取消")]})
+        user=offer.volunteer.user, kind=NotificationKind.JOB_COMPLETED,
+        dedup_key=f"service_request:{request.pk}:completed",
+        title=_("上门服务已完成，请登记服务时长"),
+        body=_("“%(skill)s”（%(when)s，%(community)s）已标记完成，谢谢您！请打开链接登记这次的"
+               "服务时长。") % {
+            "skill": request.skill.name, "when": when, "community": request.community.name},
+        url=absolute_url("page-hours"),
+        data={"keywords": [request.skill.name, when, _("请登记服务时长")],
+              "offer_id": offer.pk, "service_request_id": request.pk,
+              "commitment_id": offer.commitment_id})

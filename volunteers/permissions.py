@@ -128,6 +128,22 @@ def can_log_hours(user, commitment) -> bool:
             or coordinates_volunteer(user, commitment.volunteer))
 
 
+def can_manage_shift(user, shift) -> bool:
+    """Cancel a whole shift: coordinators of the event's community (admins included)."""
+    return _authenticated(user) and accounts.is_coordinator_for(user, shift.event.community)
+
+
+def can_use_dispatch_board(user) -> bool:
+    """The dispatch board and its CSV exports: coordinators (admins included) and the
+    platform's operators, each seeing their own units' rows."""
+    return _authenticated(user) and (user.is_superuser or accounts.is_coordinator(user))
+
+
+def can_export_reports(user) -> bool:
+    """Hours and dispatch CSVs: as the board."""
+    return can_use_dispatch_board(user)
+
+
 def can_review_hours(user, entry) -> bool:
     return coordinates_volunteer(user, entry.volunteer)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
@@ -20,12 +19,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from backend.accounts.models import Community
 from backend.certificates.models import Certificate, CertificateKind
 from backend.core.calendar import CalendarItem, sequence_from
-from backend.core.formatting import hours_zh
 
 from . import matching, permissions
 from .models import (
@@ -182,6 +179,11 @@ def service_request_get(*, user, pk: int) -> ServiceRequest | None:
     return request
 
 
+def service_request_lookup(pk: int) -> ServiceRequest | None:
+    """By id, without a visibility check: for services that check access themselves."""
+    return ServiceRequest.objects.select_related("skill", "community").filter(pk=pk).first()
+
+
 def offer_get(pk: int) -> Offer | None:
     return Offer.objects.select_related("volunteer__user", "volunteer__community",
                                         "request").filter(pk=pk).first()
@@ -317,9 +319,11 @@ def open_shifts(volunteer: Volunteer, *, now: datetime | None = None, limit: int
                 volunteer_id=volunteer.pk, status=SignUpStatus.SIGNED_UP)))
         .order_by("starts_at", "id")[:limit])
     for shift in shifts:
-        shift.my_sign_up = shift.my_sign_ups[0] if shift.my_sign_ups else None
-        shift.seats_left = max(shift.capacity - shift.taken, 0)
-    return shifts
+        # Display-only attributes for the page.
+        shift.my_sign_up = (  # type: ignore[attr-defined]
+            shift.my_sign_ups[0] if shift.my_sign_ups else None)
+        shift.seats_left = max(shift.capacity - shift.taken, 0)  # type: ignore[attr-defined]
+    return shifts  # type: ignore[return-value]
 
 
 def shift_sign_up_get(pk: int) -> ShiftSignUp | None:
@@ -417,66 +421,3 @@ def volunteer_time_off_windows(volunteer: Volunteer, *, starts_at: datetime,
                                        ends_at__gt=starts_at)
                 .order_by("starts_at", "id").values_list("starts_at", "ends_at"))
 
-
-# --- Service-hours certificates --------------------------------------------------------------
-def _local_midnight(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
-
-
-def _service_item(entry: ServiceHours) -> str:
-    """What was served, in Chinese: the skill for a doorstep job, the event for a shift,
-    otherwise the kind of commitment."""
-    commitment = entry.commitment
-    if commitment.kind == CommitmentKind.DISPATCH:
-        offer = getattr(commitment, "offer", None)
-        if offer is not None:
-            return _("上门服务·%(skill)s") % {"skill": offer.request.skill.name}
-        return _("上门服务")
-    if commitment.kind == CommitmentKind.SHIFT:
-        signup = getattr(commitment, "shift_signup", None)
-        if signup is not None:
-            return _("活动值守·%(event)s") % {"event": signup.shift.event.title}
-        return _("活动值守")
-    if commitment.kind == CommitmentKind.TUTORING:
-        return _("微信一对一辅导")
-    return commitment.title or str(CommitmentKind(commitment.kind).label)
-
-
-def service_hours_summary(*, volunteer: Volunteer, period_start: date, period_end: date
-                          ) -> tuple[Decimal, list[str]]:
-    """Approved hours served in [period_start, period_end] (local dates, inclusive) and the
-    service content, e.g. ["上门服务·理发 3次 6小时", ...], largest first. One query."""
-    entries = (ServiceHours.objects
-               .filter(volunteer_id=volunteer.pk, status=HoursStatus.APPROVED,
-                       served_on__gte=_local_midnight(period_start),
-                       served_on__lt=_local_midnight(period_end + timedelta(days=1)))
-               .select_related("commitment__offer__request__skill",
-                               "commitment__shift_signup__shift__event")
-               .order_by("served_on", "id"))
-    total = Decimal("0")
-    items: dict[str, list] = {}
-    for entry in entries:
-        total += entry.hours
-        item = items.setdefault(_service_item(entry), [0, Decimal("0")])
-        item[0] += 1
-        item[1] += entry.hours
-    ordered = sorted(items.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
-    content = [_("%(item)s %(n)d次 %(hours)s小时") % {
-        "item": name, "n": n, "hours": hours_zh(hours)} for name, (n, hours) in ordered]
-    return total, content
-
-
-# --- Roster export -------------------------------------------------------------------------------
-VOLUNTEERS_EXPORT_COLUMNS = ["id", "username", "display_name", "phone", "community", "street",
-                             "status", "skills"]
-
-
-def volunteers_export_rows(queryset: QuerySet[Volunteer]) -> Iterator[list]:
-    """One row per volunteer in `queryset`, phones masked, in the order of
-    VOLUNTEERS_EXPORT_COLUMNS: three queries at any size (the volunteers, their skill
-    levels, the skills), composable with a queryset that already prefetches "skills"."""
-    for v in queryset.select_related("user", "community__street").prefetch_related(
-            "skills__skill"):
-        yield [v.pk, v.user.username, v.user.display_name, v.user.phone_masked,
-               v.community.name, v.community.street.name, v.status,
-               ";".join(f"{s.skill.code}:{s.level}" for s in v.skills.all())]

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     JOB_OFFERED = "JOB_OFFERED", _("派单邀请")
     JOB_OFFER_WITHDRAWN = "JOB_OFFER_WITHDRAWN", _("派单已撤回")
     JOB_OFFER_EXPIRED = "JOB_OFFER_EXPIRED", _("派单已超时")
+    JOB_COMPLETED = "JOB_COMPLETED", _("上门服务已完成")
     SHIFT_CHANGED = "SHIFT_CHANGED", _("排班变更")
     SHIFT_CANCELLED = "SHIFT_CANCELLED", _("排班取消")
     CREDENTIAL_EXPIRING = "CREDENTIAL_EXPIRING", _("证件即将到期")

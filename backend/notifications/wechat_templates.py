@@ -29,6 +29,7 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     K.JOB_OFFERED: ("thing1", "time2", "thing3"),                       # skill, when, community
     K.JOB_OFFER_WITHDRAWN: ("thing1", "time2", "thing3"),               # skill, when, reason
     K.JOB_OFFER_EXPIRED: ("thing1", "time2", "thing3"),                 # skill, when, community
+    K.JOB_COMPLETED: ("thing1", "time2", "thing3"),                     # skill, when, next step
     K.SHIFT_CHANGED: ("thing1", "time2", "thing3"),                     # event, when, place
     K.SHIFT_CANCELLED: ("thing1", "time2", "thing3"),                   # event, when, reason
     K.CREDENTIAL_EXPIRING: ("thing1", "time2"),                         # credential, until

@@ -41,7 +41,9 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
             "NO_APPROVED_HOURS": "No approved hours in the period; nothing to certify.",
             "HOURS_EXCEED_COMMITMENT": "More hours than the commitment lasted plus 30 "
                                        "minutes.",
-            "ALREADY_CANCELLED": "The shift sign-up was cancelled before.",
+            "INVALID_STATE": "The job is not in a state that allows this (e.g. completing a "
+                             "job nobody accepted, cancelling a finished one).",
+            "ALREADY_CANCELLED": "It (the sign-up or the shift) was cancelled before.",
         }))
 VolunteerStatusEnum = graphene.Enum.from_enum(
     VolunteerStatus, name="VolunteerStatus", description=enum_description(

@@ -18,6 +18,12 @@ from .mutations.offer_respond import OfferRespond
 from .mutations.service_hours_certificate_issue import ServiceHoursCertificateIssue
 from .mutations.service_hours_log import ServiceHoursLog
 from .mutations.service_hours_review import ServiceHoursReview
+from .mutations.service_request_cancel import ServiceRequestCancel
+from .mutations.service_request_complete import ServiceRequestComplete
+from .mutations.service_request_escalate import ServiceRequestEscalate
+from .mutations.service_request_offer_to import ServiceRequestOfferTo
+from .mutations.service_request_reoffer import ServiceRequestReoffer
+from .mutations.shift_cancel import ShiftCancel
 from .mutations.shift_sign_up import ShiftSignUpMutation
 from .mutations.shift_sign_up_cancel import ShiftSignUpCancel
 from .mutations.time_off_add import TimeOffAdd
@@ -149,8 +155,14 @@ class VolunteersMutation(graphene.ObjectType):
     credential_add = CredentialAdd.Field()
     dispatch_create = DispatchCreate.Field()
     offer_respond = OfferRespond.Field()
+    service_request_complete = ServiceRequestComplete.Field()
+    service_request_cancel = ServiceRequestCancel.Field()
+    service_request_reoffer = ServiceRequestReoffer.Field()
+    service_request_offer_to = ServiceRequestOfferTo.Field()
+    service_request_escalate = ServiceRequestEscalate.Field()
     shift_sign_up = ShiftSignUpMutation.Field()
     shift_sign_up_cancel = ShiftSignUpCancel.Field()
+    shift_cancel = ShiftCancel.Field()
     service_hours_log = ServiceHoursLog.Field()
     service_hours_review = ServiceHoursReview.Field()
     service_hours_certificate_issue = ServiceHoursCertificateIssue.Field()

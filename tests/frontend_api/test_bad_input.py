@@ -34,6 +34,7 @@ ID_TYPES = {
     "shiftId": "Shift", "commitmentId": "Commitment", "entryId": "ServiceHoursEntry",
     "signUpId": "ShiftSignUp",
     "instructorIds": "User", "questionId": "Question", "choiceIds": "Choice",
+    "serviceRequestId": "ServiceRequest",
 }
 ROOT_ID_TYPES = {"course": "Course", "courseRun": "CourseRun", "volunteer": "Volunteer",
                  "serviceRequest": "ServiceRequest"}

@@ -12,7 +12,7 @@ from backend.core.models import AuditLog
 from tests.factories.accounts import CommunityFactory
 from tests.factories.volunteers import commitment
 from tests.helpers.queries import count_queries
-from volunteers import selectors, services
+from volunteers import report_selectors, services
 from volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,8 @@ def test_export_rows_cost_three_queries_at_any_size(make_volunteer, rows):
     for _ in range(rows):
         make_volunteer()
     with count_queries() as ctx:
-        exported = list(selectors.volunteers_export_rows(Volunteer.objects.all()))
+        exported = list(report_selectors.volunteers_export_rows(Volunteer.objects.all()))
     assert len(exported) == rows
-    assert all(len(row) == len(selectors.VOLUNTEERS_EXPORT_COLUMNS) for row in exported)
+    assert all(len(row) == len(report_selectors.VOLUNTEERS_EXPORT_COLUMNS) for row in exported)
     # the volunteers, their skill levels, the skills
     assert len(ctx.captured_queries) == 3

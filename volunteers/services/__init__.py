@@ -7,7 +7,9 @@ roster              volunteers and their skills
 credentials         grant, record, expiry alerts
 availability        weekly rules, the hour mask, time off
 dispatch            doorstep jobs: offers, answers, expiry, the sweep
-shifts              shift sign-up and its cancellation
+dispatch_ops        a coordinator's actions on a job: complete, cancel, re-offer, escalate
+exports             hours and dispatch CSVs for a period
+shifts              shift sign-up and cancelling (one sign-up or the whole shift)
 hours               service hours: log and review
 hours_certificates  the service-hours certificate
 csv_io              roster import and export
@@ -26,10 +28,18 @@ from .availability import availability_set, hour_mask, time_off_add
 from .credentials import credential_add, credential_expiry_notify, credential_grant
 from .csv_io import volunteers_export_csv, volunteers_import_csv
 from .dispatch import dispatch_create, offer_expire, offer_respond, offers_sweep
+from .dispatch_ops import (
+    service_request_cancel,
+    service_request_complete,
+    service_request_escalate,
+    service_request_offer_to,
+    service_request_reoffer,
+)
+from .exports import dispatches_export_csv, service_hours_export_csv
 from .hours import max_hours_for, service_hours_log, service_hours_review
 from .hours_certificates import service_hours_certificate_issue
 from .roster import volunteer_create, volunteer_skill_set
-from .shifts import shift_sign_up, shift_sign_up_cancel
+from .shifts import shift_cancel, shift_sign_up, shift_sign_up_cancel
 
 __all__ = [  # noqa: RUF022 - the calendar first, as above
     # calendar (used by courses' tutoring)
@@ -43,14 +53,22 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "credential_expiry_notify",
     "credential_grant",
     "dispatch_create",
+    "dispatches_export_csv",
     "hour_mask",
     "max_hours_for",
     "offer_expire",
     "offer_respond",
     "offers_sweep",
     "service_hours_certificate_issue",
+    "service_hours_export_csv",
     "service_hours_log",
     "service_hours_review",
+    "service_request_cancel",
+    "service_request_complete",
+    "service_request_escalate",
+    "service_request_offer_to",
+    "service_request_reoffer",
+    "shift_cancel",
     "shift_sign_up",
     "shift_sign_up_cancel",
     "time_off_add",

@@ -13,7 +13,7 @@ from backend.accounts import services as account_services
 from backend.accounts.models import Community, User
 from backend.core.services import audit_log_record
 
-from .. import permissions, selectors
+from .. import permissions, report_selectors
 from ..models import Skill, VolunteerSkill, VolunteerStatus
 from .roster import volunteer_create
 
@@ -92,9 +92,9 @@ def volunteers_export_csv(*, actor, queryset) -> str:
     """Export with masked phones; the export itself is recorded in the audit log."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(selectors.VOLUNTEERS_EXPORT_COLUMNS)
+    writer.writerow(report_selectors.VOLUNTEERS_EXPORT_COLUMNS)
     rows = 0
-    for row in selectors.volunteers_export_rows(queryset):
+    for row in report_selectors.volunteers_export_rows(queryset):
         writer.writerow(row)
         rows += 1
     audit_log_record(actor=actor, action="volunteer.export", object_type="volunteers.volunteer",

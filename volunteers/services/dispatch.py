@@ -35,6 +35,7 @@ from ..tasks import offer_expire_task
 from .calendar import commitment_cancel, commitment_confirm, commitment_create
 
 MAX_JOB_MINUTES = 12 * 60
+MIN_OFFER_MINUTES, MAX_OFFER_MINUTES = 1, 24 * 60
 
 
 def offer_ttl() -> timedelta:
@@ -49,13 +50,15 @@ def _schedule_expiry(offer: Offer) -> None:
     enqueue_on_commit(offer_expire_task, offer.pk, countdown=seconds)
 
 
-def _try_offer(request: ServiceRequest, candidate) -> Offer | None:
+def _try_offer(request: ServiceRequest, candidate, ttl: timedelta | None = None
+               ) -> Offer | None:
     """Hold the candidate's time with a TENTATIVE commitment; None if someone was faster."""
+    ttl = ttl or offer_ttl()
     try:
         with transaction.atomic():
             offer = Offer.objects.create(
                 request=request, volunteer=candidate.volunteer, score=candidate.score,
-                expires_at=timezone.now() + offer_ttl())
+                expires_at=timezone.now() + ttl)
             offer.commitment = commitment_create(
                 volunteer=candidate.volunteer, starts_at=request.starts_at,
                 ends_at=request.ends_at, kind=CommitmentKind.DISPATCH,
@@ -71,7 +74,7 @@ def _try_offer(request: ServiceRequest, candidate) -> Offer | None:
     request.status = ServiceRequestStatus.OFFERED
     request.save(update_fields=["status", "updated_at"])
     _schedule_expiry(offer)
-    _notify_offer(request, offer, candidate.volunteer)
+    _notify_offer(request, offer, candidate.volunteer, ttl)
     return offer
 
 
@@ -80,7 +83,8 @@ def offer_respond_url(offer: Offer) -> str:
     return absolute_url("page-offer", id=node_id("Offer", offer.pk))
 
 
-def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer) -> None:
+def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer,
+                  ttl: timedelta) -> None:
     # Inside the dispatch transaction: no message for an offer that rolled back.
     when = f"{datetime_zh(request.starts_at, year=False)}–{time_zh(request.ends_at)}"
     notification_services.notify(
@@ -88,7 +92,7 @@ def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer) -
         title=_("您有一个新的上门服务派单"),
         body=_("服务：%(skill)s；时间：%(when)s；社区：%(community)s。请在%(minutes)d分钟内答复。")
         % {"skill": request.skill.name, "when": when, "community": request.community.name,
-           "minutes": int(offer_ttl().total_seconds() // 60)},
+           "minutes": int(ttl.total_seconds() // 60)},
         url=offer_respond_url(offer),
         data={"keywords": [request.skill.name, when, request.community.name],
               "offer_id": offer.pk, "service_request_id": request.pk,
@@ -100,7 +104,7 @@ def _visible_for(request: ServiceRequest):
             if request.created_by_id else None)
 
 
-def _offer_next(request: ServiceRequest) -> Offer | None:
+def _offer_next(request: ServiceRequest, ttl: timedelta | None = None) -> Offer | None:
     """Offer the request to the best volunteer not yet asked; escalate when none is left."""
     tried = set(request.offers.values_list("volunteer_id", flat=True))
     visible = _visible_for(request)
@@ -112,7 +116,7 @@ def _offer_next(request: ServiceRequest) -> Offer | None:
         if not result.candidates:
             break
         for candidate in result.candidates:
-            offer = _try_offer(request, candidate)
+            offer = _try_offer(request, candidate, ttl)
             if offer is not None:
                 return offer
             tried.add(candidate.volunteer.pk)
@@ -125,6 +129,7 @@ def dispatch_create(
     *, actor, skill_code: str, starts_at: datetime, duration_minutes: int, community: Community,
     address: str = "", note: str = "", external_ref: str = "", volunteer: Volunteer | None = None,
     min_level: int = 1, idempotency_key: str | None = None,
+    offer_expires_in_minutes: int | None = None,
 ) -> ServiceRequest:
     """Create a doorstep job and offer it. With no candidate left the request is kept as
     ESCALATED for the coordinator (the caller reports NO_CANDIDATE); a named volunteer who
@@ -140,16 +145,23 @@ def dispatch_create(
                                Code.INVALID_WINDOW)
     if starts_at <= timezone.now():
         raise validation_error("starts_at", _("服务时间须在将来。"), Code.INVALID_WINDOW)
+    if offer_expires_in_minutes is not None and not (
+            MIN_OFFER_MINUTES <= int(offer_expires_in_minutes) <= MAX_OFFER_MINUTES):
+        raise validation_error("offer_expires_in_minutes",
+                               _("答复时限应在1到1440分钟之间。"), Code.INVALID)
+    ttl = timedelta(minutes=int(offer_expires_in_minutes)) if offer_expires_in_minutes else None
     payload = {"skill": skill_code, "starts_at": starts_at.isoformat(),
                "duration": duration_minutes, "community": community.pk, "address": address,
                "note": note, "external_ref": external_ref,
-               "volunteer": volunteer.pk if volunteer else None}
+               "volunteer": volunteer.pk if volunteer else None,
+               "offer_expires_in_minutes": offer_expires_in_minutes}
 
     def action():
         return _dispatch(actor=actor, skill=skill, starts_at=starts_at,
                          ends_at=starts_at + timedelta(minutes=int(duration_minutes)),
                          community=community, address=address, note=note,
-                         external_ref=external_ref, volunteer=volunteer, min_level=min_level)
+                         external_ref=external_ref, volunteer=volunteer, min_level=min_level,
+                         ttl=ttl)
 
     return idempotent_call(
         user=actor, scope="volunteers.dispatchCreate", key=idempotency_key, payload=payload,
@@ -158,19 +170,19 @@ def dispatch_create(
 
 @transaction.atomic
 def _dispatch(*, actor, skill, starts_at, ends_at, community, address, note, external_ref,
-              volunteer, min_level) -> ServiceRequest:
+              volunteer, min_level, ttl=None) -> ServiceRequest:
     request = ServiceRequest.objects.create(
         skill=skill, min_level=min_level, starts_at=starts_at, ends_at=ends_at,
         community=community, address=(address or "")[:200], note=note or "",
         external_ref=(external_ref or "")[:128], created_by=actor, requested_volunteer=volunteer)
     if volunteer is None:
-        _offer_next(request)
+        _offer_next(request, ttl)
     else:
         result = matching.match_volunteers(
             skill=skill, starts_at=starts_at, ends_at=ends_at, community=community,
             min_level=min_level, visible=permissions.volunteers_visible_to(actor),
             only_volunteer_id=volunteer.pk, limit=1)
-        offer = _try_offer(request, result.candidates[0]) if result.candidates else None
+        offer = _try_offer(request, result.candidates[0], ttl) if result.candidates else None
         if offer is None:
             raise validation_error("volunteer_id", _("指定的志愿者在该时段不能接单。"),
                                    Code.VOLUNTEER_UNAVAILABLE)

@@ -17,7 +17,7 @@ from backend.core.services import audit_log_record
 from .. import permissions
 from ..error_codes import VolunteerErrorCode as Code
 from ..models import Volunteer
-from ..selectors import service_hours_summary
+from ..report_selectors import service_hours_summary
 
 SERVICE_HOURS_CERTIFICATE_TITLE = "邻里365便民服务队"
 MAX_CERTIFICATE_PERIOD_DAYS = 366 * 5

@@ -27,7 +27,8 @@ def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
     if volunteer is None:
         raise PermissionDenied
     now = timezone.now()
-    if ((shift.signup_opens_at and now < shift.signup_opens_at)
+    if (shift.cancelled_at is not None
+            or (shift.signup_opens_at and now < shift.signup_opens_at)
             or (shift.signup_closes_at and now > shift.signup_closes_at)
             or now >= shift.starts_at):
         raise validation_error("shift_id", _("该班次不在报名时间内。"), Code.SIGNUP_CLOSED)
@@ -60,29 +61,58 @@ def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
         return signup
 
 
+def _release(sign_up: ShiftSignUp) -> None:
+    """Cancel one active sign-up: its place back, its calendar entry freed."""
+    ShiftSignUp.objects.filter(pk=sign_up.pk).update(status=SignUpStatus.CANCELLED,
+                                                     updated_at=timezone.now())
+    sign_up.status = SignUpStatus.CANCELLED
+    Shift.objects.filter(pk=sign_up.shift_id, taken__gt=0).update(taken=F("taken") - 1)
+    if sign_up.commitment is not None:
+        commitment_cancel(commitment=sign_up.commitment)
+
+
 def shift_sign_up_cancel(*, actor, sign_up: ShiftSignUp, reason: str = "") -> ShiftSignUp:
-    """The volunteer (or a coordinator of their unit) gives the place back: the sign-up is
-    CANCELLED by a conditional UPDATE (so two cancels free one place), the place and the
-    calendar time are freed in the same transaction. The volunteer is told only when
-    someone else cancelled for them."""
+    """The volunteer or a coordinator of her unit gives up her place. When a coordinator
+    does it, she is told (shift_cancelled, once)."""
     if not permissions.can_cancel_shift_sign_up(actor, sign_up):
         raise PermissionDenied
     with transaction.atomic():
-        cancelled = ShiftSignUp.objects.filter(
-            pk=sign_up.pk, status=SignUpStatus.SIGNED_UP).update(
-            status=SignUpStatus.CANCELLED, updated_at=timezone.now())
-        if not cancelled:
-            raise validation_error("sign_up_id", _("这个班次报名已经取消过了。"),
-                                   Code.ALREADY_CANCELLED)
-        Shift.objects.filter(pk=sign_up.shift_id, taken__gt=0).update(taken=F("taken") - 1)
-        sign_up = (ShiftSignUp.objects
-                   .select_related("shift__event__community", "commitment", "volunteer__user",
-                                   "volunteer__community")
+        current = (ShiftSignUp.objects.select_for_update(of=("self",))
+                   .select_related("shift__event__community", "volunteer__user", "commitment")
                    .get(pk=sign_up.pk))
-        if sign_up.commitment is not None:
-            commitment_cancel(commitment=sign_up.commitment)
-        audit_log_record(actor=actor, action="shift_signup.cancel", obj=sign_up,
-                         detail={"shift_id": sign_up.shift_id, "reason": (reason or "")[:200]})
-        if not permissions.is_own(actor, sign_up.volunteer):
-            volunteer_notifications.shift_sign_up_cancelled(sign_up, reason=reason or "")
-        return sign_up
+        if current.status == SignUpStatus.CANCELLED:
+            raise validation_error("sign_up_id", _("这个报名已经取消了。"),
+                                   Code.ALREADY_CANCELLED)
+        _release(current)
+        audit_log_record(actor=actor, action="shift_signup.cancel", obj=current,
+                         detail={"shift_id": current.shift_id, "reason": (reason or "")[:200]})
+        if not permissions.is_own(actor, current.volunteer):
+            volunteer_notifications.shift_cancelled(current, (reason or "")[:200])
+        current.shift.refresh_from_db(fields=["taken"])
+        return current
+
+
+def shift_cancel(*, actor, shift: Shift, reason: str = "") -> Shift:
+    """Cancel a whole shift: every active sign-up is released and its volunteer told
+    through the outbox (shift_cancelled, once each); no new sign-ups."""
+    if not permissions.can_manage_shift(actor, shift):
+        raise PermissionDenied
+    reason = (reason or "").strip()[:200]
+    with transaction.atomic():
+        current = Shift.objects.select_for_update(of=("self",)).select_related(
+            "event__community").get(pk=shift.pk)
+        if current.cancelled_at is not None:
+            raise validation_error("shift_id", _("这个班次已经取消了。"), Code.ALREADY_CANCELLED)
+        current.cancelled_at = timezone.now()
+        current.cancel_reason = reason
+        current.save(update_fields=["cancelled_at", "cancel_reason"])
+        signups = list(current.signups.filter(status=SignUpStatus.SIGNED_UP)
+                       .select_related("volunteer__user", "commitment"))
+        for signup in signups:
+            signup.shift = current
+            _release(signup)
+            volunteer_notifications.shift_cancelled(signup, reason)
+        audit_log_record(actor=actor, action="shift.cancel", obj=current,
+                         detail={"reason": reason, "sign_ups": len(signups)})
+        current.refresh_from_db(fields=["taken"])
+        return current

@@ -37,6 +37,9 @@ class DispatchCreate(BaseMutation):
         min_level = graphene.Int(description="The lowest skill level accepted, 1-3; default 1.")
         idempotency_key = graphene.String(description="Optional; repeating it returns the "
                                                       "first result (see the API docs).")
+        offer_expires_in_minutes = graphene.Int(
+            description="How long each volunteer has to answer, 1 to 1440 minutes; default "
+                        "the platform's setting (30).")
 
     service_request = graphene.Field(ServiceRequestType,
                                      description="The request, OFFERED (or ESCALATED with "
@@ -59,7 +62,8 @@ class DispatchCreate(BaseMutation):
             community=community, volunteer=volunteer, min_level=min_level or 1,
             address=data.get("address") or "", note=data.get("note") or "",
             external_ref=data.get("external_ref") or "",
-            idempotency_key=data.get("idempotency_key"))
+            idempotency_key=data.get("idempotency_key"),
+            offer_expires_in_minutes=data.get("offer_expires_in_minutes"))
         request = selectors.service_request_queryset().get(pk=request.pk)
         if request.status == ServiceRequestStatus.ESCALATED:
             return cls(service_request=request, errors=[{
