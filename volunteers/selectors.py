@@ -28,6 +28,7 @@ from backend.core.formatting import hours_zh
 
 from . import matching, permissions
 from .models import (
+    ACTIVE_COMMITMENT_STATUSES,
     AvailabilityRule,
     Commitment,
     CommitmentKind,
@@ -348,3 +349,20 @@ def volunteers_export_rows(queryset: QuerySet[Volunteer]) -> Iterator[list]:
         yield [v.pk, v.user.username, v.user.display_name, v.user.phone_masked,
                v.community.name, v.community.street.name, v.status,
                ";".join(f"{s.skill.code}:{s.level}" for s in v.skills.all())]
+
+
+def volunteer_week(volunteer: Volunteer, monday: date) -> tuple[list, list, list]:
+    """The weekly rules in force that week, time off and active commitments overlapping it
+    (local Monday 00:00 to the next Monday): three queries, for the admin's week grid."""
+    start = timezone.make_aware(datetime.combine(monday, time.min))
+    end = start + timedelta(days=7)
+    sunday = monday + timedelta(days=6)
+    rules = list(AvailabilityRule.objects.filter(volunteer_id=volunteer.pk)
+                 .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=sunday))
+                 .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=monday)))
+    time_off = list(TimeOff.objects.filter(volunteer_id=volunteer.pk, starts_at__lt=end,
+                                           ends_at__gt=start))
+    commitments = list(Commitment.objects.filter(
+        volunteer_id=volunteer.pk, status__in=ACTIVE_COMMITMENT_STATUSES, starts_at__lt=end,
+        ends_at__gt=start).order_by("starts_at"))
+    return rules, time_off, commitments

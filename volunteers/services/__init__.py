@@ -23,12 +23,22 @@ from .calendar import (
 
 # isort: split
 from .availability import availability_set, hour_mask, time_off_add
-from .credentials import credential_add, credential_expiry_notify, credential_grant
+from .credentials import (
+    credential_add,
+    credential_expiry_notify,
+    credential_grant,
+    credential_update,
+)
 from .csv_io import volunteers_export_csv, volunteers_import_csv
 from .dispatch import dispatch_create, offer_expire, offer_respond, offers_sweep
 from .hours import service_hours_log, service_hours_review
 from .hours_certificates import service_hours_certificate_issue
-from .roster import volunteer_create, volunteer_skill_set
+from .roster import (
+    volunteer_create,
+    volunteer_skill_remove,
+    volunteer_skill_set,
+    volunteer_update,
+)
 from .shifts import shift_sign_up
 
 __all__ = [  # noqa: RUF022 - the calendar first, as above
@@ -42,6 +52,7 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "credential_add",
     "credential_expiry_notify",
     "credential_grant",
+    "credential_update",
     "dispatch_create",
     "hour_mask",
     "offer_expire",
@@ -53,7 +64,9 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "shift_sign_up",
     "time_off_add",
     "volunteer_create",
+    "volunteer_skill_remove",
     "volunteer_skill_set",
+    "volunteer_update",
     "volunteers_export_csv",
     "volunteers_import_csv",
 ]
