@@ -21,6 +21,7 @@ from .admin_inlines import (
     VolunteerSkillInline,
     save_roster_formset,
 )
+from .admin_search import availability_search_view
 from .admin_week import week_grid_context
 from .models import (
     EXPIRING_DAYS,
@@ -266,8 +267,11 @@ class VolunteerAdmin(UnitScopedAdmin):
             request, "admin/volunteers/volunteer/issue_certificates.html", context)
 
     def get_urls(self):
+        search = self.admin_site.admin_view(lambda request: availability_search_view(self, request))
         return [path("import/", self.admin_site.admin_view(self.import_view),
-                     name="volunteers_volunteer_import"), *super().get_urls()]
+                     name="volunteers_volunteer_import"),
+                path("available/", search, name="volunteers_volunteer_available"),
+                *super().get_urls()]
 
     def import_view(self, request):
         if not self.has_add_permission(request):
