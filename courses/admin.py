@@ -64,7 +64,15 @@ class CoordinatorAdminMixin:
             request.user, self.unit_field))
 
 
-class LessonInline(admin.StackedInline):
+class CourseContentInlineMixin(RoleScopedInlineMixin):
+    """Course content (lessons, questions, choices) is the district's: whoever may use the
+    course admin edits it, as on the parent page."""
+
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_use_course_admin(user)
+
+
+class LessonInline(CourseContentInlineMixin, admin.StackedInline):
     model = Lesson
     extra = 0
     fields = ("order", "title", "required", "body", "video_url", "attachment")
@@ -78,7 +86,7 @@ class CourseAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     inlines = [LessonInline]
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(CourseContentInlineMixin, admin.TabularInline):
     model = Choice
     extra = 0
     fields = ("order", "text", "is_correct")
@@ -92,7 +100,7 @@ class QuestionAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     inlines = [ChoiceInline]
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(CourseContentInlineMixin, admin.TabularInline):
     model = Question
     extra = 0
     fields = ("order", "text", "kind")

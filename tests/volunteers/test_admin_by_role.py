@@ -12,7 +12,13 @@ from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
 from tests.factories.accounts import UserFactory, user_with_role
-from tests.factories.courses import ClassSessionFactory, VenueFactory
+from tests.factories.courses import (
+    ClassSessionFactory,
+    TutoringSlotFactory,
+    VenueFactory,
+    book,
+    make_tutor,
+)
 from tests.helpers.admin_forms import add_inline_row, change_form_data, inline_prefixes
 from tests.helpers.graphql import gql
 from volunteers import services
@@ -153,16 +159,26 @@ def test_course_run_instructor_picker_is_scoped(coordinator, community, other_co
 # Courses keep Django's answer for a row outside the unit: back to the index, nothing shown.
 @pytest.mark.parametrize("who, status", [("coordinator", 200), ("district_admin", 200),
                                          ("other_coordinator", 302)])
-def test_course_and_tutoring_pages_by_role(who, status, role_users, community):
+def test_course_and_tutoring_pages_by_role(who, status, role_users, community, resident):
     run = ClassSessionFactory(run__venue=VenueFactory(community=community)).run
+    slot = TutoringSlotFactory(tutor=make_tutor(community))
+    book(slot, resident)
     client = _client(role_users[who])
     page = client.get(f"/admin/courses/courserun/{run.pk}/change/")
     assert page.status_code == status
+    slot_page = client.get(f"/admin/courses/tutoringslot/{slot.pk}/change/")
+    assert slot_page.status_code == status
     if status == 200:
         assert inline_prefixes(page) == ["sessions"]
+        assert inline_prefixes(slot_page) == ["bookings"]
+        assert str(resident) in slot_page.content.decode()
     else:
-        assert page["Location"] == "/admin/"
-    assert client.get("/admin/courses/tutoringslot/").status_code == 200
+        assert page["Location"] == slot_page["Location"] == "/admin/"
+    listed = client.get("/admin/courses/tutoringslot/").context["cl"].result_list
+    assert (slot in listed) == (status == 200)
+    course_page = client.get(f"/admin/courses/course/{run.course_id}/change/")
+    assert course_page.status_code == 200  # course content is the district's
+    assert inline_prefixes(course_page) == ["lessons"]
 
 
 def test_inline_edit_of_her_volunteer_goes_through_the_services(coordinator, roster, community):
