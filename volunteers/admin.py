@@ -299,6 +299,15 @@ class TimeOffAdmin(UnitScopedAdmin):
     search_fields = ("volunteer__user__display_name",)
     raw_id_fields = ("volunteer",)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.time_off_add(  # its rule: can_manage_availability
+            actor=request.user, volunteer=obj.volunteer, starts_at=obj.starts_at,
+            ends_at=obj.ends_at, reason=obj.reason)
+        obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+
 
 @admin.register(Commitment)
 class CommitmentAdmin(UnitScopedAdmin):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
+from backend.core.models import AuditLog
 from tests.factories.accounts import UserFactory, user_with_role
 from tests.factories.courses import (
     ClassSessionFactory,
@@ -24,12 +25,15 @@ from tests.helpers.graphql import gql
 from volunteers import services
 from volunteers.models import (
     AvailabilityRule,
+    Credential,
+    CredentialType,
     Event,
     Offer,
     OfferStatus,
     ServiceRequest,
     Shift,
     Skill,
+    TimeOff,
     Volunteer,
     VolunteerSkill,
 )
@@ -309,3 +313,32 @@ def test_re_pointing_to_another_streets_community_is_refused(coordinator, roster
         services.volunteer_update(actor=coordinator, volunteer=volunteer,
                                   community=other_community)
 
+
+
+def test_a_credential_added_in_the_admin_is_recorded_by_the_service(coordinator, roster):
+    volunteer = roster["mine"]
+    client = _client(coordinator)
+    url = f"/admin/volunteers/volunteer/{volunteer.pk}/change/"
+    data = change_form_data(client.get(url))
+    ctype = CredentialType.objects.get(code="health_certificate")
+    until = (timezone.localdate() + timedelta(days=200)).isoformat()
+    add_inline_row(data, "credentials", {"type": str(ctype.pk), "number": "JK-2026-01",
+                                         "valid_from": timezone.localdate().isoformat(),
+                                         "valid_until": until})
+    assert client.post(url, data).status_code == 302
+    credential = Credential.objects.get(volunteer=volunteer, number="JK-2026-01")
+    assert credential.verified_by == coordinator and credential.source == "coordinator"
+    assert AuditLog.objects.filter(action="credential.add", actor=coordinator).exists()
+
+
+def test_time_off_added_in_the_admin_is_scoped_and_through_the_service(coordinator, roster):
+    start = timezone.localtime() + timedelta(days=3)
+    data = {"volunteer": str(roster["theirs"].pk), "reason": "探亲",
+            "starts_at_0": start.strftime("%Y-%m-%d"), "starts_at_1": "09:00",
+            "ends_at_0": start.strftime("%Y-%m-%d"), "ends_at_1": "18:00"}
+    client = _client(coordinator)
+    refused = client.post("/admin/volunteers/timeoff/add/", data)
+    assert refused.status_code == 200 and refused.context["adminform"].form.errors["volunteer"]
+    data["volunteer"] = str(roster["mine"].pk)
+    assert client.post("/admin/volunteers/timeoff/add/", data).status_code == 302
+    assert list(TimeOff.objects.values_list("volunteer_id", flat=True)) == [roster["mine"].pk]
