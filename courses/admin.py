@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from backend.accounts import permissions as account_permissions
-from backend.accounts.models import Community
+from backend.accounts.models import Community, User
+from backend.core.admin_inlines import RoleScopedInlineMixin
 from backend.core.masking import mask_phone
 from backend.core.services import audit_log_record
 
@@ -63,7 +64,15 @@ class CoordinatorAdminMixin:
             request.user, self.unit_field))
 
 
-class LessonInline(admin.StackedInline):
+class CourseContentInlineMixin(RoleScopedInlineMixin):
+    """Course content (lessons, questions, choices) is the district's: whoever may use the
+    course admin edits it, as on the parent page."""
+
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_use_course_admin(user)
+
+
+class LessonInline(CourseContentInlineMixin, admin.StackedInline):
     model = Lesson
     extra = 0
     fields = ("order", "title", "required", "body", "video_url", "attachment")
@@ -77,7 +86,7 @@ class CourseAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     inlines = [LessonInline]
 
 
-class ChoiceInline(admin.TabularInline):
+class ChoiceInline(CourseContentInlineMixin, admin.TabularInline):
     model = Choice
     extra = 0
     fields = ("order", "text", "is_correct")
@@ -91,7 +100,7 @@ class QuestionAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     inlines = [ChoiceInline]
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(CourseContentInlineMixin, admin.TabularInline):
     model = Question
     extra = 0
     fields = ("order", "text", "kind")
@@ -118,6 +127,7 @@ class VenueAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_filter = ("community__street",)
     search_fields = ("name", "address", "community__name")
     list_select_related = ("community",)
+    autocomplete_fields = ("community",)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "community":
@@ -158,14 +168,20 @@ def _session_inputs(formset) -> list[services.SessionInput]:
             if f.cleaned_data and not f.cleaned_data.get("DELETE")]
 
 
-class ClassSessionInline(CoordinatorAdminMixin, admin.TabularInline):
-    """A run's sessions, for the coordinators who may see the run (the run's page already
-    limits which runs that is)."""
+class ClassSessionInline(RoleScopedInlineMixin, admin.TabularInline):
+    """A run's sessions, for the coordinators of the run's unit (permissions.can_manage_run);
+    on a new run, for whoever may create runs (services.run_create checks the venue)."""
 
     model = ClassSession
     formset = ClassSessionFormSet
     extra = 0
     fields = ("starts_at", "ends_at")
+
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_manage_run(user, parent)
+
+    def add_allowed(self, user) -> bool:
+        return permissions.can_create_runs(user)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)  # a new class per request
@@ -230,7 +246,7 @@ class CourseRunAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
     list_filter = ("street", "course", "starts_at")
     search_fields = ("code", "course__title", "venue__name")
     list_select_related = ("course", "venue")
-    filter_horizontal = ("instructors",)
+    autocomplete_fields = ("instructors",)  # searched within the actor's units
     readonly_fields = ("enrolled_count",)
     inlines = [ClassSessionInline]
     actions = [export_roster_csv, "reissue_certificates"]
@@ -261,6 +277,12 @@ class CourseRunAdmin(CoordinatorAdminMixin, admin.ModelAdmin):
             kwargs["queryset"] = Venue.objects.filter(
                 account_permissions.coordinated_community_filter(request.user, "community"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "instructors" and not request.user.is_superuser:
+            kwargs["queryset"] = User.objects.filter(
+                account_permissions.coordinated_community_filter(request.user))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_add_permission(self, request, *args):
         # New runs are made by services.run_create, whose rule this is.

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.models import TimeStampedModel
@@ -165,7 +166,7 @@ class ClassSession(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"{self.run.code} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.run.code} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class EnrollmentStatus(models.TextChoices):

@@ -74,6 +74,11 @@ PINS: dict[str, int | dict[str, int]] = {
     "volunteers.dispatchBoardColumns": 5,
     "notifications.notificationsForUser": 1,
     "accounts.rolesPerUserObject": 1,
+    # The admin's 可服务志愿者查询 page (Tuesday 14:00-17:00, 60 minutes: 9 starts), whole
+    # request: session, user, roles and the form (11), then 4 per start: the rules pass,
+    # fairness, recency and the chosen volunteers (matching.match_volunteers); PostgreSQL
+    # adds its three JIT statements per start, as for volunteerMatches.
+    "admin.availabilitySearch": {"postgresql": 74, "sqlite": 47},
     # --- WeChat text commands (one callback request each) --------------------------------
     "wechat.courses": 15,
     "wechat.me": 22,

@@ -3,21 +3,29 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.models import Community, User
 from backend.accounts.permissions import coordinated_community_filter, is_coordinator
+from backend.core.admin_inlines import RoleScopedInlineMixin
 
-from . import admin_actions, admin_board, services
+from . import admin_actions, admin_board, permissions, services
+from .admin_inlines import (
+    AvailabilityInline,
+    CredentialInline,
+    VolunteerSkillInline,
+    save_roster_formset,
+)
+from .admin_search import availability_search_view
+from .admin_week import week_grid_context
 from .models import (
     EXPIRING_DAYS,
-    AvailabilityRule,
     Commitment,
-    Credential,
     CredentialType,
     Event,
     HoursStatus,
@@ -28,7 +36,6 @@ from .models import (
     Skill,
     TimeOff,
     Volunteer,
-    VolunteerSkill,
 )
 
 
@@ -63,6 +70,22 @@ class UnitScopedAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Pickers list only the actor's units: people, communities and volunteers.
+        if not request.user.is_superuser:
+            scoped = {User: ("community", User), Community: ("", Community),
+                      Volunteer: ("community", Volunteer)}.get(db_field.related_model)
+            if scoped is not None:
+                field, model = scoped
+                kwargs["queryset"] = model.objects.filter(
+                    coordinated_community_filter(request.user, field))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another unit's row answers 404 (not Django's redirect to the index with a message),
+        # the same as a row that does not exist.
+        raise Http404
 
 
 @admin.register(CredentialType)
@@ -101,29 +124,6 @@ class CredentialStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VolunteerSkillInline(admin.TabularInline):
-    model = VolunteerSkill
-    extra = 0
-    fields = ("skill", "level", "verified_by", "verified_at")
-    raw_id_fields = ("verified_by",)
-
-
-class CredentialInline(admin.TabularInline):
-    model = Credential
-    extra = 0
-    fields = ("type", "number", "valid_from", "valid_until", "revoked_at", "revoked_reason")
-
-
-class AvailabilityInline(admin.TabularInline):
-    model = AvailabilityRule
-    extra = 0
-    readonly_fields = ("weekday", "start_time", "end_time", "valid_from", "valid_until")
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False  # through services.availability_set, which rebuilds the hour mask
-
-
 def last_calendar_year() -> tuple:
     year = timezone.localdate().year - 1
     return date(year, 1, 1), date(year, 12, 31)
@@ -139,6 +139,26 @@ class CertificatePeriodForm(forms.Form):
     period_end = forms.DateField(label=_("证明期间结束"), widget=_date_input())
 
 
+class VolunteerAdminForm(forms.ModelForm):
+    """The person and the community come from pickers limited to the actor's units; the
+    rule itself is permissions.can_enroll_volunteer, checked here to show it beside the
+    field and again by services.volunteer_create."""
+
+    actor = None  # set per request by VolunteerAdmin.get_form
+
+    class Meta:
+        model = Volunteer
+        fields = ("user", "community", "status", "joined_on", "dispatch_consent")
+
+    def clean(self):
+        data = super().clean()
+        user, community = data.get("user"), data.get("community")
+        if self.instance.pk is None and user is not None and community is not None and (
+                not permissions.can_enroll_volunteer(self.actor, user, community)):
+            self.add_error("user", _("只能登记您所管辖社区的居民。"))
+        return data
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("CSV 文件（UTF-8）"),
                            help_text="username, display_name, phone, community, skills "
@@ -152,11 +172,47 @@ class VolunteerAdmin(UnitScopedAdmin):
                    CredentialStatusFilter)
     search_fields = ("user__username", "user__display_name")
     list_select_related = ("user", "community")
-    raw_id_fields = ("user",)
-    readonly_fields = ("hour_mask",)
+    form = VolunteerAdminForm
+    autocomplete_fields = ("user", "community")
     inlines = [VolunteerSkillInline, CredentialInline, AvailabilityInline]
     actions = ["export_csv", "issue_service_hours_certificates"]
     change_list_template = "admin/volunteers/volunteer/change_list.html"
+    change_form_template = "admin/volunteers/volunteer/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user",) if obj is not None else ()  # a roster entry's person never changes
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user
+        return form
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            services.volunteer_update(
+                actor=request.user, volunteer=obj, community=data["community"],
+                status=data["status"], joined_on=data["joined_on"],
+                dispatch_consent=data["dispatch_consent"])
+            return
+        created = services.volunteer_create(
+            actor=request.user, user=data["user"], community=data["community"],
+            status=data["status"], joined_on=data["joined_on"],
+            dispatch_consent=data["dispatch_consent"])
+        for field in obj._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(created, field.attname))
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def save_formset(self, request, form, formset, change):
+        if not save_roster_formset(request, formset):
+            super().save_formset(request, form, formset, change)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        volunteer = self.get_object(request, object_id)
+        if volunteer is not None:
+            extra_context = {**(extra_context or {}),
+                             **week_grid_context(volunteer, request.GET.get("week"))}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("skills__skill")
@@ -211,8 +267,11 @@ class VolunteerAdmin(UnitScopedAdmin):
             request, "admin/volunteers/volunteer/issue_certificates.html", context)
 
     def get_urls(self):
+        search = self.admin_site.admin_view(lambda request: availability_search_view(self, request))
         return [path("import/", self.admin_site.admin_view(self.import_view),
-                     name="volunteers_volunteer_import"), *super().get_urls()]
+                     name="volunteers_volunteer_import"),
+                path("available/", search, name="volunteers_volunteer_available"),
+                *super().get_urls()]
 
     def import_view(self, request):
         if not self.has_add_permission(request):
@@ -240,6 +299,15 @@ class TimeOffAdmin(UnitScopedAdmin):
     search_fields = ("volunteer__user__display_name",)
     raw_id_fields = ("volunteer",)
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        created = services.time_off_add(  # its rule: can_manage_availability
+            actor=request.user, volunteer=obj.volunteer, starts_at=obj.starts_at,
+            ends_at=obj.ends_at, reason=obj.reason)
+        obj.pk, obj._state.adding, obj._state.db = created.pk, False, created._state.db
+
 
 @admin.register(Commitment)
 class CommitmentAdmin(UnitScopedAdmin):
@@ -255,12 +323,23 @@ class CommitmentAdmin(UnitScopedAdmin):
         return False  # through services.commitment_create, which keeps the calendar
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(RoleScopedInlineMixin, admin.TabularInline):
+    """The dispatch timeline: who was offered the job, who accepted, declined (and why) or
+    let it expire. Read-only: answers come from the volunteers."""
+
     model = Offer
     extra = 0
-    can_delete = False
-    fields = ("volunteer", "status", "expires_at", "responded_at", "reason", "score")
+    read_only = True
+    fields = ("volunteer", "status", "created_at", "expires_at", "responded_at", "reason",
+              "score")
     readonly_fields = fields
+    ordering = ("id",)
+
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_dispatch(user, parent.community)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("volunteer__user")
 
 
 @admin.register(ServiceRequest)
@@ -281,12 +360,15 @@ class ServiceRequestAdmin(UnitScopedAdmin):
         return [*admin_board.board_urls(self), *super().get_urls()]
 
 
-class ShiftInline(admin.TabularInline):
+class ShiftInline(RoleScopedInlineMixin, admin.TabularInline):
     model = Shift
     extra = 0
     fields = ("title", "starts_at", "ends_at", "required_skill", "capacity", "taken",
               "signup_opens_at", "signup_closes_at")
     readonly_fields = ("taken",)
+
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_manage_roster(user, parent.community)
 
 
 @admin.register(Event)
@@ -294,6 +376,7 @@ class EventAdmin(UnitScopedAdmin):
     list_display = ("title", "community", "place", "starts_at")
     list_filter = ("community__street",)
     search_fields = ("title", "place")
+    autocomplete_fields = ("community",)
     inlines = [ShiftInline]
 
 

@@ -318,8 +318,11 @@ def match_volunteers(
         candidates.append(Candidate(volunteer=volunteer, level=level, score=score,
                                     reasons=reasons))
     excluded = [(code, counts.get(code, 0)) for code in HARD_RULES]
+    # Each holder's first failed rule (or "" for eligible), for callers that merge several
+    # windows (the admin's availability search): already computed, no query.
     return MatchResult(candidates=candidates, excluded=excluded, evaluated_at=now,
-                       skill=skill, considered=len(rows))
+                       skill=skill, considered=len(rows),
+                       extra={"rule_of": {row[0]: row[1] for row in rows}})
 
 
 def _locality_points(community_id: int, street_id: int, community) -> float:

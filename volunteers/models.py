@@ -223,7 +223,7 @@ class TimeOff(TimeStampedModel):
                    models.Index(fields=["ends_at", "starts_at"], name="time_off_window_idx")]
 
     def __str__(self):
-        return f"{self.volunteer} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.volunteer} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
 
 class CommitmentKind(models.TextChoices):
@@ -312,7 +312,8 @@ class ServiceRequest(TimeStampedModel):
         permissions = [("dispatch_any", _("可通过接口在全区派单（服务账号）"))]
 
     def __str__(self):
-        return f"{self.skill} @ {self.community} {self.starts_at:%Y-%m-%d %H:%M}"
+        local = timezone.localtime(self.starts_at)
+        return f"{self.skill} @ {self.community} {local:%Y-%m-%d %H:%M}"
 
 
 class OfferStatus(models.TextChoices):
@@ -397,7 +398,7 @@ class Shift(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event} · {self.title or self.starts_at}"
+        return f"{self.event} · {self.title or f'{timezone.localtime(self.starts_at):%m-%d %H:%M}'}"
 
 
 class SignUpStatus(models.TextChoices):

@@ -68,6 +68,17 @@ def can_manage_roster(user, community) -> bool:
     return _authenticated(user) and accounts.is_coordinator_for(user, community)
 
 
+def can_enroll_volunteer(actor, user, community=None) -> bool:
+    """Put `user` on the roster (of `community`, if given): the person must live in a
+    community the actor coordinates, and so must the roster entry's community. Pointing an
+    existing entry at another user is never allowed (see volunteer_update)."""
+    if not _authenticated(actor) or user is None or user.community_id is None:
+        return False
+    if not accounts.is_coordinator_for(actor, user.community):
+        return False
+    return community is None or accounts.is_coordinator_for(actor, community)
+
+
 # --- Matching and dispatch -------------------------------------------------------------------
 def can_match(user) -> bool:
     return _authenticated(user) and (accounts.is_coordinator(user) or is_service_account(user))

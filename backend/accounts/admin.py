@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.admin_inlines import ScopedAutocompleteMixin
+
 from . import permissions
 from .models import Community, RoleAssignment, Street, User
 
@@ -20,11 +22,14 @@ class StreetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(admin.ModelAdmin):
+class CommunityAdmin(ScopedAutocompleteMixin, admin.ModelAdmin):
     list_display = ("name", "street", "sort_order")
     list_filter = ("street",)
     search_fields = ("name", "street__name")
     list_select_related = ("street",)
+
+    def autocomplete_filter(self, request):
+        return permissions.coordinated_community_filter(request.user, "")
 
 
 class RoleAssignmentInline(admin.TabularInline):
@@ -35,7 +40,7 @@ class RoleAssignmentInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ScopedAutocompleteMixin, DjangoUserAdmin):
     list_display = ("username", "display_name", "masked_phone", "community", "is_active")
     list_filter = ("is_active", "is_staff", "role_assignments__role", "community__street")
     search_fields = ("username", "display_name")
@@ -63,6 +68,9 @@ class UserAdmin(DjangoUserAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs.filter(permissions.coordinated_community_filter(request.user))
+
+    def autocomplete_filter(self, request):
+        return permissions.coordinated_community_filter(request.user)
 
 
 @admin.register(RoleAssignment)

@@ -6,7 +6,10 @@ the admin's autodiscovery looks only for courses/admin.py."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _lazy
 
+from backend.core.admin_inlines import RoleScopedInlineMixin
+
 from ..admin import CoordinatorAdminMixin
+from . import permissions
 from .models import TutoringBooking, TutoringSlot
 
 
@@ -18,20 +21,19 @@ class ReadOnlyMixin(CoordinatorAdminMixin):
         return False
 
 
-class TutoringBookingInline(admin.TabularInline):
+class TutoringBookingInline(RoleScopedInlineMixin, admin.TabularInline):
+    """Who booked the slot, for the coordinators of its community; read-only."""
+
     model = TutoringBooking
     extra = 0
-    can_delete = False
+    read_only = True
     fields = ("user", "status", "note", "address", "booked_by", "tutor_no_show", "rating",
               "comment")
     readonly_fields = fields
     show_change_link = True
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    def parent_allowed(self, user, parent) -> bool:
+        return permissions.can_manage_slot(user, parent)
 
 
 @admin.register(TutoringSlot)

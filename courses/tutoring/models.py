@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.models import TimeStampedModel
@@ -72,7 +73,7 @@ class TutoringSlot(TimeStampedModel):
         indexes = [models.Index(fields=["status", "starts_at"])]
 
     def __str__(self):
-        return f"{self.topic} {self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.topic} {timezone.localtime(self.starts_at):%Y-%m-%d %H:%M}"
 
     @property
     def place(self) -> str:

@@ -25,7 +25,12 @@ from .calendar import (
 
 # isort: split
 from .availability import availability_set, hour_mask, time_off_add
-from .credentials import credential_add, credential_expiry_notify, credential_grant
+from .credentials import (
+    credential_add,
+    credential_expiry_notify,
+    credential_grant,
+    credential_update,
+)
 from .csv_io import volunteers_export_csv, volunteers_import_csv
 from .dispatch import dispatch_create, offer_expire, offer_respond, offers_sweep
 from .dispatch_ops import (
@@ -38,7 +43,12 @@ from .dispatch_ops import (
 from .exports import dispatches_export_csv, service_hours_export_csv
 from .hours import max_hours_for, service_hours_log, service_hours_review
 from .hours_certificates import service_hours_certificate_issue
-from .roster import volunteer_create, volunteer_skill_set
+from .roster import (
+    volunteer_create,
+    volunteer_skill_remove,
+    volunteer_skill_set,
+    volunteer_update,
+)
 from .shifts import shift_cancel, shift_sign_up, shift_sign_up_cancel
 
 __all__ = [  # noqa: RUF022 - the calendar first, as above
@@ -52,6 +62,7 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "credential_add",
     "credential_expiry_notify",
     "credential_grant",
+    "credential_update",
     "dispatch_create",
     "dispatches_export_csv",
     "hour_mask",
@@ -73,7 +84,9 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "shift_sign_up_cancel",
     "time_off_add",
     "volunteer_create",
+    "volunteer_skill_remove",
     "volunteer_skill_set",
+    "volunteer_update",
     "volunteers_export_csv",
     "volunteers_import_csv",
 ]

@@ -64,6 +64,25 @@ def credential_add(*, actor, volunteer: Volunteer, type_code: str, number: str,
     return credential
 
 
+def credential_update(*, actor, credential: Credential, valid_from: date, valid_until: date | None,
+                      number: str, revoked_at=None, revoked_reason: str = "") -> Credential:
+    """A coordinator's correction of a recorded credential (dates, number, revocation)."""
+    if not permissions.can_manage_credentials(actor, credential.volunteer):
+        raise PermissionDenied
+    number = (number or "").strip()
+    if not number:
+        raise validation_error("number", _("请填写证件编号。"), Code.REQUIRED)
+    if valid_until is not None and valid_until < valid_from:
+        raise validation_error("valid_until", _("有效期不能早于生效日期。"), Code.INVALID_WINDOW)
+    credential.number, credential.valid_from, credential.valid_until = (
+        number, valid_from, valid_until)
+    credential.revoked_at, credential.revoked_reason = revoked_at, revoked_reason or ""
+    credential.save()
+    audit_log_record(actor=actor, action="credential.update", obj=credential,
+                     detail={"volunteer_id": credential.volunteer_id})
+    return credential
+
+
 # Alert stages: (dedup suffix, first and last day before expiry it covers). A stage covers
 # a range, not one day, so a day the beat missed is caught up the next day; the dedup key
 # keeps it to one alert per credential and stage.
