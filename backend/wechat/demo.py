@@ -16,6 +16,7 @@ from backend.core.links import absolute_url
 from backend.notifications.models import NotificationKind
 
 from . import client, menus, selectors, services
+from .fake import FakeWeChatControl
 from .models import AccountMode, AccountType, WeChatAccount, WeChatMenu, WeChatTemplate
 
 DEMO_SLUG = "weishinan"
@@ -132,8 +133,6 @@ def demo_followers_register(control=None) -> dict:
     (callback, secret, token, template ids) and the demo followers: the demo resident
     unbound at first, the demo volunteer and staff bound (in Linli too). Idempotent: run it
     each time the fake starts. Returns counts for the caller to print."""
-    from .fake import FakeWeChatControl
-
     if control is None:
         if client.api_origin() == client.WECHAT_API_ORIGIN:
             raise RuntimeError("LINLI_WECHAT_API_ORIGIN points at WeChat itself, not a fake")
@@ -174,3 +173,14 @@ def demo_followers_register(control=None) -> dict:
                                       unionid=demo_unionid(name))
                 counts["bound"] += 1
     return counts
+
+
+def demo_person_for_follower(account: WeChatAccount, openid: str):
+    """The demo person a demo follower of `account` is (the daughter's phone is her
+    mother's, the demo resident's), or None: whom the simulator's staff step binds."""
+    names = {demo_openid(account, name): name for name, _nick, _bound in DEMO_FOLLOWERS}
+    names[demo_openid(account, DEMO_SPARE_FOLLOWER[0])] = "resident"
+    name = names.get(openid)
+    if name is None:
+        return None
+    return get_user_model().objects.filter(username=name, is_active=True).first()

@@ -291,7 +291,8 @@ def me_command(ctx: CommandContext) -> str:
 
 # --- Tutoring -----------------------------------------------------------------------------
 def tutoring_url(account, slot) -> str:
-    return absolute_url("wechat-tutoring", slug=account.slug, slot_id=slot.pk)
+    # `?wx=`: opened inside WeChat, the page signs her in through this account's OAuth.
+    return absolute_url("wechat-tutoring", slug=account.slug, slot_id=slot.pk, wx=account.slug)
 
 
 def _booking_lines(user) -> list[str]:

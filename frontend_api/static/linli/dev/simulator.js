@@ -49,13 +49,20 @@
       });
   }
 
+  // Opening a link "as the follower" signs this browser in, which rotates the CSRF token:
+  // read the cookie at each post rather than the one the page was rendered with.
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : root.dataset.csrf;
+  }
+
   function post(body) {
     var c = current();
     body.account = c.account.slug;
     body.openid = c.openid;
     return fetch(root.dataset.sendUrl, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body)
     }).then(function (r) { return r.json(); }).then(function () { poll(); });
   }
@@ -100,6 +107,22 @@
     if (timer) clearInterval(timer);
     timer = setInterval(poll, 2000);
   }
+
+  // The staff's step at the desk, played here: a binding link for the person this
+  // follower is, which the follower then opens "in WeChat" below.
+  $("staff-bind").addEventListener("click", function () {
+    var c = current();
+    if (!c.account || !c.openid) return;
+    fetch(root.dataset.bindingUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ account: c.account.slug, openid: c.openid })
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.error) { bubble("staff-note", data.error, "工作人员操作"); return; }
+      bubble("staff-note", "社区工作人员（" + data.staff + "）为 " + data.person +
+        " 生成了绑定链接，" + data.expires + " 前有效。请以该关注者身份打开：", "工作人员操作", data.url);
+    });
+  });
 
   $("account").addEventListener("change", followers);
   $("follower").addEventListener("change", restart);
