@@ -11,6 +11,7 @@ comes back to her in the simulator, sent by the worker through the fake.
 
 import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -21,6 +22,25 @@ from tests.integration.test_run_stack import stack  # noqa: F401 (the fixture)
 pytestmark = [pytest.mark.heavy, pytest.mark.browser]
 
 RESIDENT = "林奶奶（居民，未绑定）"
+# The machine has no Chinese system font: the screenshots borrow the certificates' one, so
+# what a person would read can be checked by eye.
+CJK_FONT = Path(__file__).resolve().parents[2] / "backend/certificates/fonts/wqy-microhei.ttc"
+FONT_PATH = "/__test_cjk_font__"
+FONT_STYLE = """document.addEventListener("DOMContentLoaded", () => {
+  const style = document.createElement("style");
+  style.textContent = '@font-face { font-family: "LinliTestCJK"; src: url("%s"); } ' +
+    'html, body, input, button, select, textarea { font-family: sans-serif, "LinliTestCJK"; }';
+  document.head.appendChild(style);
+});""" % FONT_PATH
+
+
+@pytest.fixture
+def cjk_phone(phone, stack):  # noqa: F811
+    """The phone context, with a Chinese font for its screenshots."""
+    phone.route(stack["base"] + FONT_PATH, lambda route: route.fulfill(
+        path=str(CJK_FONT), content_type="font/collection"))
+    phone.add_init_script(FONT_STYLE)
+    return phone
 SLOT_LINK = re.compile(r"/wechat/weishinan/tutoring/\d+\?wx=weishinan")
 
 
@@ -47,8 +67,9 @@ def _last_slot_link(page):
     return bubbles.last.locator("a", has_text="以该关注者身份打开").first
 
 
-def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, phone,  # noqa: F811
+def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, cjk_phone,  # noqa: F811
                                                                     screenshot):
+    phone = cjk_phone
     base, fake = stack["base"], FakeWeChatControl(stack["fake"])
     started = time.monotonic()
     steps: list[tuple[str, float]] = []
