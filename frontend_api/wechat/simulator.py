@@ -30,7 +30,7 @@ from backend.wechat import client
 from backend.wechat import services as wechat_services
 from backend.wechat.demo import demo_person_for_follower
 from backend.wechat.fake import FakeControlError, FakeWeChatControl
-from backend.wechat.models import WeChatAccount
+from backend.wechat.models import WeChatAccount, WeChatBinding, WeChatTemplate
 
 from .signin import DEV_FOLLOWER_SESSION_KEY
 
@@ -72,15 +72,28 @@ def accounts(request):
             fake = known.get(account.app_id)
             if fake is None:
                 continue
-            followers = [{"openid": f["openid"], "nickname": f.get("nickname") or f["openid"],
-                          "subscribed": f.get("subscribed", True)}
-                         for f in control.followers(account.app_id)]
             result.append({"slug": account.slug, "name": account.name,
-                           "appid": account.app_id, "followers": followers,
+                           "appid": account.app_id,
+                           "followers": control.followers(account.app_id),
                            "menu": (fake.get("menu") or {}).get("button", [])})
     except (FakeControlError, OSError) as exc:
         return _fake_unreachable(exc)
+    _with_binding_state(result)
     return JsonResponse({"accounts": result})
+
+
+def _with_binding_state(accounts: list[dict]) -> None:
+    """Each follower as the simulator lists it, saying whom Linli binds her to (one query)."""
+    bound = {(b.account.app_id, b.openid): b.user.display_name or b.user.username
+             for b in WeChatBinding.objects.select_related("account", "user").filter(
+                 user__isnull=False,
+                 openid__in=[f["openid"] for a in accounts for f in a["followers"]])}
+    for account in accounts:
+        account["followers"] = [{
+            "openid": f["openid"], "nickname": f.get("nickname") or f["openid"],
+            "subscribed": f.get("subscribed", True),
+            "bound_to": bound.get((account["appid"], f["openid"]), "")}
+            for f in account["followers"]]
 
 
 def _account(slug: str) -> WeChatAccount | None:
@@ -116,7 +129,7 @@ def send(request):
                          "callback_status": result.get("callback_status")})
 
 
-def _message_row(row: dict) -> dict:
+def _message_row(row: dict, titles: dict) -> dict:
     body = row.get("body") or {}
     kind = row["kind"]
     text, url, title = "", "", ""
@@ -126,7 +139,7 @@ def _message_row(row: dict) -> dict:
         data = body.get("data") or {}
         text = "\n".join(f"{v.get('value', '')}" for v in data.values() if isinstance(v, dict))
         url = body.get("url") or ""
-        title = body.get("template_id") or ""
+        title = titles.get(body.get("template_id"), body.get("template_id") or "")
     elif kind in ("custom", "mass"):
         text = ((body.get("text") or {}).get("content")) or ""
     return {"seq": row["seq"], "kind": kind, "time": row.get("time"), "text": text,
@@ -150,7 +163,10 @@ def messages(request):
         rows = _control().messages(appid=account.app_id, openid=openid, since=since)
     except (FakeControlError, OSError) as exc:
         return _fake_unreachable(exc)
-    return JsonResponse({"messages": [_message_row(r) for r in rows]})
+    # A template message is titled by the notification it carries (辅导预约成功).
+    titles = {t.template_id: t.get_kind_display()
+              for t in WeChatTemplate.objects.filter(account=account)}
+    return JsonResponse({"messages": [_message_row(r, titles) for r in rows]})
 
 
 def _local(url: str) -> str | None:

@@ -38,10 +38,24 @@ def _chromium() -> str:
     return path
 
 
+# The machine may have no Chinese system font (screenshots would show boxes): chromium also
+# gets the certificates' WenQuanYi Micro Hei through a fontconfig file of its own.
+CJK_FONTS = ROOT / "backend" / "certificates" / "fonts"
+
+
+def _fontconfig(folder: Path) -> dict:
+    conf = folder / "fonts.conf"
+    system = "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>"
+    conf.write_text(f"<?xml version=\"1.0\"?>\n<fontconfig>{system}"
+                    f"<dir>{CJK_FONTS}</dir><cachedir>{folder / 'cache'}</cachedir>"
+                    f"</fontconfig>\n", encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     executable = _chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - browser tests only; a skip above needs no Playwright
 
     # Playwright's sync API keeps an event loop running in this thread; Django would then
     # refuse ORM calls from the test body. The browser runs only in browser tests.
@@ -51,6 +65,7 @@ def browser():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=executable, headless=True,
+                env=_fontconfig(tmp_path_factory.mktemp("fontconfig")),
                 # root in CI containers: chromium's sandbox needs user namespaces.
                 args=["--no-sandbox", "--disable-dev-shm-usage"])
             yield browser
@@ -110,7 +125,7 @@ def screenshot(request):
 @pytest.fixture
 def login(live_server):
     """login(context, user): the context carries a Django session for `user`."""
-    from django.test import Client
+    from django.test import Client  # noqa: PLC0415 - after pytest-django configured settings
 
     def log_in(context, user):
         client = Client()

@@ -11,36 +11,18 @@ comes back to her in the simulator, sent by the worker through the fake.
 
 import re
 import time
-from pathlib import Path
 
 import pytest
 
-from backend.wechat.demo import DEMO_APP_ID
+from backend.wechat.demo import DEMO_APP_ID, demo_openid
 from backend.wechat.fake import FakeWeChatControl
+from backend.wechat.models import WeChatAccount
 from tests.integration.test_run_stack import stack  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.heavy, pytest.mark.browser]
 
-RESIDENT = "林奶奶（居民，未绑定）"
-# The machine has no Chinese system font: the screenshots borrow the certificates' one, so
-# what a person would read can be checked by eye.
-CJK_FONT = Path(__file__).resolve().parents[2] / "backend/certificates/fonts/wqy-microhei.ttc"
-FONT_PATH = "/__test_cjk_font__"
-FONT_STYLE = """document.addEventListener("DOMContentLoaded", () => {
-  const style = document.createElement("style");
-  style.textContent = '@font-face { font-family: "LinliTestCJK"; src: url("%s"); } ' +
-    'html, body, input, button, select, textarea { font-family: sans-serif, "LinliTestCJK"; }';
-  document.head.appendChild(style);
-});""" % FONT_PATH
-
-
-@pytest.fixture
-def cjk_phone(phone, stack):  # noqa: F811
-    """The phone context, with a Chinese font for its screenshots."""
-    phone.route(stack["base"] + FONT_PATH, lambda route: route.fulfill(
-        path=str(CJK_FONT), content_type="font/collection"))
-    phone.add_init_script(FONT_STYLE)
-    return phone
+# The demo resident's follower on 微市南 (the stack's database is its own: no query here).
+RESIDENT = demo_openid(WeChatAccount(app_id=DEMO_APP_ID), "resident")
 SLOT_LINK = re.compile(r"/wechat/weishinan/tutoring/\d+\?wx=weishinan")
 
 
@@ -67,9 +49,8 @@ def _last_slot_link(page):
     return bubbles.last.locator("a", has_text="以该关注者身份打开").first
 
 
-def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, cjk_phone,  # noqa: F811
+def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, phone,  # noqa: F811
                                                                     screenshot):
-    phone = cjk_phone
     base, fake = stack["base"], FakeWeChatControl(stack["fake"])
     started = time.monotonic()
     steps: list[tuple[str, float]] = []
@@ -81,8 +62,10 @@ def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, cjk_ph
     page.goto(f"{base}/dev/wechat/")
     page.wait_for_function("document.querySelectorAll('#account option').length > 0")
     page.select_option("#account", "weishinan")
-    page.select_option("#follower", label=RESIDENT)
-    openid = page.eval_on_selector("#follower", "s => s.value")
+    page.select_option("#follower", RESIDENT)
+    openid = RESIDENT
+    label = page.eval_on_selector("#follower", "s => s.selectedOptions[0].textContent")
+    assert label == "林奶奶（居民）（未绑定）", label
     step("simulator open, the resident picked")
 
     # Unbound, she asks for tutoring: the reply lists slots with booking links.
@@ -133,6 +116,11 @@ def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, cjk_ph
     page.locator("#chat li.template").first.wait_for(timeout=60_000)
     template = page.locator("#chat li.template").first.inner_text()
     assert "模板消息" in template
+    assert "辅导预约成功" in template, template
+    # Back in the simulator (the tab closed), the list says whom she is bound to.
+    page.evaluate("window.dispatchEvent(new Event('focus'))")
+    page.wait_for_function("document.querySelector('#follower').selectedOptions[0]"
+                           ".textContent.includes('已绑定')")
     screenshot(page, "7-confirmation-in-simulator")
     step("TUTORING_BOOKED template message in the simulator")
 

@@ -25,7 +25,9 @@
       var a = document.createElement("a");
       a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
       a.target = "_blank";
-      a.textContent = "以该关注者身份打开 ›";
+      // Say which link: a reply may carry several (one per tutoring slot).
+      var path = link.replace(/^https?:\/\/[^\/]+/, "").split("?")[0];
+      a.textContent = "以该关注者身份打开 " + path + " ›";
       li.appendChild(document.createElement("br"));
       li.appendChild(a);
     });
@@ -44,7 +46,8 @@
       .then(function (data) {
         (data.messages || []).forEach(function (m) {
           since = Math.max(since, m.seq);
-          bubble(m.kind === "template" ? "them template" : "them", m.text, KIND[m.kind], m.url);
+          var kind = KIND[m.kind] + (m.kind === "template" && m.title ? " · " + m.title : "");
+          bubble(m.kind === "template" ? "them template" : "them", m.text, kind, m.url);
         });
       });
   }
@@ -96,7 +99,8 @@
     sel.innerHTML = "";
     (c.account ? c.account.followers : []).forEach(function (f) {
       var o = document.createElement("option");
-      o.value = f.openid; o.textContent = f.nickname;
+      o.value = f.openid;
+      o.textContent = f.nickname + (f.bound_to ? "（已绑定 " + f.bound_to + "）" : "（未绑定）");
       sel.appendChild(o);
     });
     restart();
@@ -122,6 +126,21 @@
       bubble("staff-note", "社区工作人员（" + data.staff + "）为 " + data.person +
         " 生成了绑定链接，" + data.expires + " 前有效。请以该关注者身份打开：", "工作人员操作", data.url);
     });
+  });
+
+  // Back from a tab where a link bound her: say so in the list, keeping the choice.
+  window.addEventListener("focus", function () {
+    fetch(root.dataset.accountsUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (!data.accounts) return;
+        accounts = data.accounts;
+        var c = current();
+        [].forEach.call($("follower").options, function (o) {
+          var f = (c.account ? c.account.followers : []).find(function (x) { return x.openid === o.value; });
+          if (f) o.textContent = f.nickname + (f.bound_to ? "（已绑定 " + f.bound_to + "）" : "（未绑定）");
+        });
+      });
   });
 
   $("account").addEventListener("change", followers);
