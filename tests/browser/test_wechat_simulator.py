@@ -10,7 +10,10 @@ comes back to her in the simulator, sent by the worker through the fake.
 """
 
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -23,6 +26,10 @@ pytestmark = [pytest.mark.heavy, pytest.mark.browser]
 
 # The demo resident's follower on 微市南 (the stack's database is its own: no query here).
 RESIDENT = demo_openid(WeChatAccount(app_id=DEMO_APP_ID), "resident")
+ROOT = Path(__file__).resolve().parents[2]
+SHARED_TOKEN = ("from backend.wechat import client; from backend.wechat.models import "
+                "WeChatAccount; print(client.client_for(WeChatAccount.objects.get("
+                "slug='weishinan')).access_token)")
 SLOT_LINK = re.compile(r"/wechat/weishinan/tutoring/\d+\?wx=weishinan")
 
 
@@ -128,5 +135,15 @@ def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, phone,
     assert [m["body"]["template_id"] for m in sent] == [
         f"TPL-{DEMO_APP_ID[-6:]}-TUTORING_BOOKED"], sent
     assert phone.aborted == []
+
+    # One access token per account for every process: the worker fetched it; another
+    # process (a management shell, with the same origins) finds it in the shared cache.
+    env = {**stack["env"], "LINLI_WECHAT_API_ORIGIN": stack["fake"],
+           "LINLI_WECHAT_OPEN_ORIGIN": stack["fake"]}
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SHARED_TOKEN], cwd=ROOT, env=env,
+        capture_output=True, text=True, timeout=120)
+    assert shell.returncode == 0, shell.stderr[-2000:]
+    assert len(fake.calls(appid=DEMO_APP_ID, kind="stable_token")) == 1
     for name, at in steps:
         print(f"  {at:5.1f} s  {name}")
