@@ -123,3 +123,16 @@ def test_the_booking_link_for_an_unbound_follower_ends_at_the_login(client, fake
     # Without ?wx= the page sends her to the password login as before.
     plain = client.get(f"/wechat/weishinan/tutoring/{slot.pk}")
     assert plain.status_code == 302 and "/wechat/weishinan/login/" in plain["Location"]
+
+
+def test_the_tutoring_reply_tells_an_unbound_follower_how_to_bind(say, account, tutor,  # noqa: F811
+                                                                  demo_people):
+    _slot(tutor)
+    services.binding_bind(account=account, openid="oBound", user=demo_people["resident"])
+
+    unbound = say(account, "oStranger", "辅导")
+    bound = say(account, "oBound", "辅导")
+
+    assert "教您视频通话" in unbound and "教您视频通话" in bound
+    assert "绑定二维码" in unbound and "/wechat/weishinan/bind" in unbound
+    assert "绑定" not in bound
