@@ -52,8 +52,9 @@ def _open_as_follower(page, link):
 
 
 def _last_slot_link(page):
+    """The first slot's booking link in the latest 辅导 reply."""
     bubbles = page.locator("#chat li.them", has_text="预约：")
-    return bubbles.last.locator("a", has_text="以该关注者身份打开").first
+    return bubbles.last.locator("a.as-follower", has_text="/tutoring/").first
 
 
 def test_a_newcomer_binds_books_tutoring_and_gets_the_confirmation(stack, phone,  # noqa: F811

@@ -12,25 +12,36 @@
     return { account: accounts.find(function (a) { return a.slug === slug; }), openid: $("follower").value };
   }
 
+  // A link opens "as this follower" (signed out here, preset in the fake's OAuth).
+  function followerLink(link, label) {
+    var c = current();
+    var a = document.createElement("a");
+    a.className = "as-follower";
+    a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
+    a.target = "_blank";
+    a.title = "以该关注者身份打开";
+    a.textContent = label;
+    return a;
+  }
+
   function bubble(cls, text, kind, url) {
     var li = document.createElement("li");
     li.className = cls;
     if (kind) { var k = document.createElement("span"); k.className = "kind"; k.textContent = kind; li.appendChild(k); }
-    li.appendChild(document.createTextNode(text || ""));
-    var links = [];
-    if (url) links.push(url);
-    (text || "").replace(/https?:\/\/[^\s]+/g, function (m) { links.push(m); return m; });
-    links.forEach(function (link) {
-      var c = current();
-      var a = document.createElement("a");
-      a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
-      a.target = "_blank";
-      // Say which link: a reply may carry several (one per tutoring slot).
-      var path = link.replace(/^https?:\/\/[^\/]+/, "").split("?")[0];
-      a.textContent = "以该关注者身份打开 " + path + " ›";
+    // Links in a reply stay where they are in the text, each one tappable, as in WeChat.
+    var rest = text || "";
+    var re = /https?:\/\/[^\s]+/g;
+    var at = 0, m;
+    while ((m = re.exec(rest)) !== null) {
+      li.appendChild(document.createTextNode(rest.slice(at, m.index)));
+      li.appendChild(followerLink(m[0], m[0]));
+      at = m.index + m[0].length;
+    }
+    li.appendChild(document.createTextNode(rest.slice(at)));
+    if (url) {  // a template message's (or the staff step's) link
       li.appendChild(document.createElement("br"));
-      li.appendChild(a);
-    });
+      li.appendChild(followerLink(url, "以该关注者身份打开 ›"));
+    }
     $("chat").appendChild(li);
     $("chat").scrollTop = $("chat").scrollHeight;
   }
