@@ -41,18 +41,20 @@ run dev seed: export PUBLIC_BASE_URL := $(PUBLIC_BASE_URL)
 run: export CELERY_BROKER_URL := $(or $(CELERY_BROKER_URL),filesystem://)
 run: export HOST := $(HOST)
 
-# gunicorn (threads) with WhiteNoise, a Celery worker and beat, under honcho (Procfile):
-# Ctrl-C or SIGTERM stops all three.
+# gunicorn (threads) with WhiteNoise, a Celery worker and beat, under honcho (Procfile),
+# and the bundled fake WeChat on a free port unless LINLI_WECHAT_API_ORIGIN is set
+# (scripts/run_procfile.py): Ctrl-C or SIGTERM stops them all.
 run: seed static
 	@echo ""
 	@echo "  邻里 Linli is starting at $(PUBLIC_BASE_URL)/"
 	@echo "    GraphiQL  $(PUBLIC_BASE_URL)/graphql/"
 	@echo "    Admin     $(PUBLIC_BASE_URL)/admin/"
 	@echo "    Health    $(PUBLIC_BASE_URL)/healthz"
+	@echo "    WeChat    $(PUBLIC_BASE_URL)/dev/wechat/  (微信模拟器, on the bundled fake WeChat)"
 	@echo "  Demo logins (password: linli-demo):"
 	@echo "    admin (区管理员) · coordinator (八大关街道协调员) · staff (金口路社区工作人员)"
 	@echo "    instructor (讲师) · volunteer (志愿者 夏阿姨) · resident (居民 林奶奶)"
-	@echo "  Ctrl-C stops the web server, the worker and beat."
+	@echo "  Ctrl-C stops the web server, the worker, beat and the fake WeChat."
 	@echo ""
 	PATH="$(CURDIR)/$(BIN):$$PATH" exec $(BIN)/python scripts/run_procfile.py --procfile Procfile start --port $(PORT)
 

@@ -41,6 +41,7 @@ urlpatterns = [
     path("dev/wechat/api/send", simulator.send, name="dev-wechat-send"),
     path("dev/wechat/api/messages", simulator.messages, name="dev-wechat-messages"),
     path("dev/wechat/open", simulator.open_as, name="dev-wechat-open"),
+    path("dev/wechat/api/binding-link", simulator.binding_link, name="dev-wechat-binding-link"),
     re_path(r"^MP_verify_(?P<code>[A-Za-z0-9]{1,64})\.txt$", wechat_views.mp_verify,
             name="wechat-mp-verify"),
 ]

@@ -25,14 +25,15 @@ DEMO_APP_ID = "wxlinlidemo0000000"
 DEMO_APP_SECRET = "linlidemosecret"
 DEMO_TOKEN = "linlidemotoken"
 
-# Demo people who follow every demo account: (username, nickname, bound at first).
+# Demo people who follow every demo account: (username, what they are, bound at first).
+# Their WeChat nickname is their display name and this (林奶奶（居民）).
 DEMO_FOLLOWERS = (
-    ("resident", "林奶奶（居民，未绑定）", False),
-    ("volunteer", "王师傅（志愿者）", True),
-    ("staff", "张老师（社区工作人员）", True),
+    ("resident", "居民", False),
+    ("volunteer", "志愿者", True),
+    ("staff", "社区工作人员", True),
 )
 # A follower nobody bound: the resident's daughter's phone, for trying a binding QR code.
-DEMO_SPARE_FOLLOWER = ("resident-daughter", "林奶奶的女儿（未绑定）")
+DEMO_SPARE_FOLLOWER = ("resident-daughter", "居民的女儿")
 
 
 # Streets' short pinyin, for community account slugs ("badaguan-jinkoulu", "zhanshan-03").
@@ -128,6 +129,10 @@ def demo_unionid(who: str) -> str:
     return "u" + hashlib.sha256(f"linli-demo:{who}".encode()).hexdigest()[:27]
 
 
+def _display(user) -> str:
+    return user.display_name or user.username
+
+
 def demo_followers_register(control=None) -> dict:
     """Register every Linli WeChat account with the fake WeChat at LINLI_WECHAT_API_ORIGIN
     (callback, secret, token, template ids) and the demo followers: the demo resident
@@ -156,10 +161,12 @@ def demo_followers_register(control=None) -> dict:
             control.add_templates(account.app_id, [{"template_id": t.template_id,
                                                     "title": t.kind} for t in templates])
         followers = [{"openid": demo_openid(account, name), "unionid": demo_unionid(name),
-                      "nickname": nickname} for name, nickname, _bound in DEMO_FOLLOWERS
-                     if name in users]
-        spare, spare_nickname = DEMO_SPARE_FOLLOWER
-        followers.append({"openid": demo_openid(account, spare), "nickname": spare_nickname})
+                      "nickname": f"{_display(users[name])}（{what}）"}
+                     for name, what, _bound in DEMO_FOLLOWERS if name in users]
+        spare, spare_what = DEMO_SPARE_FOLLOWER
+        mother = _display(users["resident"]) if "resident" in users else ""
+        followers.append({"openid": demo_openid(account, spare),
+                          "nickname": f"{mother}的女儿" if mother else spare_what})
         control.add_followers(account.app_id, followers)
         counts["accounts"] += 1
         counts["followers"] += len(followers)
@@ -174,3 +181,14 @@ def demo_followers_register(control=None) -> dict:
                                       unionid=demo_unionid(name))
                 counts["bound"] += 1
     return counts
+
+
+def demo_person_for_follower(account: WeChatAccount, openid: str):
+    """The demo person a demo follower of `account` is (the daughter's phone is her
+    mother's, the demo resident's), or None: whom the simulator's staff step binds."""
+    names = {demo_openid(account, name): name for name, _nick, _bound in DEMO_FOLLOWERS}
+    names[demo_openid(account, DEMO_SPARE_FOLLOWER[0])] = "resident"
+    name = names.get(openid)
+    if name is None:
+        return None
+    return get_user_model().objects.filter(username=name, is_active=True).first()

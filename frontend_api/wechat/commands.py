@@ -317,6 +317,11 @@ def tutoring_command(ctx: CommandContext) -> str:
         lines.append(line.format(
             when=local(slot.starts_at), topic=slot.topic, tutor=tutor, place=slot.place,
             community=slot.community.name, url=tutoring_url(ctx.account, slot)))
+    if ctx.user is None:
+        # A newcomer has no password: the staff's binding QR code is her way in.
+        lines.append(_("预约要先绑定邻里账号：请找社区工作人员要一个绑定二维码，用微信扫一扫"
+                       "就绑好了。有密码的也可以点这里绑定：\n{url}").format(
+                           url=bind_url(ctx.account)))
     return "\n\n".join(lines)
 
 

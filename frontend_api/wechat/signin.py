@@ -14,13 +14,15 @@ its path without `wx`, checked to be local. An unbound follower gets the passwor
 "请找社区工作人员要一个绑定二维码"; the session then remembers not to bounce her through
 OAuth again, so she is never caught in a loop.
 
-Skipped: the WeChat callbacks and binding pages (/wechat/, /bind/), /api/, /graphql/,
-/admin/, the simulator (/dev/), static files, /healthz, /login/, and anything but GET/HEAD.
+Skipped: the WeChat callbacks and binding pages (/wechat/, /bind/; not the booking page a
+辅导 reply links to), /api/, /graphql/, /admin/, the simulator (/dev/), static files,
+/healthz, /login/, and anything but GET/HEAD.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from urllib.parse import urlencode
 
@@ -46,6 +48,9 @@ UNBOUND_SESSION_KEY = "wechat_signin_unbound"
 DEV_FOLLOWER_SESSION_KEY = "dev_wechat_follower"
 SKIPPED_PREFIXES = ("/wechat/", "/bind/", "/api/", "/graphql/", "/admin/", "/dev/",
                     "/healthz", "/login/", "/favicon.ico")
+# The page under /wechat/<slug>/ that a reply links to (the 辅导 booking page) is signed in
+# like any other page, unlike the callback and the binding pages beside it.
+WECHAT_PAGES = re.compile(r"^/wechat/[-\w]+/tutoring/")
 AUTH_BACKEND = "django.contrib.auth.backends.ModelBackend"
 UNBOUND_HINT = "请找社区工作人员要一个绑定二维码"
 
@@ -75,6 +80,8 @@ def _page_path_without_wx(request) -> str:
 
 
 def _skipped(path: str) -> bool:
+    if WECHAT_PAGES.match(path):
+        return False
     static = "/" + settings.STATIC_URL.lstrip("/")
     return path.startswith(SKIPPED_PREFIXES) or path.startswith(static)
 

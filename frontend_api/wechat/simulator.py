@@ -5,6 +5,8 @@ pick an account and one of its followers, send text or tap a menu item — deliv
 fake's `inbound` endpoint as a real signed callback to Linli — and read what that follower
 received (passive replies, template, customer-service and mass messages). A link opens "as
 that follower": the follower is remembered in the session and preset in the fake's OAuth.
+"工作人员生成绑定码" plays the community staff's step at the desk: a binding link for the
+demo person the follower is, made by the binding-link service as the demo staff would.
 """
 
 from __future__ import annotations
@@ -14,15 +16,21 @@ from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from backend.accounts.permissions import can_act_for
+from backend.core.formatting import datetime_zh
+from backend.core.links import absolute_url
 from backend.wechat import client
+from backend.wechat import services as wechat_services
+from backend.wechat.demo import demo_person_for_follower
 from backend.wechat.fake import FakeControlError, FakeWeChatControl
-from backend.wechat.models import WeChatAccount
+from backend.wechat.models import WeChatAccount, WeChatBinding, WeChatTemplate
 
 from .signin import DEV_FOLLOWER_SESSION_KEY
 
@@ -64,15 +72,28 @@ def accounts(request):
             fake = known.get(account.app_id)
             if fake is None:
                 continue
-            followers = [{"openid": f["openid"], "nickname": f.get("nickname") or f["openid"],
-                          "subscribed": f.get("subscribed", True)}
-                         for f in control.followers(account.app_id)]
             result.append({"slug": account.slug, "name": account.name,
-                           "appid": account.app_id, "followers": followers,
+                           "appid": account.app_id,
+                           "followers": control.followers(account.app_id),
                            "menu": (fake.get("menu") or {}).get("button", [])})
     except (FakeControlError, OSError) as exc:
         return _fake_unreachable(exc)
+    _with_binding_state(result)
     return JsonResponse({"accounts": result})
+
+
+def _with_binding_state(accounts: list[dict]) -> None:
+    """Each follower as the simulator lists it, saying whom Linli binds her to (one query)."""
+    bound = {(b.account.app_id, b.openid): b.user.display_name or b.user.username
+             for b in WeChatBinding.objects.select_related("account", "user").filter(
+                 user__isnull=False,
+                 openid__in=[f["openid"] for a in accounts for f in a["followers"]])}
+    for account in accounts:
+        account["followers"] = [{
+            "openid": f["openid"], "nickname": f.get("nickname") or f["openid"],
+            "subscribed": f.get("subscribed", True),
+            "bound_to": bound.get((account["appid"], f["openid"]), "")}
+            for f in account["followers"]]
 
 
 def _account(slug: str) -> WeChatAccount | None:
@@ -108,7 +129,7 @@ def send(request):
                          "callback_status": result.get("callback_status")})
 
 
-def _message_row(row: dict) -> dict:
+def _message_row(row: dict, titles: dict) -> dict:
     body = row.get("body") or {}
     kind = row["kind"]
     text, url, title = "", "", ""
@@ -118,7 +139,7 @@ def _message_row(row: dict) -> dict:
         data = body.get("data") or {}
         text = "\n".join(f"{v.get('value', '')}" for v in data.values() if isinstance(v, dict))
         url = body.get("url") or ""
-        title = body.get("template_id") or ""
+        title = titles.get(body.get("template_id"), body.get("template_id") or "")
     elif kind in ("custom", "mass"):
         text = ((body.get("text") or {}).get("content")) or ""
     return {"seq": row["seq"], "kind": kind, "time": row.get("time"), "text": text,
@@ -142,7 +163,10 @@ def messages(request):
         rows = _control().messages(appid=account.app_id, openid=openid, since=since)
     except (FakeControlError, OSError) as exc:
         return _fake_unreachable(exc)
-    return JsonResponse({"messages": [_message_row(r) for r in rows]})
+    # A template message is titled by the notification it carries (辅导预约成功).
+    titles = {t.template_id: t.get_kind_display()
+              for t in WeChatTemplate.objects.filter(account=account)}
+    return JsonResponse({"messages": [_message_row(r, titles) for r in rows]})
 
 
 def _local(url: str) -> str | None:
@@ -171,3 +195,53 @@ def open_as(request):
     logout(request)
     request.session[DEV_FOLLOWER_SESSION_KEY] = {account.app_id: openid}
     return HttpResponseRedirect(target)
+
+
+def _desk_actor(person):
+    """Who plays the staff step: the demo community staff, else any administrator, provided
+    the one rule of acting for someone lets them."""
+    users = get_user_model().objects.filter(is_active=True)
+    for actor in (users.filter(username="staff").first(),
+                  users.filter(is_superuser=True).order_by("id").first()):
+        if actor is not None and can_act_for(actor, person):
+            return actor
+    return None
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body.decode("utf-8") or "{}")
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+@debug_only
+@require_POST
+@never_cache
+def binding_link(request):
+    """{account, openid}: the staff step of binding, for the demo person this follower is —
+    a single-use /bind/<token> link through `account`, made by `binding_link_create`."""
+    body = _json_body(request)
+    account = _account(str(body.get("account") or ""))
+    openid = str(body.get("openid") or "")
+    if account is None or not openid:
+        return JsonResponse({"error": "account and openid are required"}, status=400)
+    person = demo_person_for_follower(account, openid)
+    if person is None:
+        return JsonResponse({"error": "这位关注者不是演示用户，请到工作台 /desk/ 生成绑定码。"},
+                            status=404)
+    actor = _desk_actor(person)
+    if actor is None:
+        return JsonResponse({"error": "没有可以代办的工作人员账号（请先运行 seed_demo）。"},
+                            status=409)
+    try:
+        link, token = wechat_services.binding_link_create(actor=actor, user=person,
+                                                          account_slug=account.slug)
+    except (PermissionDenied, ValidationError) as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    return JsonResponse({
+        "url": absolute_url("page-bind", token=token),
+        "person": person.display_name or person.username,
+        "staff": actor.display_name or actor.username,
+        "expires": datetime_zh(link.expires_at)})

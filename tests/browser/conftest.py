@@ -40,8 +40,22 @@ def _chromium() -> str:
     return path
 
 
+# The machine may have no Chinese system font (screenshots would show boxes): chromium also
+# gets the certificates' WenQuanYi Micro Hei through a fontconfig file of its own.
+CJK_FONTS = ROOT / "backend" / "certificates" / "fonts"
+
+
+def _fontconfig(folder: Path) -> dict:
+    conf = folder / "fonts.conf"
+    system = "<include ignore_missing=\"yes\">/etc/fonts/fonts.conf</include>"
+    conf.write_text(f"<?xml version=\"1.0\"?>\n<fontconfig>{system}"
+                    f"<dir>{CJK_FONTS}</dir><cachedir>{folder / 'cache'}</cachedir>"
+                    f"</fontconfig>\n", encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     executable = _chromium()
 
     # Playwright's sync API keeps an event loop running in this thread; Django would then
@@ -52,6 +66,7 @@ def browser():
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=executable, headless=True,
+                env=_fontconfig(tmp_path_factory.mktemp("fontconfig")),
                 # root in CI containers: chromium's sandbox needs user namespaces.
                 args=["--no-sandbox", "--disable-dev-shm-usage"])
             yield browser

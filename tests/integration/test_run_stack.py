@@ -4,6 +4,7 @@ against a temporary SQLite file, broker folder and ports, then stopped with Ctrl
 
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -27,7 +28,8 @@ pytestmark = [pytest.mark.heavy, pytest.mark.concurrency]
 # broker, Redis or in-memory cache setting may leak into it.
 DROPPED = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
            "CELERY_BROKER_TRANSPORT_OPTIONS", "LINLI_CACHE", "SQLITE_TEST_NAME",
-           "PUBLIC_BASE_URL", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "PORT", "HOST")
+           "PUBLIC_BASE_URL", "ALLOWED_HOSTS", "DJANGO_SETTINGS_MODULE", "PORT", "HOST",
+           "LINLI_WECHAT_API_ORIGIN", "LINLI_WECHAT_OPEN_ORIGIN", "LINLI_FAKE_WECHAT_PORT")
 
 
 def _free_port() -> int:
@@ -88,6 +90,7 @@ def stack(tmp_path):
         "CELERY_BROKER_FOLDER": str(tmp_path / "broker"),
         "STATIC_ROOT": str(tmp_path / "static"),
         "MEDIA_ROOT": str(tmp_path / "media"),
+        "LINLI_FAKE_WECHAT_STATE_FILE": str(tmp_path / "fake-wechat.json"),
         "PUBLIC_BASE_URL": base,
         "HOST": "127.0.0.1",
         "DEBUG": "1",
@@ -104,6 +107,7 @@ def stack(tmp_path):
         return done.stdout
 
     # What `make run` does before it starts the processes.
+    prepared_from = time.monotonic()
     manage("migrate", "--noinput", "-v", "0")
     manage("createcachetable")
     manage("seed_demo")
@@ -116,6 +120,7 @@ def stack(tmp_path):
          "--port", str(port)],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     started = {honcho.pid}
+    began = time.monotonic()
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -129,9 +134,22 @@ def stack(tmp_path):
                 assert time.monotonic() < deadline, "no /healthz:\n" + log_path.read_text()
                 time.sleep(0.5)
         assert health == {"status": "ok", "database": "ok", "broker": "ok"}
+        healthy_after = time.monotonic() - began
+        # The runner started the fake WeChat on a port of its own and registered the demo.
+        fake = re.search(r"模拟微信 \(fake WeChat\)\s+(http://127\.0\.0\.1:\d+)",
+                         log_path.read_text())
+        assert fake, log_path.read_text()[-3000:]
+        while "微信模拟器：" not in log_path.read_text():
+            assert honcho.poll() is None, "honcho exited:\n" + log_path.read_text()[-4000:]
+            assert time.monotonic() < deadline, "the fake WeChat did not start:\n" + \
+                log_path.read_text()[-4000:]
+            time.sleep(0.3)
+        print(f"make run stack: migrate + seed + collectstatic {began - prepared_from:.1f} s; "
+              f"then /healthz after {healthy_after:.1f} s, the fake WeChat registered "
+              f"after {time.monotonic() - began:.1f} s")
         started |= _descendants(honcho.pid)
         yield {"base": base, "manage": manage, "db": tmp_path / "db.sqlite3",
-               "log": log_path}
+               "log": log_path, "fake": fake.group(1), "env": env}
     finally:
         started |= _descendants(honcho.pid)
         honcho.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends

@@ -12,23 +12,36 @@
     return { account: accounts.find(function (a) { return a.slug === slug; }), openid: $("follower").value };
   }
 
+  // A link opens "as this follower" (signed out here, preset in the fake's OAuth).
+  function followerLink(link, label) {
+    var c = current();
+    var a = document.createElement("a");
+    a.className = "as-follower";
+    a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
+    a.target = "_blank";
+    a.title = "以该关注者身份打开";
+    a.textContent = label;
+    return a;
+  }
+
   function bubble(cls, text, kind, url) {
     var li = document.createElement("li");
     li.className = cls;
     if (kind) { var k = document.createElement("span"); k.className = "kind"; k.textContent = kind; li.appendChild(k); }
-    li.appendChild(document.createTextNode(text || ""));
-    var links = [];
-    if (url) links.push(url);
-    (text || "").replace(/https?:\/\/[^\s]+/g, function (m) { links.push(m); return m; });
-    links.forEach(function (link) {
-      var c = current();
-      var a = document.createElement("a");
-      a.href = root.dataset.openUrl + "?" + new URLSearchParams({ account: c.account.slug, openid: c.openid, url: link });
-      a.target = "_blank";
-      a.textContent = "以该关注者身份打开 ›";
+    // Links in a reply stay where they are in the text, each one tappable, as in WeChat.
+    var rest = text || "";
+    var re = /https?:\/\/[^\s]+/g;
+    var at = 0, m;
+    while ((m = re.exec(rest)) !== null) {
+      li.appendChild(document.createTextNode(rest.slice(at, m.index)));
+      li.appendChild(followerLink(m[0], m[0]));
+      at = m.index + m[0].length;
+    }
+    li.appendChild(document.createTextNode(rest.slice(at)));
+    if (url) {  // a template message's (or the staff step's) link
       li.appendChild(document.createElement("br"));
-      li.appendChild(a);
-    });
+      li.appendChild(followerLink(url, "以该关注者身份打开 ›"));
+    }
     $("chat").appendChild(li);
     $("chat").scrollTop = $("chat").scrollHeight;
   }
@@ -44,9 +57,17 @@
       .then(function (data) {
         (data.messages || []).forEach(function (m) {
           since = Math.max(since, m.seq);
-          bubble(m.kind === "template" ? "them template" : "them", m.text, KIND[m.kind], m.url);
+          var kind = KIND[m.kind] + (m.kind === "template" && m.title ? " · " + m.title : "");
+          bubble(m.kind === "template" ? "them template" : "them", m.text, kind, m.url);
         });
       });
+  }
+
+  // Opening a link "as the follower" signs this browser in, which rotates the CSRF token:
+  // read the cookie at each post rather than the one the page was rendered with.
+  function csrf() {
+    var m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : root.dataset.csrf;
   }
 
   function post(body) {
@@ -55,7 +76,7 @@
     body.openid = c.openid;
     return fetch(root.dataset.sendUrl, {
       method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrf },
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       body: JSON.stringify(body)
     }).then(function (r) { return r.json(); }).then(function () { poll(); });
   }
@@ -89,7 +110,8 @@
     sel.innerHTML = "";
     (c.account ? c.account.followers : []).forEach(function (f) {
       var o = document.createElement("option");
-      o.value = f.openid; o.textContent = f.nickname;
+      o.value = f.openid;
+      o.textContent = f.nickname + (f.bound_to ? "（已绑定 " + f.bound_to + "）" : "（未绑定）");
       sel.appendChild(o);
     });
     restart();
@@ -100,6 +122,37 @@
     if (timer) clearInterval(timer);
     timer = setInterval(poll, 2000);
   }
+
+  // The staff's step at the desk, played here: a binding link for the person this
+  // follower is, which the follower then opens "in WeChat" below.
+  $("staff-bind").addEventListener("click", function () {
+    var c = current();
+    if (!c.account || !c.openid) return;
+    fetch(root.dataset.bindingUrl, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
+      body: JSON.stringify({ account: c.account.slug, openid: c.openid })
+    }).then(function (r) { return r.json(); }).then(function (data) {
+      if (data.error) { bubble("staff-note", data.error, "工作人员操作"); return; }
+      bubble("staff-note", "社区工作人员（" + data.staff + "）为 " + data.person +
+        " 生成了绑定链接，" + data.expires + " 前有效。请以该关注者身份打开：", "工作人员操作", data.url);
+    });
+  });
+
+  // Back from a tab where a link bound her: say so in the list, keeping the choice.
+  window.addEventListener("focus", function () {
+    fetch(root.dataset.accountsUrl, { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (data) {
+        if (!data.accounts) return;
+        accounts = data.accounts;
+        var c = current();
+        [].forEach.call($("follower").options, function (o) {
+          var f = (c.account ? c.account.followers : []).find(function (x) { return x.openid === o.value; });
+          if (f) o.textContent = f.nickname + (f.bound_to ? "（已绑定 " + f.bound_to + "）" : "（未绑定）");
+        });
+      });
+  });
 
   $("account").addEventListener("change", followers);
   $("follower").addEventListener("change", restart);
