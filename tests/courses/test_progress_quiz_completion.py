@@ -26,6 +26,7 @@ from tests.factories.courses import (
     QuestionFactory,
     QuizFactory,
 )
+from tests.helpers.concurrency import run_concurrently
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,10 @@ def quiz(course):
 
 @pytest.fixture
 def sessions(run):
-    return [ClassSessionFactory(run=run) for _ in range(4)]
+    """Four sessions of the last days, all over: completion waits for the last one's end."""
+    now = timezone.now()
+    return [ClassSessionFactory(run=run, starts_at=now - timedelta(days=4 - i, hours=3))
+            for i in range(4)]
 
 
 def gid(kind, obj):
@@ -301,8 +305,6 @@ def test_completion_is_decided_once_even_when_two_checks_race(ready, quiz):
 @pytest.mark.concurrency
 def test_ten_simultaneous_completion_checks_complete_once(run, lessons, quiz, sessions,
                                                           resident, enroll):
-    from tests.helpers.concurrency import run_concurrently
-
     enrollment = enroll(resident, run)
     attend(enrollment, sessions)
     for lesson in lessons[:2]:
