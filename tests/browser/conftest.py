@@ -38,6 +38,21 @@ def _chromium() -> str:
     return path
 
 
+CJK_FONTS = ROOT / "backend" / "certificates" / "fonts"
+
+
+def _fontconfig_with_cjk() -> Path:
+    """A fontconfig file adding the Chinese font the certificates ship (WenQuanYi Micro Hei)
+    to the system's, so pages render real glyphs (and real widths) without a font package."""
+    path = ROOT / "var" / "browser-fonts.conf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f"  <dir>{CJK_FONTS}</dir>\n</fontconfig>\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium()
@@ -52,7 +67,8 @@ def browser():
             browser = playwright.chromium.launch(
                 executable_path=executable, headless=True,
                 # root in CI containers: chromium's sandbox needs user namespaces.
-                args=["--no-sandbox", "--disable-dev-shm-usage"])
+                args=["--no-sandbox", "--disable-dev-shm-usage"],
+                env={**os.environ, "FONTCONFIG_FILE": str(_fontconfig_with_cjk())})
             yield browser
             browser.close()
     finally:
