@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -56,7 +57,7 @@ def _fontconfig_with_cjk() -> Path:
 @pytest.fixture(scope="session")
 def browser():
     executable = _chromium()
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - only when a browser runs
 
     # Playwright's sync API keeps an event loop running in this thread; Django would then
     # refuse ORM calls from the test body. The browser runs only in browser tests.
@@ -126,8 +127,6 @@ def screenshot(request):
 @pytest.fixture
 def login(live_server):
     """login(context, user): the context carries a Django session for `user`."""
-    from django.test import Client
-
     def log_in(context, user):
         client = Client()
         client.force_login(user)

@@ -34,11 +34,14 @@ SIGNED_IN = ROLES[1:]
 @dataclass(frozen=True)
 class Audit:
     """`roles`: who may see the page; `kwargs(world)`: the path's arguments; `query(world)`:
-    a query string (without "?"); `skip`: why the route has no page to audit."""
+    a query string (without "?"); `submit_from`: for a page that answers a POST, the route
+    (same arguments) whose form posts to it — the audit submits that form; `skip`: why the
+    route has no page to audit."""
 
     roles: tuple[str, ...] = ()
     kwargs: Callable[[object], dict] = field(default=lambda w: {})
     query: Callable[[object], str] = field(default=lambda w: "")
+    submit_from: str = ""
     skip: str = ""
 
 
@@ -79,7 +82,8 @@ AUDITS: dict[str, Audit] = {
     "page-desk": Audit(("staff", "coordinator")),
     "page-desk-resident-new": Audit(("staff",)),
     "page-desk-person": Audit(("staff",), _gid("User", "resident", "user_id")),
-    "page-desk-qr": Audit(("staff",), _gid("User", "resident", "user_id")),
+    "page-desk-qr": Audit(("staff",), _gid("User", "resident", "user_id"),
+                          submit_from="page-desk-person"),
     # the public certificate check
     "certificate-verify": Audit(("anonymous",), lambda w: {"code": w.certificate.code}),
 }

@@ -180,11 +180,25 @@ def judge(measured: dict) -> list[str]:
     return problems
 
 
-def audit_page(page, url: str) -> list[str]:
+def open_page(page, base: str, name: str, audit, world) -> str | None:
+    """Open the page; an error message if it did not answer 200."""
+    kwargs = audit.kwargs(world) or None
+    path = reverse(name, kwargs=kwargs)
+    query = audit.query(world)
+    if audit.submit_from:
+        page.goto(base + reverse(audit.submit_from, kwargs=kwargs))
+        with page.expect_navigation() as navigation:
+            page.locator(f'form[action="{path}"] button[type=submit]').first.click()
+        response = navigation.value
+    else:
+        response = page.goto(base + path + (f"?{query}" if query else ""))
+    if response is None or response.status != 200:
+        return f"HTTP {response.status if response else '?'} at {page.url}"
+    return None
+
+
+def audit_page(page) -> list[str]:
     problems = []
-    response = page.goto(url)
-    if response is None or response.status >= 400:
-        return [f"HTTP {response.status if response else '?'}"]
     result = page.evaluate(AXE_RUN)
     problems += [f"axe {v['impact']} {v['id']}: {json.dumps(v['nodes'], ensure_ascii=False)}"
                  for v in result]
@@ -216,14 +230,13 @@ def test_page_audit(role, browser, live_server, login, screenshot, community, st
     assert audited, f"no page is audited for {role}"
     try:
         for name, audit in audited:
-            path = reverse(name, kwargs=audit.kwargs(world) or None)
-            query = audit.query(world)
-            url = f"{live_server.url}{path}" + (f"?{query}" if query else "")
-            problems = audit_page(page, url)
-            page.goto(url)
-            screenshot(page, name)
+            error = open_page(page, live_server.url, name, audit, world)
+            problems = [error] if error else audit_page(page)
+            if not error:
+                page.evaluate("() => { document.documentElement.style.fontSize = ''; }")
+                screenshot(page, name)
             if problems:
-                failures[f"{name} {path}"] = problems
+                failures[f"{name} {page.url}"] = problems
     finally:
         context.close()
     assert context.aborted == []
