@@ -220,3 +220,13 @@ def test_the_instructor_sees_each_learners_progress(client_for, resident, enroll
     html = client.get(reverse("page-teach-run", kwargs={"id": node_id("CourseRun", run.pk)})
                       ).content.decode()
     assert resident.display_name in html and "签到 1/1" in html and "学完 0/2" in html
+
+
+def test_the_learning_page_says_the_certificate_waits_for_the_last_session(
+        client_for, resident, enroll, run, instructor, live_session):
+    type(run).objects.filter(pk=run.pk).update(require_quiz=False, min_attendance_rate=0.5)
+    enrollment = enroll(resident, run)
+    services.attendance_mark(actor=instructor, session=live_session, user=resident, present=True)
+    html = client_for(resident).get(reverse("page-learn", kwargs={
+        "id": node_id("Enrollment", enrollment.pk)})).content.decode()
+    assert 'data-testid="waiting"' in html and "上完后发证书" in html
