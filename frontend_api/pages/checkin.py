@@ -24,6 +24,7 @@ from backend.core.links import node_id
 from backend.core.masking import mask_name
 from courses import instructor_selectors, learner_selectors, permissions, services
 from courses.error_codes import CourseErrorCode as Code
+from frontend_api.wechat import signin
 from frontend_api.wechat.qr import qr_svg
 
 from .common import (
@@ -129,7 +130,9 @@ def checkin(request, id):
     if request.method == "GET" and token:
         _remember_scan(request, session.pk, token)
     if not request.user.is_authenticated:
-        return login_redirect(request)
+        # Inside WeChat: its OAuth (the sign-in middleware skips this page so that the scan
+        # is recorded first); elsewhere the password login.
+        return signin.signin_redirect(request) or login_redirect(request)
     scan = _remembered_scan(request, session.pk)
     if request.method == "POST" or (scan and scan.get("anonymous")):
         if scan is None:

@@ -13,10 +13,13 @@ from django.utils import timezone
 from backend.accounts.models import Role
 from backend.core.links import PENDING_PAGES, node_id
 from backend.core.masking import mask_name
+from backend.wechat import services as wechat_services
 from courses import services
 from courses.models import Attendance, AttendanceMethod
 from tests.factories.accounts import PASSWORD, user_with_role
 from tests.factories.courses import ClassSessionFactory
+from tests.factories.wechat import WeChatAccountFactory
+from tests.wechat.test_binding_links import follow_oauth
 
 pytestmark = pytest.mark.django_db
 
@@ -230,3 +233,25 @@ def test_the_learning_page_says_the_certificate_waits_for_the_last_session(
     html = client_for(resident).get(reverse("page-learn", kwargs={
         "id": node_id("Enrollment", enrollment.pk)})).content.decode()
     assert 'data-testid="waiting"' in html and "上完后发证书" in html
+
+
+def test_inside_wechat_the_scan_is_kept_through_oauth(client, fake_wechat, resident, enroll, run,
+                                                      instructor, live_session):
+    # given a bound follower of the district account, enrolled, scanning inside WeChat
+    account = WeChatAccountFactory(slug="weishinan", name="微市南")
+    fake_wechat.register(account, followers=[{"openid": "oGranny"}])
+    wechat_services.binding_bind(account=account, openid="oGranny", user=resident)
+    enroll(resident, run)
+    scanned_at = timezone.now()
+    with time_machine.travel(scanned_at, tick=False):
+        path = code_url(instructor, live_session)
+        response = client.get(path, HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0")
+    # then she goes through WeChat's OAuth (the scan already in her session)
+    assert response.status_code == 302 and "/connect/oauth2/authorize" in response["Location"]
+    with time_machine.travel(scanned_at + timedelta(minutes=2), tick=False):
+        back = follow_oauth(client, response["Location"], "oGranny")
+        assert back["Location"] == path
+        landing = client.get(path, HTTP_USER_AGENT="Mozilla/5.0 MicroMessenger/8.0")
+    # and lands back checked in, though the code on the screen rotated meanwhile
+    assert landing.status_code == 302
+    assert Attendance.objects.filter(enrollment__user=resident, present=True).count() == 1
