@@ -19,6 +19,7 @@ from courses.models import Attendance, AttendanceMethod
 from tests.factories.accounts import PASSWORD, user_with_role
 from tests.factories.courses import ClassSessionFactory
 from tests.factories.wechat import WeChatAccountFactory
+from tests.helpers.queries import query_count
 from tests.wechat.test_binding_links import follow_oauth
 
 pytestmark = pytest.mark.django_db
@@ -255,3 +256,25 @@ def test_inside_wechat_the_scan_is_kept_through_oauth(client, fake_wechat, resid
     # and lands back checked in, though the code on the screen rotated meanwhile
     assert landing.status_code == 302
     assert Attendance.objects.filter(enrollment__user=resident, present=True).count() == 1
+
+
+@pytest.mark.parametrize("page", ["page-teach-session", "page-teach-run", "page-checkin-live"])
+def test_the_instructor_pages_cost_the_same_for_1_and_12_learners(
+        client_for, user_factory, enroll, run, instructor, live_session, page):
+    type(run).objects.filter(pk=run.pk).update(capacity=20)
+    run.refresh_from_db()
+    client = client_for(instructor)
+    kwargs = ({"id": node_id("CourseRun", run.pk)} if page == "page-teach-run"
+              else {"id": node_id("ClassSession", live_session.pk)})
+    url = reverse(page, kwargs=kwargs)
+
+    def cost(learners: int) -> int:
+        while Attendance.objects.count() < learners:
+            learner = user_factory()
+            enroll(learner, run)
+            services.attendance_mark(actor=instructor, session=live_session, user=learner,
+                                     present=True)
+        return query_count(lambda: client.get(url))
+
+    client.get(url)  # warm the session and the caches
+    assert cost(1) == cost(12)
