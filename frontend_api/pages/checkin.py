@@ -23,6 +23,7 @@ from backend.core.formatting import when_zh
 from backend.core.links import node_id
 from backend.core.masking import mask_name
 from courses import instructor_selectors, learner_selectors, permissions, services
+from courses import selectors as course_selectors
 from courses.error_codes import CourseErrorCode as Code
 from frontend_api.wechat import signin
 from frontend_api.wechat.qr import qr_svg
@@ -105,8 +106,9 @@ def _check_in(request, session, scan):
 def _page(request, session, *, problem=None, status=200, scan=None):
     enrollment = None
     if request.user.is_authenticated:
-        enrollment = learner_selectors.my_current_enrollments(user=request.user).filter(
-            run_id=session.run_id).first()
+        enrollment = course_selectors.my_enrollment_in_run(user=request.user, run=session.run)
+        if enrollment is not None and not learner_selectors.holds_seat(enrollment):
+            enrollment = None
     attended = (enrollment is not None
                 and session.pk in learner_selectors.attended_session_ids(enrollment))
     return render_page(request, "pages/checkin/checkin.html", {

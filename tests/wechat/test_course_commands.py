@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from backend.accounts.models import Role
 from courses.models import Audience, Enrollment, EnrollmentStatus
+from courses.services import enrollment_create
 from courses.tutoring.models import TutoringBooking
 from courses.tutoring.services import tutoring_book, tutoring_slot_publish
 from tests.factories.accounts import CommunityFactory, user_with_role
@@ -118,7 +119,6 @@ def test_enrol_in_a_full_run_puts_them_on_the_waitlist_with_a_position(
         say, account, bound, resident, run, community):
     for _ in range(2):
         other = user_with_role(Role.RESIDENT, community=community)
-        from courses.services import enrollment_create
         enrollment_create(actor=other, user=other, run_id=run.pk)
     text = say(account, "oResident0001", "报名 WX2612-03")
     assert "候补" in text and "第 1 位" in text
@@ -156,7 +156,6 @@ def test_me_lists_enrolments_and_volunteer_commitments(say, account, resident, r
     # given a volunteer who is also enrolled in a run and has an upcoming commitment
     volunteer = VolunteerFactory(community=community)
     WeChatBindingFactory(account=account, openid="oVol", user=volunteer.user)
-    from courses.services import enrollment_create
     enrollment_create(actor=volunteer.user, user=volunteer.user, run_id=run.pk)
     soon = timezone.now() + timedelta(days=1)
     c = commitment(volunteer, soon, soon + timedelta(hours=2))
@@ -178,8 +177,6 @@ def test_me_unbound_asks_to_bind(say, account):
 
 
 def test_me_reply_query_count_is_constant(send, account, community):
-    from courses.services import enrollment_create
-
     volunteer = VolunteerFactory(community=community)
     WeChatBindingFactory(account=account, openid="oVol", user=volunteer.user)
 
