@@ -278,3 +278,10 @@ def test_the_instructor_pages_cost_the_same_for_1_and_12_learners(
 
     client.get(url)  # warm the session and the caches
     assert cost(1) == cost(12)
+
+
+def test_home_links_instructors_and_coordinators_to_their_classes(client_for, instructor,
+                                                                  coordinator, resident):
+    for user, shown in ((instructor, True), (coordinator, True), (resident, False)):
+        html = client_for(user).get("/").content.decode()
+        assert ('data-testid="teach-link"' in html) is shown, user
