@@ -240,6 +240,9 @@ CELERY_BEAT_SCHEDULE = {
     # Follower records (subscribed, unionid) from WeChat's user/get and user/info/batchget.
     "wechat-followers-sync": {"task": "wechat.followers_sync_all",
                               "schedule": crontab(hour=3, minute=30)},
+    # Completion waits for a run's last session to end; this completes them then.
+    "courses-complete-finished-runs": {"task": "courses.complete_finished_runs",
+                                       "schedule": timedelta(minutes=5)},
     "courses-reminders": {"task": "courses.send_reminders",
                           "schedule": crontab(hour=18, minute=0)},
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",

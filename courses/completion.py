@@ -64,14 +64,16 @@ def issue_course_certificate(enrollment: Enrollment):
     credential_type = (volunteer_selectors.credential_type_get(course.grants_credential_type)
                        if course.grants_credential_type else None)
     valid_until = None
-    today = timezone.localdate()
+    # Dated when the run's last session ended: the day the course was really finished,
+    # whenever the check that completed it ran.
+    issued_at = enrollment.completed_at or timezone.now()
     if credential_type is not None and credential_type.validity_months:
-        valid_until = _add_months(today, credential_type.validity_months)
+        valid_until = _add_months(timezone.localdate(issued_at), credential_type.validity_months)
     certificate, _created = certificate_issue(
         kind=CertificateKind.COURSE_COMPLETION, holder=enrollment.user,
         source_key=certificate_source_key(enrollment.pk), snapshot=_snapshot(enrollment),
         issuer_street=None if run.community_id else run.street,
-        issuer_community=run.community, valid_until=valid_until,
+        issuer_community=run.community, valid_until=valid_until, issued_at=issued_at,
     )
     if credential_type is not None:
         volunteer = volunteer_selectors.volunteer_for_user(enrollment.user)

@@ -91,6 +91,11 @@ def can_run_sessions(user, run) -> bool:
     return is_instructor_of(user, run) or can_manage_run(user, run)
 
 
+def can_teach_somewhere(user) -> bool:
+    """Has the instructor's pages to go to: instructors and coordinators."""
+    return _authenticated(user) and (has_role(user, Role.INSTRUCTOR) or is_coordinator(user))
+
+
 def can_enroll_on_behalf_somewhere(user) -> bool:
     return _authenticated(user) and (is_coordinator(user) or has_role(user, Role.COMMUNITY_STAFF))
 

@@ -122,10 +122,15 @@ def venue_get(pk: int) -> Venue | None:
 
 
 def run_list(*, user, course_id: int | None = None, community_id: int | None = None,
-             starts_after: datetime | None = None) -> QuerySet[CourseRun]:
+             starts_after: datetime | None = None,
+             audiences: list[str] | None = None) -> QuerySet[CourseRun]:
+    """`audiences`: only courses for these (`permissions.audiences_for`), filtered in the
+    query so a slice of the list is not emptied by filtering afterwards."""
     qs = run_queryset(user)
     if not permissions.can_see_unpublished_courses(user):
         qs = qs.filter(course__published=True)
+    if audiences is not None:
+        qs = qs.filter(course__audience__in=audiences)
     if course_id is not None:
         qs = qs.filter(course_id=course_id)
     if community_id is not None:

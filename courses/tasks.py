@@ -26,6 +26,15 @@ def reissue_run_certificates(run_id: int) -> dict:
     return run_certificates_reissue(run_id=run_id)
 
 
+@shared_task(name="courses.complete_finished_runs")
+def complete_finished_runs() -> int:
+    """Every few minutes: complete those who meet the rule in runs whose last session has
+    just ended (completion waits for it; safe to run twice)."""
+    from .services import finished_runs_complete
+
+    return finished_runs_complete()
+
+
 @shared_task(name="courses.send_reminders")
 def send_reminders() -> int:
     """Daily: remind everyone of tomorrow's classes and tutoring (safe to run twice)."""

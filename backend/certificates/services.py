@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import cast
 
 from django.conf import settings
@@ -81,13 +81,15 @@ def _snapshot_for(*, kind: str, holder, snapshot: dict, issuer_street, issuer_co
 def certificate_issue(
     *, kind: str, holder, source_key: str, snapshot: dict,
     issuer_street: Street | None = None, issuer_community: Community | None = None,
-    valid_until: date | None = None,
+    valid_until: date | None = None, issued_at: datetime | None = None,
 ) -> tuple[Certificate, bool]:
     """Issue the certificate for `source_key` once; later calls return the same one.
 
     The unique `source_key` makes it exactly-once: a second caller, even one racing in
     another worker, fails the insert (inside a savepoint) and gets the first row. The PDF
     is rendered once, before the insert (it carries the code), and stored with its SHA-256.
+    `issued_at`: the date it is issued on (a course's: when its last session ended); now
+    by default.
     Returns (certificate, created).
     """
     if kind not in CertificateKind.values:
@@ -103,7 +105,7 @@ def certificate_issue(
     if existing is not None:
         return existing, False
 
-    issued_at = timezone.now()
+    issued_at = issued_at or timezone.now()
     printed = _snapshot_for(kind=kind, holder=holder, snapshot=snapshot,
                             issuer_street=issuer_street, issuer_community=issuer_community,
                             issued_at=issued_at, valid_until=valid_until)

@@ -17,7 +17,6 @@ from django.urls import NoReverseMatch, reverse
 from graphql_relay import to_global_id
 
 PENDING_PAGES: dict[str, str] = {
-    "page-checkin": "/checkin/{id}",
 }
 
 

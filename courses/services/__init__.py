@@ -4,6 +4,7 @@
 from .checkin import (
     CHECKIN_GRACE,
     CHECKIN_SALT,
+    SCAN_KEEP,
     CheckInCode,
     attendance_mark,
     checkin_token,
@@ -19,8 +20,10 @@ from .progress import (
     AnswerInput,
     completion_rule_met,
     enrollment_check_completion,
+    finished_runs_complete,
     lesson_complete,
     quiz_submit,
+    run_finished_at,
 )
 from .runs import (
     SessionInput,
@@ -33,6 +36,7 @@ from .runs import (
 __all__ = [
     "CHECKIN_GRACE",
     "CHECKIN_SALT",
+    "SCAN_KEEP",
     "AnswerInput",
     "CheckInCode",
     "SessionInput",
@@ -42,6 +46,7 @@ __all__ = [
     "enrollment_cancel",
     "enrollment_check_completion",
     "enrollment_create",
+    "finished_runs_complete",
     "lesson_complete",
     "next_run_code",
     "quiz_submit",
@@ -49,6 +54,7 @@ __all__ = [
     "run_create",
     "run_create_check",
     "run_fill_from_waitlist",
+    "run_finished_at",
     "session_checkin",
     "session_checkin_code",
 ]

@@ -29,7 +29,8 @@ from .progress import enrollment_check_completion
 
 CHECKIN_SALT = "linli.courses.checkin"
 CHECKIN_GRACE = timedelta(minutes=30)
-
+# A scan remembered by the landing page counts this long (through a slow login).
+SCAN_KEEP = timedelta(minutes=5)
 
 
 # --- Check-in -------------------------------------------------------------------------------
@@ -126,8 +127,17 @@ def _attendance_set(*, enrollment: Enrollment, session: ClassSession, present: b
 
 
 @transaction.atomic
-def session_checkin(*, user, session: ClassSession, token: str) -> Attendance:
+def session_checkin(*, user, session: ClassSession, token: str,
+                    scanned_at: datetime | None = None) -> Attendance:
+    """Check in with the QR token. `scanned_at`: when the landing page recorded the scan
+    (server-side, in her session): the token and the window are judged at that moment, so a
+    slow login still checks her in — within SCAN_KEEP of the scan (API.md "Check-in by QR")."""
     now = timezone.now()
+    if scanned_at is not None:
+        if not (now - SCAN_KEEP <= scanned_at <= now):
+            raise validation_error("token", _("签到码已过期，请扫描最新的二维码。"),
+                                   Code.TOKEN_EXPIRED)
+        now = scanned_at
     _check_token(session.pk, token, now)
     enrollment = _seat_holding_enrollment(user=user, run_id=session.run_id)
     if enrollment is None:
@@ -146,5 +156,8 @@ def attendance_mark(*, actor, session: ClassSession, user, present: bool) -> Att
     enrollment = _seat_holding_enrollment(user=user, run_id=session.run_id)
     if enrollment is None:
         raise validation_error("user_id", _("这位学员没有报名这个班期。"), Code.NOT_ENROLLED)
+    if timezone.now() < session.starts_at:
+        raise validation_error("session_id", _("这节课还没开始，开始后才能记考勤。"),
+                               Code.OUTSIDE_SESSION_WINDOW)
     return _attendance_set(enrollment=enrollment, session=session, present=present,
                            method=AttendanceMethod.INSTRUCTOR, actor=actor)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -97,6 +99,14 @@ def quiz_submit(*, user, quiz: Quiz, answers: list[AnswerInput]
 
 
 # --- Completion -----------------------------------------------------------------------------
+def run_finished_at(run) -> datetime:
+    """When a run is over: its last session's end (the run's own end when it has none).
+    Completion waits for it, and the certificate is dated then."""
+    last = (ClassSession.objects.filter(run_id=run.pk).order_by("-ends_at")
+            .values_list("ends_at", flat=True).first())
+    return last or run.ends_at
+
+
 def completion_rule_met(enrollment: Enrollment) -> bool:
     run = enrollment.run
     sessions_total = ClassSession.objects.filter(run_id=run.pk).count()
@@ -116,6 +126,21 @@ def completion_rule_met(enrollment: Enrollment) -> bool:
     return True
 
 
+def finished_runs_complete(*, now: datetime | None = None,
+                           lookback: timedelta = timedelta(days=30)) -> int:
+    """Complete whoever meets the rule in runs whose last session ended in the last
+    `lookback` (the beat task, every few minutes; later corrections complete through
+    attendanceMark or the coordinators' re-issue). Returns how many completed."""
+    now = now or timezone.now()
+    last_end = (ClassSession.objects.filter(run_id=OuterRef("run_id")).order_by("-ends_at")
+                .values("ends_at")[:1])
+    ids = list(Enrollment.objects.filter(status=EnrollmentStatus.ENROLLED)
+               .annotate(last_end=Subquery(last_end))
+               .filter(last_end__lte=now, last_end__gt=now - lookback)
+               .order_by("pk").values_list("pk", flat=True))
+    return sum(enrollment_check_completion(enrollment_id=pk) for pk in ids)
+
+
 @transaction.atomic
 def enrollment_check_completion(*, enrollment_id: int) -> bool:
     """Complete the enrolment if its run's rule is met. The status moves ENROLLED ->
@@ -124,11 +149,14 @@ def enrollment_check_completion(*, enrollment_id: int) -> bool:
     enrollment = Enrollment.objects.select_related("run").filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status != EnrollmentStatus.ENROLLED:
         return False
-    if not completion_rule_met(enrollment):
-        return False
     now = timezone.now()
+    finished_at = run_finished_at(enrollment.run)
+    # Nobody completes before the last session ended; the beat task
+    # (courses.complete_finished_runs) checks everyone once it has.
+    if now < finished_at or not completion_rule_met(enrollment):
+        return False
     changed = Enrollment.objects.filter(pk=enrollment.pk, status=EnrollmentStatus.ENROLLED).update(
-        status=EnrollmentStatus.COMPLETED, completed_at=now, updated_at=now)
+        status=EnrollmentStatus.COMPLETED, completed_at=finished_at, updated_at=now)
     if changed != 1:
         return False
     enqueue_on_commit(enrollment_completed_task, enrollment.pk)

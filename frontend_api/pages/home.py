@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.core.links import path_for
 from courses import learner_selectors
+from courses import permissions as course_permissions
 from courses.tutoring import selectors as tutoring_selectors
 from frontend_api.rest.views import index as landing
 from volunteers import selectors as volunteer_selectors
@@ -95,4 +96,5 @@ def home(request):
         "bookings_url": path_for("page-bookings"),
         "commitments_url": path_for("page-commitments") if volunteer else "",
         "waiting_offers": waiting_offers,
+        "teach_url": path_for("page-teach") if course_permissions.can_teach_somewhere(user) else "",
     })

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -80,6 +81,9 @@ def learn(request, id):
         "quiz": quiz,
         "quiz_needed": bool(quiz and run.require_quiz and not passed),
         "attempts_left": (quiz.max_attempts - len(attempts)) if quiz else 0,
+        # completion waits for the last session's end
+        "finished_at": services.run_finished_at(run),
+        "now": timezone.now(),
     })
 
 

@@ -3,7 +3,7 @@ reverses them for every link Linli sends)."""
 
 from django.urls import path
 
-from . import courses, home, learners, tutoring, tutoring_tutor, volunteers
+from . import checkin, courses, home, instructors, learners, tutoring, tutoring_tutor, volunteers
 
 urlpatterns = [
     path("", home.home, name="page-home"),
@@ -42,4 +42,12 @@ urlpatterns = [
     path("volunteer/shifts/signups/<str:id>/cancel/", volunteers.shift_cancel,
          name="page-shift-cancel"),
     path("volunteer/credentials/", volunteers.credentials, name="page-credentials"),
+    # Check-in by QR (the learner's landing page, the projector page and its live JSON).
+    path("checkin/<str:id>", checkin.checkin, name="page-checkin"),
+    path("checkin/<str:id>/display/", checkin.display, name="page-checkin-display"),
+    path("checkin/<str:id>/display/live/", checkin.display_live, name="page-checkin-live"),
+    # The instructor's pages.
+    path("teach/", instructors.teach, name="page-teach"),
+    path("teach/runs/<str:id>/", instructors.teach_run, name="page-teach-run"),
+    path("teach/sessions/<str:id>/", instructors.teach_session, name="page-teach-session"),
 ]

@@ -203,14 +203,13 @@ def courses_command(ctx: CommandContext) -> str:
         When(venue__community_id=community_id, then=Value(0)),
         When(venue__community__street_id=street_id, then=Value(1)),
         default=Value(2), output_field=IntegerField())
-    runs = (course_selectors.run_list(user=viewer, starts_after=now)
-            .filter(enrollment_opens_at__lte=now, enrollment_closes_at__gt=now)
-            .alias(nearness=nearness).order_by("nearness", "starts_at", "id"))[:20]
-    if ctx.user is not None:
-        runs = [r for r in runs if course_permissions.in_audience(ctx.user, r.course)]
-    else:
-        runs = [r for r in runs if r.course.audience != Audience.STAFF]
-    runs = runs[:MAX_ITEMS]
+    # A bound follower sees her audiences (staff courses for bound staff); an unbound one
+    # what is open to residents.
+    audiences = (course_permissions.audiences_for(ctx.user) if ctx.user is not None
+                 else [Audience.ALL, Audience.RESIDENT])
+    runs = list(course_selectors.run_list(user=viewer, starts_after=now, audiences=audiences)
+                .filter(enrollment_opens_at__lte=now, enrollment_closes_at__gt=now)
+                .alias(nearness=nearness).order_by("nearness", "starts_at", "id")[:MAX_ITEMS])
     if not runs:
         return _("最近附近没有可以报名的课。过几天再来看看吧。")
     lines = [_("附近可以报名的课：")] + [_run_line(r) for r in runs]

@@ -47,7 +47,9 @@ UNBOUND_SESSION_KEY = "wechat_signin_unbound"
 # The simulator's "open as this follower": {appid: openid}, honoured with DEBUG on only.
 DEV_FOLLOWER_SESSION_KEY = "dev_wechat_follower"
 SKIPPED_PREFIXES = ("/wechat/", "/bind/", "/api/", "/graphql/", "/admin/", "/dev/",
-                    "/healthz", "/login/", "/favicon.ico")
+                    "/healthz", "/login/", "/favicon.ico",
+                    # the check-in page records the scan first, then calls signin_redirect
+                    "/checkin/")
 # The page under /wechat/<slug>/ that a reply links to (the 辅导 booking page) is signed in
 # like any other page, unlike the callback and the binding pages beside it.
 WECHAT_PAGES = re.compile(r"^/wechat/[-\w]+/tutoring/")
@@ -99,29 +101,32 @@ class WeChatSignInMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        redirect = self._signin_redirect(request)
+        skip = request.method not in ("GET", "HEAD") or _skipped(request.path)
+        redirect = None if skip else signin_redirect(request)
         return redirect if redirect is not None else self.get_response(request)
 
-    def _signin_redirect(self, request):
-        # Cheap checks first: most requests never load the user or the session here.
-        if request.method not in ("GET", "HEAD") or _skipped(request.path):
-            return None
-        slug = request.GET.get(WX_PARAM, "")
-        in_wechat = inside_wechat(request)
-        if not in_wechat and not (slug and not client.is_wechat_open_origin()):
-            return None
-        if request.user.is_authenticated:
-            return None
-        if request.session.get(UNBOUND_SESSION_KEY):
-            return None  # an unbound follower was shown the login already
-        account = (selectors.account_get_by_slug(slug) if slug else None) \
-            or selectors.district_account()
-        if account is None:
-            return None
-        state = secrets.token_urlsafe(16)
-        request.session[STATE_SESSION_KEY.format(state=state)] = _page_path_without_wx(request)
-        return authorize_redirect(request, account, state=state,
-                                  redirect_uri=absolute_url("wechat-signin", slug=account.slug))
+
+def signin_redirect(request) -> HttpResponseRedirect | None:
+    """To WeChat's OAuth for an anonymous GET of a page opened inside WeChat (or with `?wx=`
+    towards a fake WeChat); None when the page should go on (or use the password login).
+    The middleware calls it for every page; a page it skips may call it itself."""
+    # Cheap checks first: most requests never load the user or the session here.
+    slug = request.GET.get(WX_PARAM, "")
+    in_wechat = inside_wechat(request)
+    if not in_wechat and not (slug and not client.is_wechat_open_origin()):
+        return None
+    if request.user.is_authenticated:
+        return None
+    if request.session.get(UNBOUND_SESSION_KEY):
+        return None  # an unbound follower was shown the login already
+    account = (selectors.account_get_by_slug(slug) if slug else None) \
+        or selectors.district_account()
+    if account is None:
+        return None
+    state = secrets.token_urlsafe(16)
+    request.session[STATE_SESSION_KEY.format(state=state)] = _page_path_without_wx(request)
+    return authorize_redirect(request, account, state=state,
+                              redirect_uri=absolute_url("wechat-signin", slug=account.slug))
 
 
 def _message(request, message: str, *, status: int, hint: str = ""):

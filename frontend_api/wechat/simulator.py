@@ -84,10 +84,10 @@ def accounts(request):
 
 def _with_binding_state(accounts: list[dict]) -> None:
     """Each follower as the simulator lists it, saying whom Linli binds her to (one query)."""
+    bindings = WeChatBinding.objects.select_related("account", "user").filter(
+        user__isnull=False, openid__in=[f["openid"] for a in accounts for f in a["followers"]])
     bound = {(b.account.app_id, b.openid): b.user.display_name or b.user.username
-             for b in WeChatBinding.objects.select_related("account", "user").filter(
-                 user__isnull=False,
-                 openid__in=[f["openid"] for a in accounts for f in a["followers"]])}
+             for b in bindings if b.user is not None}
     for account in accounts:
         account["followers"] = [{
             "openid": f["openid"], "nickname": f.get("nickname") or f["openid"],

@@ -1,11 +1,12 @@
 """Completion -> one certificate (and the credential the course grants) — exactly once."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from backend.accounts.models import Role
@@ -135,6 +136,9 @@ def test_the_admin_bulk_action_issues_due_certificates_and_shows_progress(
         run, coordinator, community, enroll, django_capture_on_commit_callbacks):
     run.require_quiz = False
     run.min_attendance_rate = 0
+    # a run without sessions is over when the run ends
+    run.starts_at = timezone.now() - timedelta(days=3)
+    run.ends_at = timezone.now() - timedelta(days=1)
     run.save()
     learners = [user_with_role(Role.RESIDENT, community=community) for _ in range(3)]
     # one already completed without its certificate (a lost task), two whose rule is met

@@ -72,7 +72,10 @@ def quiz(course):
 
 @pytest.fixture
 def sessions(run):
-    return [ClassSessionFactory(run=run) for _ in range(4)]
+    """Four sessions of the last days, all over: completion waits for the last one's end."""
+    now = timezone.now()
+    return [ClassSessionFactory(run=run, starts_at=now - timedelta(days=4 - i, hours=3))
+            for i in range(4)]
 
 
 def gid(kind, obj):

@@ -13,6 +13,7 @@ from tests.factories.courses import (
     LessonFactory,
     VenueFactory,
 )
+from tests.helpers.fake_wechat import fake_wechat  # noqa: F401 (a fixture)
 
 
 @pytest.fixture

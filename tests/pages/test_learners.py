@@ -1,9 +1,11 @@
 """A learner's pages: progress and what is missing, the lesson reader and LESSON_NOT_OPENED,
 the quiz graded on the server, my certificates."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 from graphql_relay import to_global_id
@@ -64,7 +66,9 @@ def test_completion_uses_the_same_count(run, sessions, resident, enroll):
     for session in sessions[:2]:
         Attendance.objects.create(enrollment=enrollment, session=session, present=True,
                                   method=AttendanceMethod.INSTRUCTOR, marked_at=session.starts_at)
-    assert services.enrollment_check_completion(enrollment_id=enrollment.pk) is True
+    assert services.enrollment_check_completion(enrollment_id=enrollment.pk) is False  # not over
+    with time_machine.travel(sessions[-1].ends_at + timedelta(minutes=1)):
+        assert services.enrollment_check_completion(enrollment_id=enrollment.pk) is True
 
 
 def test_the_learning_page_says_what_is_missing(client_for, resident, run, sessions, lessons,

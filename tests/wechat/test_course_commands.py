@@ -272,3 +272,18 @@ def test_me_lists_upcoming_tutoring_bookings(say, account, bound, resident, tuto
     tutoring_book(actor=resident, user=resident, slot_id=slot.pk)
     text = say(account, "oResident0001", "我的")
     assert "【辅导预约】" in text and "学发朋友圈" in text and "夏阿姨" in text
+
+
+def test_bound_staff_see_staff_courses_behind_many_resident_ones(
+        say, account, run, community_staff):
+    # given twenty resident-only runs starting sooner than the one staff course
+    for i in range(20):
+        CourseRunFactory(venue=run.venue, code=f"WX-RES{i:02d}",
+                         starts_at=timezone.now() + timedelta(days=1, minutes=i),
+                         course=CourseFactory(audience=Audience.RESIDENT))
+    CourseRunFactory(venue=run.venue, code="WX-STAFF",
+                     course=CourseFactory(audience=Audience.STAFF))
+    WeChatBindingFactory(account=account, openid="oStaff", user=community_staff)
+    # then the staff member (not a resident) is offered the staff course
+    text = say(account, "oStaff", "课程")
+    assert "WX-STAFF" in text and "WX-RES00" not in text

@@ -15,7 +15,8 @@ class AttendanceMark(BaseMutation):
     """The instructor or a coordinator marks or corrects a learner's attendance."""
 
     class Arguments:
-        session_id = graphene.ID(required=True, description="The session.")
+        session_id = graphene.ID(required=True, description="The session; marking opens at "
+                                                           "its start (OUTSIDE_SESSION_WINDOW).")
         user_id = graphene.ID(required=True, description="The learner; must hold a seat in "
                                                          "the run (NOT_ENROLLED).")
         present = graphene.Boolean(required=True, description="Whether they were there.")
