@@ -1,10 +1,19 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from .models import AccountType, BindingLink, WeChatAccount, WeChatBinding, WeChatTemplate
+from backend.accounts.permissions import coordinated_community_filter
+
+from .models import (
+    AccountType,
+    BindingLink,
+    Broadcast,
+    WeChatAccount,
+    WeChatBinding,
+    WeChatTemplate,
+)
 
 
 def account_get_by_slug(slug: str) -> WeChatAccount | None:
@@ -158,3 +167,50 @@ def template_senders(user, kind: str
         else:
             reasons.append(why)
     return senders, reasons, bool(bindings)
+
+
+# --- Broadcasts -------------------------------------------------------------------------------
+def broadcast_senders(*, street=None, community=None) -> list[WeChatAccount]:
+    """The accounts a broadcast goes through, in the order that decides who sends to a
+    person following several (API.md "Broadcasts"): a community's account; a street's own
+    account, else each community account in the street; the district's account. Accounts
+    WeChat refused (sending stopped) are left out."""
+    live = WeChatAccount.objects.filter(sending_stopped_at__isnull=True).order_by("id")
+    if community is not None:
+        return list(live.filter(community=community)[:1])
+    if street is not None:
+        own = list(live.filter(street=street, community__isnull=True)[:1])
+        return own or list(live.filter(community__street=street))
+    return list(live.filter(street__isnull=True, community__isnull=True)[:1])
+
+
+def broadcast_followers(account_ids) -> QuerySet[WeChatBinding]:
+    """Followers a mass send can reach: subscribed, openid not known bad."""
+    return WeChatBinding.objects.filter(account_id__in=list(account_ids), subscribed=True,
+                                        invalid_at__isnull=True)
+
+
+def broadcast_audience_page(*, account_id: int, earlier_account_ids, after_id: int,
+                            limit: int) -> list[tuple[int, str]]:
+    """One keyset page of (binding id, openid) of `account_id`'s followers after `after_id`,
+    leaving out people (by bound user or unionid) who follow one of `earlier_account_ids`:
+    they get the broadcast there. One query; the de-duplication is two NOT EXISTS probes
+    per row (indexes on user_id and unionid), so nothing but the page reaches Python."""
+    page = broadcast_followers([account_id]).filter(id__gt=after_id)
+    if earlier_account_ids:
+        earlier = broadcast_followers(earlier_account_ids)
+        page = page.filter(
+            Q(user_id__isnull=True) | ~Exists(earlier.filter(user_id=OuterRef("user_id"))),
+            Q(unionid="") | ~Exists(earlier.filter(unionid=OuterRef("unionid"))))
+    return list(page.order_by("id").values_list("id", "openid")[:limit])
+
+
+def broadcasts_visible_to(user) -> QuerySet[Broadcast]:
+    """Broadcasts of the units the user coordinates (admins: all, district ones too),
+    newest first, with their unit and author."""
+    return (Broadcast.objects.select_related("community", "street", "created_by")
+            .filter(coordinated_community_filter(user, "community", street_field="street")))
+
+
+def broadcast_get(pk) -> Broadcast | None:
+    return Broadcast.objects.select_related("community__street", "street").filter(pk=pk).first()
