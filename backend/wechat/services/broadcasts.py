@@ -176,8 +176,9 @@ def broadcast_create(*, actor, community=None, street=None, district: bool = Fal
 
 
 def broadcast_plan(*, broadcast: Broadcast, accounts: list[WeChatAccount],
-                   page_size: int = CHUNK_MAX) -> int:
+                   page_size: int | None = None) -> int:
     """Write the broadcast's chunks, account by account in order; returns the recipients."""
+    page_size = page_size or CHUNK_MAX
     planned = 0
     seq = 0
     for index, account in enumerate(accounts):
