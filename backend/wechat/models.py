@@ -163,7 +163,11 @@ class WeChatBinding(TimeStampedModel):
                                     name="wechat_binding_openid_unique"),
         ]
         # Broadcast planning walks one account's followers in id order (keyset pages).
-        indexes = [models.Index(fields=["account", "id"], name="wechat_binding_account_id")]
+        # The de-duplication across accounts probes by person (user or unionid) and account.
+        indexes = [models.Index(fields=["account", "id"], name="wechat_binding_account_id"),
+                   models.Index(fields=["user", "account"], name="wechat_binding_user_account"),
+                   models.Index(fields=["unionid", "account"],
+                                name="wechat_binding_unionid_account")]
 
     def __str__(self):
         return f"{self.account} · {self.openid}"
