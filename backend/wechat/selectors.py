@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import coordinated_community_filter
@@ -199,9 +199,13 @@ def broadcast_audience_page(*, account_id: int, earlier_account_ids, after_id: i
     page = broadcast_followers([account_id]).filter(id__gt=after_id)
     if earlier_account_ids:
         earlier = broadcast_followers(earlier_account_ids)
+        # No OR around the NOT EXISTS (a NULL user_id equals nothing; an empty unionid is
+        # excluded inside), so PostgreSQL turns both into anti-joins probing the
+        # (user, account) and (unionid, account) indexes rather than re-hashing every
+        # earlier follower for each page.
         page = page.filter(
-            Q(user_id__isnull=True) | ~Exists(earlier.filter(user_id=OuterRef("user_id"))),
-            Q(unionid="") | ~Exists(earlier.filter(unionid=OuterRef("unionid"))))
+            ~Exists(earlier.filter(user_id=OuterRef("user_id"))),
+            ~Exists(earlier.filter(unionid=OuterRef("unionid")).exclude(unionid="")))
     return list(page.order_by("id").values_list("id", "openid")[:limit])
 
 

@@ -28,7 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -181,10 +181,16 @@ def broadcast_plan(*, broadcast: Broadcast, accounts: list[WeChatAccount],
     page_size = page_size or CHUNK_MAX
     planned = 0
     seq = 0
-    for index, account in enumerate(accounts):
-        earlier = [a.pk for a in accounts[:index]]
-        count, seq = _plan_account(broadcast, account, earlier, seq, page_size)
-        planned += count
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Each page is a short indexed query; PostgreSQL's JIT, triggered by the
+            # anti-joins' cost estimate, would add ~40 ms of compiling to every page.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        for index, account in enumerate(accounts):
+            earlier = [a.pk for a in accounts[:index]]
+            count, seq = _plan_account(broadcast, account, earlier, seq, page_size)
+            planned += count
     return planned
 
 
