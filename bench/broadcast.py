@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -240,8 +241,8 @@ def main():
     from django.core.management import call_command
 
     from backend.accounts.models import Street
-    from backend.wechat.fake import FakeWeChat
-    from backend.wechat.models import WeChatAccount
+    from backend.wechat.fake import FakeWeChatControl
+    from backend.wechat.models import Broadcast, WeChatAccount
     from backend.wechat.ratelimit import account_bucket
 
     settings.DEBUG = False  # no query log growing with the audience
@@ -265,19 +266,22 @@ def main():
     results = {}
     for name in ("small", "large"):
         street, accounts = streets[name]
-        ref_time, ref_count = timed(reference_read, accounts)
-        plan_time, broadcast_id = timed(plan, street, accounts)
-        delete_broadcasts()
+        # alternate reference and planning twice, keep each one's best time
+        ref_times, plan_times = [], []
+        for _ in range(2):
+            ref_time, ref_count = timed(reference_read, accounts)
+            plan_time, broadcast_id = timed(plan, street, accounts)
+            ref_times.append(ref_time)
+            plan_times.append(plan_time)
+            delete_broadcasts()
         ref_peak, _ = peak_memory(reference_read, accounts)
         plan_peak, broadcast_id = peak_memory(plan, street, accounts)
-        from backend.wechat.models import Broadcast
-
         broadcast = Broadcast.objects.get(pk=broadcast_id)
         chunks = broadcast.chunks.count()
         results[name] = (broadcast_id, plan_peak)
         delete_broadcasts(keep=broadcast_id if name == "large" else None)
-        rows.append((name, ref_count, broadcast.planned, chunks, ref_time, plan_time,
-                     ref_peak, plan_peak))
+        rows.append((name, ref_count, broadcast.planned, chunks, min(ref_times),
+                     min(plan_times), ref_peak, plan_peak))
 
     print()
     print(f"{'audience':10}{'rows read':>12}{'planned':>12}{'chunks':>8}"
@@ -290,15 +294,16 @@ def main():
     print(f"memory flatness: peak at {args.followers:,} / peak at {args.small:,} = {flat:.2f}")
 
     # delivery: two workers, one account's chunks, the shared bucket at the configured rate
-    server = FakeWeChat().start()
-    os.environ["LINLI_BENCH_FAKE_URL"] = server.base_url
-    settings.LINLI_WECHAT_API_ORIGIN = server.base_url
+    # WeChat is another machine: the fake runs in its own process, not on this one's GIL
+    fake = subprocess.Popen([sys.executable, "-m", "backend.wechat.fake", "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    base_url = fake.stdout.readline().strip().split("=", 1)[1]
+    os.environ["LINLI_BENCH_FAKE_URL"] = base_url
+    settings.LINLI_WECHAT_API_ORIGIN = base_url
     settings.LINLI_BROADCAST_RATE_PER_SECOND = args.rate
     settings.LINLI_BROADCAST_BURST = 1
     street, accounts = streets["large"]
-    from backend.wechat.fake import FakeWeChatControl
-
-    control = FakeWeChatControl(server.base_url)
+    control = FakeWeChatControl(base_url)
     for account in accounts:
         control.add_account(account.app_id, account.app_secret, token=account.token)
     bucket = account_bucket(accounts[0].pk)
@@ -309,7 +314,8 @@ def main():
     try:
         grants, received = deliver(results["large"][0], accounts, args.workers)
     finally:
-        server.stop()
+        fake.terminate()
+        fake.wait(timeout=10)
     print()
     print(f"delivery: {len(received)} mass/send calls of ≤ {PAGE:,} openids to one account, "
           f"{args.workers} workers, bucket in {'Redis' if bucket.redis_url else 'the cache'}")

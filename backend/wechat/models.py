@@ -165,9 +165,12 @@ class WeChatBinding(TimeStampedModel):
         # Broadcast planning walks one account's followers in id order (keyset pages).
         # The de-duplication across accounts probes by person (user or unionid) and account.
         indexes = [models.Index(fields=["account", "id"], name="wechat_binding_account_id"),
-                   models.Index(fields=["user", "account"], name="wechat_binding_user_account"),
-                   models.Index(fields=["unionid", "account"],
-                                name="wechat_binding_unionid_account")]
+                   models.Index(fields=["user", "account"], name="wechat_binding_user_live",
+                                condition=Q(subscribed=True, invalid_at__isnull=True,
+                                            user__isnull=False)),
+                   models.Index(fields=["unionid", "account"], name="wechat_binding_unionid_live",
+                                condition=Q(subscribed=True, invalid_at__isnull=True)
+                                & ~Q(unionid=""))]
 
     def __str__(self):
         return f"{self.account} · {self.openid}"

@@ -1,7 +1,9 @@
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from backend.accounts.permissions import coordinated_community_filter
@@ -190,23 +192,40 @@ def broadcast_followers(account_ids) -> QuerySet[WeChatBinding]:
                                         invalid_at__isnull=True)
 
 
-def broadcast_audience_page(*, account_id: int, earlier_account_ids, after_id: int,
-                            limit: int) -> list[tuple[int, str]]:
-    """One keyset page of (binding id, openid) of `account_id`'s followers after `after_id`,
-    leaving out people (by bound user or unionid) who follow one of `earlier_account_ids`:
-    they get the broadcast there. One query; the de-duplication is two NOT EXISTS probes
-    per row (indexes on user_id and unionid), so nothing but the page reaches Python."""
-    page = broadcast_followers([account_id]).filter(id__gt=after_id)
-    if earlier_account_ids:
-        earlier = broadcast_followers(earlier_account_ids)
-        # No OR around the NOT EXISTS (a NULL user_id equals nothing; an empty unionid is
-        # excluded inside), so PostgreSQL turns both into anti-joins probing the
-        # (user, account) and (unionid, account) indexes rather than re-hashing every
-        # earlier follower for each page.
-        page = page.filter(
-            ~Exists(earlier.filter(user_id=OuterRef("user_id"))),
-            ~Exists(earlier.filter(unionid=OuterRef("unionid")).exclude(unionid="")))
-    return list(page.order_by("id").values_list("id", "openid")[:limit])
+def broadcast_audience_pages(*, account_id: int, earlier_account_ids, limit: int
+                             ) -> Iterator[list[tuple[int, str]]]:
+    """`account_id`'s followers as keyset pages of at most `limit` (binding id, openid), in
+    id order (`WHERE id > last ORDER BY id LIMIT n`), leaving out people (by bound user or
+    unionid) who follow one of `earlier_account_ids`: they get the broadcast there.
+
+    One query a page, written in SQL because it is the hot loop of planning (the ORM's
+    per-page compiling and row handling doubled the time of a plain read). The
+    de-duplication is two NOT EXISTS, with no OR around them (a NULL user_id equals
+    nothing; an empty unionid is excluded inside), so PostgreSQL runs them as anti-joins
+    probing the partial (unionid, account) and (user, account) indexes for the page's rows.
+    Only the current page is held."""
+    table = connection.ops.quote_name(WeChatBinding._meta.db_table)
+    live = "{0}.subscribed AND {0}.invalid_at IS NULL"
+    # Only the quoted table name and placeholders are interpolated; values are parameters.
+    sql = (f"SELECT b.id, b.openid FROM {table} b WHERE b.account_id = %s "  # noqa: S608
+           f"AND b.id > %s AND {live.format('b')}")
+    earlier = [int(pk) for pk in earlier_account_ids]
+    if earlier:
+        among = ", ".join(["%s"] * len(earlier))
+        sql += (f" AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.user_id = b.user_id"  # noqa: S608
+                f" AND e.account_id IN ({among}) AND {live.format('e')})"
+                f" AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.unionid = b.unionid"
+                f" AND e.unionid <> '' AND e.account_id IN ({among}) AND {live.format('e')})")
+    sql += " ORDER BY b.id LIMIT %s"
+    after = 0
+    with connection.cursor() as cursor:
+        while True:
+            cursor.execute(sql, [account_id, after, *earlier, *earlier, limit])
+            rows = cursor.fetchall()
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
 
 
 def broadcasts_visible_to(user) -> QuerySet[Broadcast]:
