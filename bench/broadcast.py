@@ -50,7 +50,7 @@ def parse_args():
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL")
                         or "redis://127.0.0.1:6379/2",
                         help="the token bucket's Redis ('' = the Django cache fallback)")
-    parser.add_argument("--rate", type=float, default=10.0,
+    parser.add_argument("--rate", type=float, default=5.0,
                         help="configured mass/send calls per second per account")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--keep", action="store_true",
@@ -96,14 +96,18 @@ def make_street(name: str, total: int):
                           %s || p, p %% 50 <> 7
                    FROM generate_series(%s, %s) AS p""",
                 [account.pk, account.pk, f"u{name}-", first, stop - 1])
-        cursor.execute("ANALYZE wechat_wechatbinding")
+    # what autovacuum does to a loaded table: statistics and the visibility map (the
+    # de-duplication probes are index-only scans once pages are all-visible)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE wechat_wechatbinding")
     return street, accounts
 
 
 # --- measurements ---------------------------------------------------------------------------------
 def reference_read(accounts) -> int:
-    """The reference: every subscribed follower of the accounts, read by a plain keyset loop
-    of 10,000 (no de-duplication)."""
+    """The reference: the binding ids of every reachable follower of the accounts, read by
+    a plain keyset loop of 10,000 (no de-duplication: planning reads fewer, 0.9×). Ids are
+    what planning reads too; the openids are read when a chunk is sent."""
     from django.db import connection
 
     count = 0
@@ -112,7 +116,7 @@ def reference_read(accounts) -> int:
             after = 0
             while True:
                 cursor.execute(
-                    """SELECT id, openid FROM wechat_wechatbinding
+                    """SELECT id FROM wechat_wechatbinding
                        WHERE account_id = %s AND id > %s AND subscribed
                          AND invalid_at IS NULL ORDER BY id LIMIT %s""",
                     [account.pk, after, PAGE])

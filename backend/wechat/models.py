@@ -334,8 +334,10 @@ class ChunkStatus(models.TextChoices):
 
 
 class BroadcastChunk(models.Model):
-    """One mass/send call: up to 10,000 openids of one account, in binding-id order (the
-    range first_binding_id..last_binding_id); counts come from MASSSENDJOBFINISH."""
+    """One mass/send call: up to 10,000 followers of one account, the range
+    first_binding_id..last_binding_id of its audience in binding-id order (the openids are
+    read again when it is sent, so the plan stays small); counts come from
+    MASSSENDJOBFINISH."""
 
     broadcast = models.ForeignKey(Broadcast, verbose_name=_("群发"), on_delete=models.CASCADE,
                                   related_name="chunks")
@@ -344,8 +346,9 @@ class BroadcastChunk(models.Model):
     seq = models.PositiveIntegerField(_("序号"))
     first_binding_id = models.BigIntegerField(_("起始粉丝编号"))
     last_binding_id = models.BigIntegerField(_("结束粉丝编号"))
-    openids = models.JSONField(_("OpenID 列表"), default=list)
-    size = models.PositiveIntegerField(_("人数"))
+    # The accounts before this one in the broadcast's order: their followers are left out.
+    earlier_accounts = models.JSONField(_("优先发送的公众号"), default=list)
+    size = models.PositiveIntegerField(_("计划人数"))
     status = models.CharField(_("状态"), max_length=16, choices=ChunkStatus.choices,
                               default=ChunkStatus.PENDING)
     msg_id = models.CharField(_("微信消息编号"), max_length=64, blank=True)

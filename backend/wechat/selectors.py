@@ -192,40 +192,58 @@ def broadcast_followers(account_ids) -> QuerySet[WeChatBinding]:
                                         invalid_at__isnull=True)
 
 
-def broadcast_audience_pages(*, account_id: int, earlier_account_ids, limit: int
-                             ) -> Iterator[list[tuple[int, str]]]:
-    """`account_id`'s followers as keyset pages of at most `limit` (binding id, openid), in
-    id order (`WHERE id > last ORDER BY id LIMIT n`), leaving out people (by bound user or
-    unionid) who follow one of `earlier_account_ids`: they get the broadcast there.
+def _audience_sql(table: str, earlier: int, *, select: str, bounded: bool) -> str:
+    """The followers of one account a mass send can reach, minus people (by bound user or
+    unionid) who follow one of `earlier` accounts: they get the broadcast there.
 
-    One query a page, written in SQL because it is the hot loop of planning (the ORM's
-    per-page compiling and row handling doubled the time of a plain read). The
-    de-duplication is two NOT EXISTS, with no OR around them (a NULL user_id equals
-    nothing; an empty unionid is excluded inside), so PostgreSQL runs them as anti-joins
-    probing the partial (unionid, account) and (user, account) indexes for the page's rows.
-    Only the current page is held."""
-    table = connection.ops.quote_name(WeChatBinding._meta.db_table)
+    No OR around the two NOT EXISTS (a NULL user_id equals nothing; an empty unionid is
+    excluded inside), so PostgreSQL runs them as anti-joins probing the partial
+    (unionid, account) and (user, account) indexes for each row of the page. Only the
+    quoted table name and placeholders are interpolated; values are parameters."""
     live = "{0}.subscribed AND {0}.invalid_at IS NULL"
-    # Only the quoted table name and placeholders are interpolated; values are parameters.
-    sql = (f"SELECT b.id, b.openid FROM {table} b WHERE b.account_id = %s "  # noqa: S608
-           f"AND b.id > %s AND {live.format('b')}")
-    earlier = [int(pk) for pk in earlier_account_ids]
+    sql = (f"SELECT {select} FROM {table} b WHERE b.account_id = %s "  # noqa: S608
+           + ("AND b.id BETWEEN %s AND %s " if bounded else "AND b.id > %s ")
+           + f"AND {live.format('b')}")
     if earlier:
-        among = ", ".join(["%s"] * len(earlier))
+        among = ", ".join(["%s"] * earlier)
         sql += (f" AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.user_id = b.user_id"  # noqa: S608
                 f" AND e.account_id IN ({among}) AND {live.format('e')})"
                 f" AND NOT EXISTS (SELECT 1 FROM {table} e WHERE e.unionid = b.unionid"
                 f" AND e.unionid <> '' AND e.account_id IN ({among}) AND {live.format('e')})")
-    sql += " ORDER BY b.id LIMIT %s"
+    return sql + " ORDER BY b.id LIMIT %s"
+
+
+def broadcast_audience_pages(*, account_id: int, earlier_account_ids, limit: int
+                             ) -> Iterator[list[int]]:
+    """The binding ids of `account_id`'s broadcast audience (see `_audience_sql`) as keyset
+    pages of at most `limit`, in id order (`WHERE id > last ORDER BY id LIMIT n`). Only the
+    current page is held. In SQL because it is the hot loop of planning: the ORM's
+    per-page compiling and row handling doubled the time of a plain read."""
+    table = connection.ops.quote_name(WeChatBinding._meta.db_table)
+    earlier = [int(pk) for pk in earlier_account_ids]
+    sql = _audience_sql(table, len(earlier), select="b.id", bounded=False)
     after = 0
     with connection.cursor() as cursor:
         while True:
             cursor.execute(sql, [account_id, after, *earlier, *earlier, limit])
-            rows = cursor.fetchall()
-            if not rows:
+            ids = [row[0] for row in cursor.fetchall()]
+            if not ids:
                 return
-            yield rows
-            after = rows[-1][0]
+            yield ids
+            after = ids[-1]
+
+
+def broadcast_chunk_openids(chunk, *, limit: int) -> list[str]:
+    """The openids a planned chunk sends to now: its binding-id range, with the same rules
+    as planning, so whoever unsubscribed (or followed an earlier account) since is left
+    out."""
+    table = connection.ops.quote_name(WeChatBinding._meta.db_table)
+    earlier = [int(pk) for pk in chunk.earlier_accounts]
+    sql = _audience_sql(table, len(earlier), select="b.openid", bounded=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [chunk.account_id, chunk.first_binding_id, chunk.last_binding_id,
+                             *earlier, *earlier, limit])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def broadcasts_visible_to(user) -> QuerySet[Broadcast]:

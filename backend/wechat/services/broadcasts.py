@@ -2,9 +2,11 @@
 by WeChat mass send (API.md "Broadcasts").
 
 - Planning (at create) walks each sending account's followers by keyset pages of at most
-  10,000 (`selectors.broadcast_audience_page`); each page is one chunk, i.e. one mass/send
-  call. Only the page being written (and the one before, see `_plan_account`) is in memory,
-  whatever the audience's size. A person following several of the accounts (same bound
+  10,000 binding ids (`selectors.broadcast_audience_pages`); each page is one chunk, i.e.
+  one mass/send call, stored as its binding-id range. Only the page being read is in
+  memory, whatever the audience's size; the openids are read again, by range, when the
+  chunk is sent (`selectors.broadcast_chunk_openids`), so who unsubscribed meanwhile is
+  left out. A person following several of the accounts (same bound
   user or same unionid) is left out of every account but the first in the order
   `selectors.broadcast_senders` gives, in the same query.
 - Quota: WeChat allows an account a few mass sends a month (服务号) or one a day (订阅号)
@@ -204,32 +206,31 @@ def _tune_for_pages() -> None:
 
 
 def _plan_account(broadcast, account, earlier, seq, page_size) -> tuple[int, int]:
-    """Chunks of one account. WeChat takes at least 2 openids a call: a last page of one
-    takes one openid from the chunk before it; an account with a single recipient gets a
-    FAILED chunk (it cannot be mass-sent)."""
+    """Chunks of one account, one per page. WeChat takes at least 2 openids a call: a last
+    page of one takes the last follower of the chunk before it; an account with a single
+    recipient gets a FAILED chunk (it cannot be mass-sent)."""
     count = 0
     previous: BroadcastChunk | None = None
-    for rows in selectors.broadcast_audience_pages(account_id=account.pk,
-                                                   earlier_account_ids=earlier,
-                                                   limit=page_size):
-        count += len(rows)
-        openids = [openid for _id, openid in rows]
-        first_id, last_id = rows[0][0], rows[-1][0]
-        if len(rows) < CHUNK_MIN and previous is not None:
-            moved = previous.openids.pop()
+    previous_tail: list[int] = []
+    for ids in selectors.broadcast_audience_pages(account_id=account.pk,
+                                                  earlier_account_ids=earlier,
+                                                  limit=page_size):
+        count += len(ids)
+        first_id, size = ids[0], len(ids)
+        if size < CHUNK_MIN and previous is not None:
+            previous.last_binding_id = previous_tail[-2]
             previous.size -= 1
-            BroadcastChunk.objects.filter(pk=previous.pk).update(openids=previous.openids,
-                                                                 size=previous.size)
-            openids.insert(0, moved)
-            first_id = previous.last_binding_id
+            BroadcastChunk.objects.filter(pk=previous.pk).update(
+                last_binding_id=previous.last_binding_id, size=previous.size)
+            first_id, size = previous_tail[-1], size + 1
         seq += 1
-        lone = len(openids) < CHUNK_MIN
+        lone = size < CHUNK_MIN
         previous = BroadcastChunk.objects.create(
             broadcast=broadcast, account=account, seq=seq, first_binding_id=first_id,
-            last_binding_id=last_id, openids=openids, size=len(openids),
+            last_binding_id=ids[-1], earlier_accounts=earlier, size=size,
             status=ChunkStatus.FAILED if lone else ChunkStatus.PENDING,
-            failed=len(openids) if lone else 0,
-            error=_("微信群发至少需要2人") if lone else "")
+            failed=size if lone else 0, error=_("微信群发至少需要2人") if lone else "")
+        previous_tail = ids[-2:]
     return count, seq
 
 
@@ -311,8 +312,12 @@ def broadcast_chunk_deliver(*, chunk_id: int, wait: float = 20.0, final: bool = 
             status=ChunkStatus.CANCELLED, finished_at=timezone.now())
         broadcast_settle(broadcast_id=chunk.broadcast_id)
         return "skipped"
+    openids = selectors.broadcast_chunk_openids(chunk, limit=CHUNK_MAX)
+    if len(openids) < CHUNK_MIN:  # they left since it was planned
+        _chunk_failed(chunk, "fewer than 2 followers left")
+        return "failed"
     try:
-        msg_id = client.send_mass_text(chunk.account, chunk.openids,
+        msg_id = client.send_mass_text(chunk.account, openids,
                                        message_text(chunk.broadcast),
                                        client_msg_id=f"linli-broadcast-{chunk.pk}")
     except client.WeChatRetryableError as exc:
