@@ -1,3 +1,5 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -5,13 +7,19 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.links import absolute_url
 
-from . import permissions, services
+from . import (
+    admin_broadcasts,  # noqa: F401 - registers the broadcasts admin
+    menus,
+    permissions,
+    services,
+)
 from .models import (
     AccountType,
     BindingLink,
@@ -119,8 +127,6 @@ class WeChatAccountAdmin(CoordinatorScopedAdmin):
 
     @admin.display(description=_("发送状态"))
     def sending_state(self, obj):
-        from django.utils import timezone
-
         if obj.sending_stopped_at:
             return gettext_now("已停止：%(reason)s") % {"reason": obj.sending_stopped_reason}
         if obj.sending_paused_until and obj.sending_paused_until > timezone.now():
@@ -330,8 +336,6 @@ class WeChatMenuAdmin(CoordinatorScopedAdmin):
 
     @admin.display(description=_("推送给微信的内容"))
     def preview(self, obj):
-        from . import menus
-
         if obj is None or not obj.pk or menus.menu_problems(obj.buttons):
             return "-"
         return format_html("<pre>{}</pre>", _json(menus.wechat_menu(obj.buttons,
@@ -354,6 +358,4 @@ class WeChatMenuAdmin(CoordinatorScopedAdmin):
 
 
 def _json(value) -> str:
-    import json
-
     return json.dumps(value, ensure_ascii=False, indent=2)
