@@ -33,6 +33,7 @@ ID_TYPES = {
     "bookingId": "TutoringBooking", "volunteerId": "Volunteer", "offerId": "Offer",
     "shiftId": "Shift", "commitmentId": "Commitment", "entryId": "ServiceHoursEntry",
     "instructorIds": "User", "questionId": "Question", "choiceIds": "Choice",
+    "streetId": "Street", "broadcastId": "Broadcast",
 }
 ROOT_ID_TYPES = {"course": "Course", "courseRun": "CourseRun", "volunteer": "Volunteer",
                  "serviceRequest": "ServiceRequest"}
