@@ -263,6 +263,13 @@ LINLI_WECHAT_TEMPLATE_IDS = json.loads(os.environ.get("LINLI_WECHAT_TEMPLATE_IDS
 LINLI_WECHAT_REPLY_DEADLINE_S = float(os.environ.get("LINLI_WECHAT_REPLY_DEADLINE_S", "4"))
 # Threads per process that run WeChat commands against that deadline.
 LINLI_WECHAT_COMMAND_THREADS = int(os.environ.get("LINLI_WECHAT_COMMAND_THREADS", "8"))
+# Broadcasts: mass/send calls per second per account, shared by every worker (a token bucket
+# in Redis; without REDIS_URL in the cache, see backend/wechat/ratelimit.py), the burst
+# allowed after a pause, and how long a chunk's task waits for a token before retrying.
+LINLI_BROADCAST_RATE_PER_SECOND = float(os.environ.get("LINLI_BROADCAST_RATE_PER_SECOND", "5"))
+LINLI_BROADCAST_BURST = float(os.environ.get("LINLI_BROADCAST_BURST", "1"))
+LINLI_BROADCAST_TOKEN_WAIT_SECONDS = float(
+    os.environ.get("LINLI_BROADCAST_TOKEN_WAIT_SECONDS", "20"))
 # A service error code missing from a mutation's error enum is a bug: raise while developing
 # and in tests (tests/conftest.py turns it on), log and answer INVALID in production.
 LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)

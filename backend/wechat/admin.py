@@ -14,7 +14,12 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.core.links import absolute_url
 
-from . import menus, permissions, services
+from . import (
+    admin_broadcasts,  # noqa: F401 - registers the broadcasts admin
+    menus,
+    permissions,
+    services,
+)
 from .models import (
     AccountType,
     BindingLink,

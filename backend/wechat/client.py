@@ -137,6 +137,10 @@ def parse_xml_message(xml: str) -> InboundMessage:
         target = str(data.get("ToUserName") or "")
         create_time = int(data.get("CreateTime") or 0)
         msg_id = data.get("MsgId")
+        if msg_id in (None, "") and data.get("MsgID"):
+            # Job-finish events carry the job's MsgID: their identity, so two jobs finishing
+            # in the same second are not taken for one event sent twice.
+            msg_id = f"{str(data.get('Event') or '').lower()}:{data['MsgID']}"
         msg_type = str(data.get("MsgType") or "").lower()
         event = str(data.get("Event") or "").lower()
         content = str(data.get("Content") or "") if msg_type == "text" else ""
@@ -437,6 +441,27 @@ def send_mass_text(account, openids: list[str], content: str,
     result = _call(account, lambda c: c.message.send_mass_text(
         list(openids), content, client_msg_id=client_msg_id))
     return str(result.get("msg_id", "")) if isinstance(result, dict) else ""
+
+
+def mass_send_result(message: InboundMessage) -> dict | None:
+    """The counts of a MASSSENDJOBFINISH event (None for any other message):
+    {"msg_id", "status", "total", "filtered", "sent", "errors"}."""
+    if message.type != "event" or message.event != "masssendjobfinish":
+        return None
+    data = getattr(message.raw, "_data", None) or {}
+
+    def number(key: str) -> int:
+        try:
+            return max(int(data.get(key) or 0), 0)
+        except (TypeError, ValueError):
+            return 0
+
+    msg_id = str(data.get("MsgID") or data.get("MsgId") or "")
+    if not msg_id:
+        return None
+    return {"msg_id": msg_id, "status": str(data.get("Status") or ""),
+            "total": number("TotalCount"), "filtered": number("FilterCount"),
+            "sent": number("SentCount"), "errors": number("ErrorCount")}
 
 
 def follower_openids(account):

@@ -37,3 +37,17 @@ class BindingLinkErrorCode(StrEnum):
     REQUIRED = "REQUIRED"
     NOT_FOUND = "NOT_FOUND"
     OUTSIDE_YOUR_UNIT = "OUTSIDE_YOUR_UNIT"
+
+
+class BroadcastErrorCode(StrEnum):
+    """What `broadcastCreate`, `broadcastSend` and `broadcastCancel` may answer."""
+
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    OUTSIDE_YOUR_UNIT = "OUTSIDE_YOUR_UNIT"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    NO_ACCOUNT = "NO_ACCOUNT"
+    NO_RECIPIENTS = "NO_RECIPIENTS"
+    INVALID_STATE = "INVALID_STATE"

@@ -162,6 +162,15 @@ class WeChatBinding(TimeStampedModel):
             models.UniqueConstraint(fields=["account", "openid"],
                                     name="wechat_binding_openid_unique"),
         ]
+        # Broadcast planning walks one account's followers in id order (keyset pages).
+        # The de-duplication across accounts probes by person (user or unionid) and account.
+        indexes = [models.Index(fields=["account", "id"], name="wechat_binding_account_id"),
+                   models.Index(fields=["user", "account"], name="wechat_binding_user_live",
+                                condition=Q(subscribed=True, invalid_at__isnull=True,
+                                            user__isnull=False)),
+                   models.Index(fields=["unionid", "account"], name="wechat_binding_unionid_live",
+                                condition=Q(subscribed=True, invalid_at__isnull=True)
+                                & ~Q(unionid=""))]
 
     def __str__(self):
         return f"{self.account} · {self.openid}"
@@ -256,3 +265,141 @@ class WeChatMenu(TimeStampedModel):
         problems = menu_problems(self.buttons)
         if problems:
             raise ValidationError({"buttons": problems})
+
+
+# --- Broadcasts (mass sends to an account's followers) --------------------------------------
+class BroadcastScope(models.TextChoices):
+    COMMUNITY = "COMMUNITY", _("社区")
+    STREET = "STREET", _("街道")
+    DISTRICT = "DISTRICT", _("全区")
+
+
+class BroadcastStatus(models.TextChoices):
+    PLANNED = "PLANNED", _("已计划")
+    SENDING = "SENDING", _("发送中")
+    SENT = "SENT", _("已发送")
+    CANCELLED = "CANCELLED", _("已取消")
+    FAILED = "FAILED", _("发送失败")
+
+
+class Broadcast(TimeStampedModel):
+    """A community, a street or the district announcing something to its followers: planned
+    into chunks of at most 10,000 openids (one mass/send call each), then sent."""
+
+    scope = models.CharField(_("范围"), max_length=16, choices=BroadcastScope.choices)
+    street = models.ForeignKey(Street, verbose_name=_("街道"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(Community, verbose_name=_("社区"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("标题"), max_length=64)
+    body = models.TextField(_("正文"), max_length=600)
+    url = models.CharField(_("链接"), max_length=500)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    status = models.CharField(_("状态"), max_length=16, choices=BroadcastStatus.choices,
+                              default=BroadcastStatus.PLANNED, db_index=True)
+    planned = models.PositiveIntegerField(_("计划人数"), default=0)
+    sent = models.PositiveIntegerField(_("送达人数"), default=0)
+    failed = models.PositiveIntegerField(_("失败人数"), default=0)
+    sending_started_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群发")
+        verbose_name_plural = _("群发")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="wechat_broadcast_scope_unit",
+                condition=(Q(scope="COMMUNITY", community__isnull=False, street__isnull=True)
+                           | Q(scope="STREET", street__isnull=False, community__isnull=True)
+                           | Q(scope="DISTRICT", street__isnull=True, community__isnull=True))),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def unit(self):
+        """The unit whose coordinators own it: a Community, a Street or None (district)."""
+        return self.community or self.street
+
+
+class ChunkStatus(models.TextChoices):
+    PENDING = "PENDING", _("待发送")
+    SENDING = "SENDING", _("发送中")
+    SUBMITTED = "SUBMITTED", _("已提交微信")
+    DONE = "DONE", _("已完成")
+    FAILED = "FAILED", _("失败")
+    CANCELLED = "CANCELLED", _("已取消")
+
+
+class BroadcastChunk(models.Model):
+    """One mass/send call: up to 10,000 followers of one account, the range
+    first_binding_id..last_binding_id of its audience in binding-id order (the openids are
+    read again when it is sent, so the plan stays small); counts come from
+    MASSSENDJOBFINISH."""
+
+    broadcast = models.ForeignKey(Broadcast, verbose_name=_("群发"), on_delete=models.CASCADE,
+                                  related_name="chunks")
+    account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"),
+                                on_delete=models.PROTECT, related_name="+")
+    seq = models.PositiveIntegerField(_("序号"))
+    first_binding_id = models.BigIntegerField(_("起始粉丝编号"))
+    last_binding_id = models.BigIntegerField(_("结束粉丝编号"))
+    # The accounts before this one in the broadcast's order: their followers are left out.
+    earlier_accounts = models.JSONField(_("优先发送的公众号"), default=list)
+    size = models.PositiveIntegerField(_("计划人数"))
+    status = models.CharField(_("状态"), max_length=16, choices=ChunkStatus.choices,
+                              default=ChunkStatus.PENDING)
+    msg_id = models.CharField(_("微信消息编号"), max_length=64, blank=True)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    sent = models.PositiveIntegerField(_("送达"), default=0)
+    failed = models.PositiveIntegerField(_("失败"), default=0)
+    error = models.CharField(_("错误"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("群发分批")
+        verbose_name_plural = _("群发分批")
+        ordering = ["broadcast_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["broadcast", "seq"],
+                                    name="wechat_broadcast_chunk_seq_unique"),
+            models.UniqueConstraint(fields=["account", "msg_id"], condition=~Q(msg_id=""),
+                                    name="wechat_broadcast_chunk_msg_id_unique"),
+            models.CheckConstraint(name="wechat_broadcast_chunk_size",
+                                   condition=Q(size__lte=10_000)),
+        ]
+
+    def __str__(self):
+        return f"{self.broadcast_id}#{self.seq}"
+
+
+class MassSendResult(models.Model):
+    """WeChat's MASSSENDJOBFINISH for one msg_id, kept as received: it may arrive before the
+    sender has recorded the msg_id on its chunk, and the later of the two applies it."""
+
+    account = models.ForeignKey(WeChatAccount, verbose_name=_("公众号"), on_delete=models.CASCADE,
+                                related_name="+")
+    msg_id = models.CharField(_("微信消息编号"), max_length=64)
+    status = models.CharField(_("微信状态"), max_length=64, blank=True)
+    total = models.PositiveIntegerField(_("提交人数"), default=0)
+    filtered = models.PositiveIntegerField(_("过滤后人数"), default=0)
+    sent = models.PositiveIntegerField(_("送达"), default=0)
+    errors = models.PositiveIntegerField(_("失败"), default=0)
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("群发结果")
+        verbose_name_plural = _("群发结果")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "msg_id"],
+                                    name="wechat_mass_send_result_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}:{self.msg_id}"

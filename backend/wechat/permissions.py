@@ -26,3 +26,15 @@ def can_unbind(user, binding) -> bool:
     """The bound person, and whoever may act for her (staff of her community, coordinators
     of her unit, admins)."""
     return binding.user_id is not None and accounts.can_act_for(user, binding.user)
+
+
+def can_broadcast(user, unit) -> bool:
+    """Broadcasts of a community, a street or the district (`unit` None): the coordinators
+    of that unit (a street coordinator for her street and its communities) and admins."""
+    return bool(user and user.is_active
+                and (user.is_superuser or accounts.is_coordinator_for(user, unit)))
+
+
+def can_broadcast_somewhere(user) -> bool:
+    """Whether a refusal should say "outside your unit" rather than "not allowed"."""
+    return bool(user and user.is_active and (user.is_superuser or accounts.is_coordinator(user)))

@@ -89,3 +89,24 @@ def followers_sync_all_task() -> int:
     for account_id in ids:
         followers_sync_task.delay(account_id)
     return len(ids)
+
+
+@shared_task(name="wechat.broadcast_chunk_send", bind=True, max_retries=30, acks_late=True)
+def broadcast_chunk_send(self, chunk_id: int) -> str:
+    """Send one broadcast chunk (one mass/send call); safe to run twice (the chunk is
+    claimed by a conditional update). Waits for the account's shared rate; retries later
+    when no token came in time or WeChat answered a retryable error."""
+    from django.conf import settings
+
+    from .client import WeChatRetryableError
+    from .services.broadcasts import broadcast_chunk_deliver
+
+    final = self.request.retries >= self.max_retries
+    wait = float(getattr(settings, "LINLI_BROADCAST_TOKEN_WAIT_SECONDS", 20))
+    try:
+        outcome = broadcast_chunk_deliver(chunk_id=chunk_id, wait=wait, final=final)
+    except WeChatRetryableError as exc:
+        raise self.retry(exc=exc, countdown=min(30 * 2 ** self.request.retries, 600)) from exc
+    if outcome == "later" and not final:
+        raise self.retry(countdown=1)
+    return outcome

@@ -12,6 +12,7 @@ from backend.core.errors import validation_error
 # node type in the schema.
 NOUNS: dict[str, str] = {
     "Attendance": "考勤记录",
+    "Broadcast": "群发",
     "Certificate": "证书",
     "Choice": "选项",
     "ClassSession": "课次",

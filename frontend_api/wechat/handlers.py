@@ -46,7 +46,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from backend.core.services import enqueue_on_commit
-from backend.wechat import selectors, services, tasks
+from backend.wechat import client, selectors, services, tasks
 from backend.wechat.client import InboundMessage
 
 from . import commands
@@ -240,6 +240,9 @@ def _handle_event(account, message: InboundMessage) -> str | None:
         services.binding_touch(account=account, openid=message.source, subscribed=True)
         binding = selectors.binding_get(account=account, openid=message.source)
         return commands.welcome_text(account, binding)
+    if (result := client.mass_send_result(message)) is not None:
+        services.mass_send_finished(account=account, **result)
+        return None
     if message.event == "unsubscribe":
         services.binding_touch(account=account, openid=message.source, subscribed=False)
         return None

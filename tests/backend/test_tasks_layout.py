@@ -16,7 +16,8 @@ TASKS = {
                        "custom_text_send": "wechat.send_custom_text",
                        "menu_push_task": "wechat.push_menu",
                        "followers_sync_task": "wechat.followers_sync",
-                       "followers_sync_all_task": "wechat.followers_sync_all"},
+                       "followers_sync_all_task": "wechat.followers_sync_all",
+                       "broadcast_chunk_send": "wechat.broadcast_chunk_send"},
     "backend.core": {"ping": "core.ping"},
 }
 

@@ -35,6 +35,7 @@ ID_TYPES = {
     "signUpId": "ShiftSignUp",
     "instructorIds": "User", "questionId": "Question", "choiceIds": "Choice",
     "serviceRequestId": "ServiceRequest",
+    "streetId": "Street", "broadcastId": "Broadcast",
 }
 ROOT_ID_TYPES = {"course": "Course", "courseRun": "CourseRun", "volunteer": "Volunteer",
                  "serviceRequest": "ServiceRequest"}

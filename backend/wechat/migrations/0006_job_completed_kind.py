@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wechat', '0004_account_type_followers_templates'),
+        ('wechat', '0005_broadcasts'),
     ]
 
     operations = [
