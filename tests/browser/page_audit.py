@@ -84,6 +84,28 @@ AUDITS: dict[str, Audit] = {
     "page-desk-person": Audit(("staff",), _gid("User", "resident", "user_id")),
     "page-desk-qr": Audit(("staff",), _gid("User", "resident", "user_id"),
                           submit_from="page-desk-person"),
+    # tutoring: residents book, a tutor (a volunteer with the tutoring skill) publishes
+    "page-tutoring": Audit(("resident", "volunteer")),
+    "page-tutoring-slot": Audit(("resident", "volunteer"), _gid("TutoringSlot", "open_slot")),
+    "page-tutoring-slot-book": Audit(("resident",), _gid("TutoringSlot", "open_slot")),
+    "page-bookings": Audit(("resident", "volunteer")),
+    "page-booking-cancel": Audit(("resident",), _gid("TutoringBooking", "booking")),
+    "page-booking-rate": Audit(("resident",), _gid("TutoringBooking", "attended_booking")),
+    "page-volunteer-tutoring": Audit(("volunteer",)),
+    "page-volunteer-tutoring-new": Audit(("volunteer",)),
+    "page-volunteer-tutoring-bulk": Audit(("volunteer",)),
+    "page-volunteer-tutoring-slot-cancel": Audit(("volunteer",),
+                                                 _gid("TutoringSlot", "open_slot")),
+    # a volunteer's offers, schedule, hours and credentials
+    "page-offers": Audit(("volunteer",)),
+    "page-offer": Audit(("volunteer",), _gid("Offer", "offer")),
+    "page-offer-decline": Audit(("volunteer",), _gid("Offer", "offer")),
+    "page-commitments": Audit(("volunteer",)),
+    "page-hours": Audit(("volunteer",)),
+    "page-availability": Audit(("volunteer",)),
+    "page-shifts": Audit(("volunteer",)),
+    "page-shift-cancel": Audit(("volunteer",), _gid("ShiftSignUp", "sign_up")),
+    "page-credentials": Audit(("volunteer",)),
     # the public certificate check
     "certificate-verify": Audit(("anonymous",), lambda w: {"code": w.certificate.code}),
 }

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
@@ -39,10 +41,21 @@ from tests.factories.courses import (
     LessonFactory,
     QuestionFactory,
     QuizFactory,
+    TutoringSlotFactory,
     VenueFactory,
+    book,
+    make_tutor,
+    publish_slot,
 )
-from tests.factories.volunteers import VolunteerFactory
+from tests.factories.volunteers import (
+    ALL_WEEK,
+    ShiftFactory,
+    commitment,
+    give_skill,
+    set_availability,
+)
 from tests.factories.wechat import WeChatAccountFactory
+from volunteers import services as volunteer_services
 
 from .conftest import PHONE, _context
 from .page_audit import ROLES, audits_for, unaudited_routes
@@ -111,6 +124,11 @@ class World:
     certificate: object
     resident: object
     binding_token: str
+    open_slot: object
+    booking: object
+    attended_booking: object
+    offer: object
+    sign_up: object
 
     def checkin_token(self) -> str:
         code = course_services.session_checkin_code(actor=self.users["instructor"],
@@ -128,7 +146,7 @@ def build_world(community, street) -> World:
         "coordinator": user_with_role(Role.STREET_COORDINATOR, street=street,
                                       community=community, display_name="周协调"),
     }
-    VolunteerFactory(user=users["volunteer"], community=community)
+    tutor = make_tutor(community, user=users["volunteer"])  # a volunteer who also tutors
     WeChatAccountFactory(slug="weishinan", name="微市南")
     course = CourseFactory(code="WX01", title="微信入门：视频通话",
                            summary="学会用微信和家人视频通话。")
@@ -160,9 +178,42 @@ def build_world(community, street) -> World:
                                      snapshot={"title": "微信入门", "holder_name": "王秀英"})
     _link, token = wechat_services.binding_link_create(actor=users["staff"],
                                                        user=users["resident"])
+    volunteering = build_volunteering(tutor, users, community)
     return World(users=users, run=run, session=session, enrollment=enrollments[0],
                  lesson=lessons[0], certificate=certificate, resident=users["resident"],
-                 binding_token=token)
+                 binding_token=token, **volunteering)
+
+
+def _day_at(days: int, hour: int) -> datetime:
+    day = timezone.localdate() + timedelta(days=days)
+    return timezone.make_aware(datetime(day.year, day.month, day.day, hour))
+
+
+def build_volunteering(tutor, users, community) -> dict:
+    """Tutoring slots and bookings, a job offer, a shift, hours to log: on distinct days so
+    none of the tutor's commitments clash."""
+    give_skill(tutor, "haircut")
+    set_availability(tutor, ALL_WEEK)
+    open_slot = publish_slot(tutor, _day_at(2, 10), topic="教您和家人视频通话")
+    booked = publish_slot(tutor, _day_at(3, 10), topic="教您用微信支付")
+    booking = book(booked, users["resident"])
+    past = TutoringSlotFactory(tutor=tutor, topic="教您发语音", starts_at=_day_at(-3, 10),
+                               ends_at=_day_at(-3, 11))
+    attended = book(past, users["resident"], status="ATTENDED")
+    shift = ShiftFactory(event__community=community, event__place="金口路社区活动室",
+                         title="上午班", starts_at=_day_at(5, 9), ends_at=_day_at(5, 11))
+    ShiftFactory(event__community=community, event__place="金口路社区活动室", title="下午班",
+                 starts_at=_day_at(6, 14), ends_at=_day_at(6, 16))
+    sign_up = volunteer_services.shift_sign_up(actor=tutor.user, shift=shift)
+    commitment(tutor, _day_at(-2, 9), _day_at(-2, 11))  # done: hours to log
+    # The eager expiry task would expire the offer at once.
+    with mock.patch("volunteers.services.dispatch._schedule_expiry"):
+        job = volunteer_services.dispatch_create(
+            actor=users["coordinator"], skill_code="haircut", starts_at=_day_at(8, 14),
+            duration_minutes=60, community=community, address="金口一路18号2单元301",
+            note="老人腿脚不便，请敲门大声一点", volunteer=tutor)
+    return {"open_slot": open_slot, "booking": booking, "attended_booking": attended,
+            "offer": job.offers.get(volunteer=tutor), "sign_up": sign_up}
 
 
 def judge(measured: dict) -> list[str]:
@@ -194,6 +245,9 @@ def open_page(page, base: str, name: str, audit, world) -> str | None:
         response = page.goto(base + path + (f"?{query}" if query else ""))
     if response is None or response.status != 200:
         return f"HTTP {response.status if response else '?'} at {page.url}"
+    # A page that redirects elsewhere (nothing to show for this world) audits nothing.
+    if not audit.submit_from and urlsplit(page.url).path != path:
+        return f"redirected from {path} to {page.url}"
     return None
 
 
