@@ -93,7 +93,12 @@ def board_view(model_admin, request):
         "ranges": [(key, label) for key, (label, _days) in board.RANGES.items()],
         "filters": filters, "return_query": request.GET.urlencode(),
         "skills": board.board_skills(), "communities": board.board_communities(request.user),
-        "default_start": default_start.strftime("%Y-%m-%dT%H:%M"),
+        "default_start": request.GET.get("starts_at") or default_start.strftime("%Y-%m-%dT%H:%M"),
+        # The availability search's 派单 link fills the create form in.
+        "prefill": {"skill": request.GET.get("skill", ""),
+                    "duration": _int(request.GET.get("duration"), 60),
+                    "community": _int(request.GET.get("community"), 0),
+                    "volunteer": _int(request.GET.get("volunteer"), 0)},
         "idempotency_key": uuid.uuid4().hex,
         "export_start": today.replace(day=1).isoformat(), "export_end": today.isoformat(),
         "exclusion_labels": EXCLUSION_LABELS,

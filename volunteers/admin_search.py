@@ -79,15 +79,11 @@ class AvailabilitySearchForm(forms.Form):
 
 
 def _dispatch_link(skill, community, found) -> str:
-    """Pre-fills a new service request for this volunteer (the dispatch board's page)."""
-    ends_at = found.starts_at + timedelta(minutes=found.duration)
-    query = {"skill": skill.pk, "community": community.pk,
-             "starts_at_0": f"{timezone.localtime(found.starts_at):%Y-%m-%d}",
-             "starts_at_1": f"{timezone.localtime(found.starts_at):%H:%M}",
-             "ends_at_0": f"{timezone.localtime(ends_at):%Y-%m-%d}",
-             "ends_at_1": f"{timezone.localtime(ends_at):%H:%M}",
-             "requested_volunteer": found.candidate.volunteer.pk}
-    return reverse("admin:volunteers_servicerequest_add") + "?" + urlencode(query)
+    """The dispatch board with its create form filled in for this volunteer and start."""
+    query = {"skill": skill.code, "community": community.pk, "duration": found.duration,
+             "starts_at": f"{timezone.localtime(found.starts_at):%Y-%m-%dT%H:%M}",
+             "volunteer": found.candidate.volunteer.pk}
+    return reverse("admin:volunteers_board") + "?" + urlencode(query)
 
 
 def _rows(search, skill, community, duration):

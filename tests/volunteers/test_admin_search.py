@@ -75,7 +75,15 @@ def test_search_lists_earliest_starts_ranked_with_reasons(coordinator, community
     assert "同社区 +30" in by_id[roster["free"].pk]["reasons"]
     assert dict(page.context["excluded"]) == {"不在可服务时间": 1, "已有其他安排": 1}
     body = page.content.decode()
-    assert "派单" in body and "requested_volunteer=" in body
+    assert "派单" in body
+    # 派单 opens the dispatch board with the create form filled in for that volunteer
+    link = by_id[roster["later"].pk]["dispatch_url"]
+    assert link.startswith("/admin/volunteers/servicerequest/board/?")
+    board = _client(coordinator).get(link)
+    assert board.status_code == 200
+    form = board.content.decode()
+    assert f'name="volunteer_id" id="board-volunteer-id" value="{roster["later"].pk}"' in form
+    assert 'value="haircut" selected' in form
 
 
 def test_date_defaults_to_the_next_such_weekday(coordinator, community, roster):
