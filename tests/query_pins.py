@@ -91,4 +91,8 @@ PINS: dict[str, int | dict[str, int]] = {
     # PostgreSQL's three extra statements: as for volunteerMatches above.
     "scenario.volunteerMatches": {"postgresql": 19, "sqlite": 16},
     "scenario.dispatchCreate": {"postgresql": 44, "sqlite": 41},
+    # --- Coordinator console ------------------------------------------------------------
+    # token, user, roles, street, enrolments, tutoring, dispatch outcomes, hours total, by
+    # month, by skill, acceptance, credentials: whatever the number of rows.
+    "stats": 12,
 }
