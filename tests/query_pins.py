@@ -95,4 +95,7 @@ PINS: dict[str, int | dict[str, int]] = {
     # token, user, roles, street, enrolments, tutoring, dispatch outcomes, hours total, by
     # month, by skill, acceptance, credentials: whatever the number of rows.
     "stats": 12,
+    # session, user, roles, streets, communities, the same eight stats queries, and the
+    # admin sidebar's two permission lookups.
+    "stats.dashboard": 15,
 }
