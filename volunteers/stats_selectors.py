@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
+from django.db.models.functions import Cast, Concat, TruncMonth
 
 from .models import (
     CommitmentKind,
@@ -39,8 +39,8 @@ from .models import (
 
 EXPIRY_WINDOWS = (30, 60, 90)
 # Hours that did not come from a dispatch or a shift with a skill are grouped by kind.
-KIND_LABELS = {CommitmentKind.SHIFT: "活动班次", CommitmentKind.TUTORING: "学习辅导",
-               CommitmentKind.OTHER: "其他"}
+KIND_LABELS = {CommitmentKind.DISPATCH: "其他", CommitmentKind.SHIFT: "活动班次",
+               CommitmentKind.TUTORING: "学习辅导", CommitmentKind.OTHER: "其他"}
 
 
 def _unit_q(path: str, street_id: int | None, community_id: int | None) -> Q:
@@ -61,29 +61,18 @@ def _source_key(prefix: str):
     return Concat(Value(prefix), Cast("pk", CharField()), output_field=CharField())
 
 
-def _skill_label():
-    """The skill an hours entry was served in, from the commitment's source (one column)."""
+def _source_skill():
+    """The skill a dispatch or shift was served in, found from the commitment's source key."""
     offer_skill = (Offer.objects.annotate(key=_source_key("offer:"))
                    .filter(key=OuterRef("commitment__source_key"))
                    .values("request__skill__name")[:1])
     shift_skill = (ShiftSignUp.objects.annotate(key=_source_key("shift_signup:"))
                    .filter(key=OuterRef("commitment__source_key"))
                    .values("shift__required_skill__name")[:1])
-    by_kind = Case(*(When(commitment__kind=kind, then=Value(label))
-                     for kind, label in KIND_LABELS.items()),
-                   default=Value("其他"), output_field=CharField())
     return Case(
         When(commitment__kind=CommitmentKind.DISPATCH,
-             then=Coalesce(Subquery(offer_skill, output_field=CharField()), Value("其他"))),
-        When(commitment__kind=CommitmentKind.SHIFT,
-             then=Coalesce(Subquery(shift_skill, output_field=CharField()), by_kind)),
-        default=by_kind, output_field=CharField())
-
-
-def hours_total(*, start, end, street_id=None, community_id=None) -> Decimal:
-    """Approved hours of commitments starting in the period."""
-    total = _approved_hours(start, end, street_id, community_id).aggregate(h=Sum("hours"))["h"]
-    return total or Decimal("0")
+             then=Subquery(offer_skill, output_field=CharField())),
+        default=Subquery(shift_skill, output_field=CharField()), output_field=CharField())
 
 
 def hours_by_month(*, start, end, street_id=None, community_id=None) -> list[dict]:
@@ -95,11 +84,25 @@ def hours_by_month(*, start, end, street_id=None, community_id=None) -> list[dic
 
 
 def hours_by_skill(*, start, end, street_id=None, community_id=None) -> list[dict]:
-    """[{"skill": name, "hours": Decimal}], most hours first."""
-    rows = (_approved_hours(start, end, street_id, community_id)
-            .annotate(skill=_skill_label()).values("skill")
-            .annotate(total=Sum("hours")).order_by("-total", "skill"))
-    return [{"skill": r["skill"], "hours": r["total"]} for r in rows]
+    """[{"skill": name, "hours": Decimal}], most hours first.
+
+    Two queries: hours of kinds without a skill grouped by the kind column (the bulk of the
+    rows, a plain GROUP BY), and dispatch and shift hours grouped by the skill their source
+    names, looked up only for those rows.
+    """
+    hours = _approved_hours(start, end, street_id, community_id)
+    with_skill = [CommitmentKind.DISPATCH, CommitmentKind.SHIFT]
+    totals: dict[str, Decimal] = {}
+    by_kind = (hours.exclude(commitment__kind__in=with_skill)
+               .values("commitment__kind").annotate(total=Sum("hours")).order_by())
+    by_source = (hours.filter(commitment__kind__in=with_skill)
+                 .annotate(skill=_source_skill()).values("commitment__kind", "skill")
+                 .annotate(total=Sum("hours")).order_by())
+    for row in [*by_kind, *by_source]:
+        label = row.get("skill") or KIND_LABELS.get(row["commitment__kind"], "其他")
+        totals[label] = totals.get(label, Decimal("0")) + row["total"]
+    return [{"skill": skill, "hours": total}
+            for skill, total in sorted(totals.items(), key=lambda item: (-item[1], item[0]))]
 
 
 def dispatch_outcomes(*, start, end, street_id=None, community_id=None) -> list[dict]:

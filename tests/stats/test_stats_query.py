@@ -13,9 +13,9 @@ from backend.accounts.models import Role
 from backend.core.links import node_id
 from frontend_api.stats.aggregate import period_bounds
 from tests.factories.accounts import user_with_role
-from tests.factories.volunteers import skill
+from tests.factories.volunteers import VolunteerFactory, commitment, skill
 from tests.helpers.queries import assert_query_count
-from volunteers.models import ServiceRequest
+from volunteers.models import CommitmentKind, Offer, ServiceHours, ServiceRequest
 
 from .dataset import PERIOD, build
 
@@ -189,3 +189,25 @@ def test_stats_query_count_is_constant(gql, district):
     gql(QUERY, _variables(), user=admin)  # warm the token
     with assert_query_count("stats"):
         gql(QUERY, _variables("street", district.streets[0]), user=admin)
+
+
+def test_dispatch_hours_count_under_the_requests_skill(gql, community):
+    volunteer = VolunteerFactory(community=community)
+    moment = timezone.make_aware(datetime(2026, 2, 3, 9))
+    request = ServiceRequest.objects.create(skill=skill("haircut"), community=community,
+                                            starts_at=moment, ends_at=moment + timedelta(hours=1))
+    offer = Offer.objects.create(request=request, volunteer=volunteer, status="ACCEPTED",
+                                 expires_at=moment, responded_at=moment)
+    served = commitment(volunteer, moment, moment + timedelta(hours=1),
+                        kind=CommitmentKind.DISPATCH, key=f"offer:{offer.pk}")
+    ServiceHours.objects.create(commitment=served, volunteer=volunteer, served_on=moment,
+                                hours=Decimal("1.5"), status="APPROVED")
+    other = commitment(volunteer, moment + timedelta(days=1),
+                       moment + timedelta(days=1, hours=2), kind=CommitmentKind.TUTORING)
+    ServiceHours.objects.create(commitment=other, volunteer=volunteer, served_on=moment,
+                                hours=Decimal("2"), status="APPROVED")
+    admin = user_with_role(Role.DISTRICT_ADMIN)
+    stats = gql(QUERY, _variables(), user=admin).data["stats"]
+    assert stats["hoursBySkill"] == [{"skill": "学习辅导", "hours": 2.0},
+                                     {"skill": "理发", "hours": 1.5}]
+    assert stats["volunteerHours"] == 3.5
