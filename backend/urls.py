@@ -7,6 +7,8 @@ admin.site.site_title = _("邻里")
 admin.site.index_title = _("社区政务微信联盟")
 
 urlpatterns = [
+    # Before the admin's own URLs, whose catch-all would answer 404.
+    path("admin/dashboard/", include("frontend_api.stats.urls")),
     path("admin/", admin.site.urls),
     path("", include("frontend_api.urls")),
 ]

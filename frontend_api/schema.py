@@ -6,11 +6,12 @@ from .accounts.schema import AccountsMutation, AccountsQuery
 from .certificates.schema import CertificatesMutation, CertificatesQuery
 from .core.descriptions import describe_relay_plumbing
 from .courses.schema import CoursesMutation, CoursesQuery
+from .stats.schema import StatsQuery
 from .volunteers.schema import VolunteersMutation, VolunteersQuery
 from .wechat.schema import WeChatMutation
 
 
-class Query(AccountsQuery, CoursesQuery, VolunteersQuery, CertificatesQuery,
+class Query(AccountsQuery, CoursesQuery, VolunteersQuery, CertificatesQuery, StatsQuery,
             graphene.ObjectType):
     """What can be read. Fields say who may see them; anonymous callers see public data."""
 

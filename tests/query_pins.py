@@ -91,4 +91,12 @@ PINS: dict[str, int | dict[str, int]] = {
     # PostgreSQL's three extra statements: as for volunteerMatches above.
     "scenario.volunteerMatches": {"postgresql": 19, "sqlite": 16},
     "scenario.dispatchCreate": {"postgresql": 44, "sqlite": 41},
+    # --- Coordinator console ------------------------------------------------------------
+    # token, user, roles, street, enrolments, tutoring, dispatch outcomes, hours by month,
+    # hours by skill (kinds without a skill; dispatch and shift skills), acceptance,
+    # credentials: whatever the number of rows.
+    "stats": 12,
+    # session, user, roles, streets, communities, the same eight stats queries, and the
+    # admin sidebar's two permission lookups.
+    "stats.dashboard": 15,
 }

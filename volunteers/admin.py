@@ -107,6 +107,7 @@ class CredentialStatusFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [("expired", _("有已过期资质")), ("expiring", _("有30天内到期资质")),
+                ("expiring60", _("有60天内到期资质")), ("expiring90", _("有90天内到期资质")),
                 ("none", _("无资质"))]
 
     def queryset(self, request, queryset):
@@ -114,10 +115,12 @@ class CredentialStatusFilter(admin.SimpleListFilter):
         if self.value() == "expired":
             return queryset.filter(credentials__valid_until__lt=today,
                                    credentials__revoked_at__isnull=True).distinct()
-        if self.value() == "expiring":
+        # The dashboard links its 30/60/90-day counts here.
+        days = {"expiring": EXPIRING_DAYS, "expiring60": 60, "expiring90": 90}.get(self.value())
+        if days is not None:
             return queryset.filter(
                 credentials__valid_until__gte=today,
-                credentials__valid_until__lte=today + timedelta(days=EXPIRING_DAYS),
+                credentials__valid_until__lte=today + timedelta(days=days),
                 credentials__revoked_at__isnull=True).distinct()
         if self.value() == "none":
             return queryset.filter(credentials__isnull=True)

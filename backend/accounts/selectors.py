@@ -15,6 +15,10 @@ def community_get(pk) -> Community | None:
     return Community.objects.select_related("street").filter(pk=pk).first()
 
 
+def street_get(pk) -> Street | None:
+    return Street.objects.filter(pk=pk).first()
+
+
 def user_with_unit(pk) -> User | None:
     return User.objects.select_related("community__street").filter(pk=pk).first()
 
