@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from backend.accounts import selectors as account_selectors
+from backend.accounts.models import Community, Street
 from backend.core.formatting import hours_zh
 from volunteers.models import ServiceRequestStatus
 
@@ -45,7 +46,8 @@ class PeriodForm(forms.Form):
 
 def unit_choices(user) -> tuple[list, dict]:
     """The units this user may see, as (choices, {value: unit}); the district first."""
-    choices, units = [], {}
+    choices: list[tuple[str, str]] = []
+    units: dict[str, Street | Community | None] = {}
     if can_view_stats(user, None):
         choices.append(("district", _("全区")))
         units["district"] = None
