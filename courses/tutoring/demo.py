@@ -95,3 +95,4 @@ def seed(ctx: DemoContext) -> None:
         starts_at__lt=timezone.now()).count())
     ctx.count("辅导服务时长", hours, ServiceHours.objects.filter(
         commitment__kind=CommitmentKind.TUTORING).count())
+    ctx.count("服务时长（待审核）", 0, ServiceHours.objects.filter(status="PENDING").count())

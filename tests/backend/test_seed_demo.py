@@ -16,7 +16,7 @@ from backend.core.demo import DATA_FILE
 from backend.notifications.selectors import call_list
 from courses.tutoring.models import TutoringBooking
 from tests.factories.accounts import UserFactory
-from volunteers.models import ServiceHours
+from volunteers.models import Offer, ServiceHours, ServiceRequest, ShiftSignUp
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_on")]
 
@@ -106,6 +106,12 @@ def test_seed_demo_has_a_history_and_a_call_list_for_jinkoulu():
     assert past.filter(status="NO_SHOW").exists()
     hours = ServiceHours.objects.filter(commitment__kind="TUTORING")
     assert hours.filter(status="APPROVED").exists() and hours.filter(status="PENDING").exists()
+    offers = set(Offer.objects.filter(request__external_ref__startswith="demo:dispatch:")
+                 .values_list("status", flat=True))
+    assert offers == {"ACCEPTED", "DECLINED", "EXPIRED"}
+    assert ServiceRequest.objects.filter(status="COMPLETED").exists()
+    assert ShiftSignUp.objects.filter(shift__starts_at__lt=timezone.now()).count() >= 3
+    assert ServiceHours.objects.filter(commitment__kind="DISPATCH", status="PENDING").exists()
     staff = User.objects.get(username="staff")
     keys = set(call_list(staff).values_list("dedup_key", flat=True))
     assert {"demo:call:1", "demo:call:2"} <= keys
