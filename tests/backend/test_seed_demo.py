@@ -14,6 +14,7 @@ from backend.certificates.models import Certificate
 from backend.certificates.services import certificate_issue
 from backend.core.demo import DATA_FILE
 from backend.notifications.selectors import call_list
+from courses.models import Attendance, Enrollment
 from courses.tutoring.models import TutoringBooking
 from tests.factories.accounts import UserFactory
 from volunteers.models import Offer, ServiceHours, ServiceRequest, ShiftSignUp
@@ -80,7 +81,7 @@ def test_seed_demo_rerenders_only_demo_certificates_when_the_public_address_chan
     call_command("seed_demo")
     real, _ = certificate_issue(kind="COURSE_COMPLETION", holder=UserFactory(community=community),
                                 source_key="enrollment:1", snapshot={"title": "真实课程"})
-    demo = Certificate.objects.get(source_key__startswith="demo:")
+    demo = Certificate.objects.get(source_key="demo:resident:wechat-basics")
     assert demo.holder.username == "resident"
     first_sha, real_sha = demo.pdf_sha256, real.pdf_sha256
 
@@ -112,6 +113,12 @@ def test_seed_demo_has_a_history_and_a_call_list_for_jinkoulu():
     assert ServiceRequest.objects.filter(status="COMPLETED").exists()
     assert ShiftSignUp.objects.filter(shift__starts_at__lt=timezone.now()).count() >= 3
     assert ServiceHours.objects.filter(commitment__kind="DISPATCH", status="PENDING").exists()
+    completed = Enrollment.objects.filter(status="COMPLETED", run__ends_at__lt=timezone.now())
+    assert completed.count() == 4
+    assert Attendance.objects.filter(enrollment__in=completed).count() >= 8
+    certificates = Certificate.objects.filter(source_key__startswith="demo:enrollment:")
+    assert certificates.count() == 4 and not Certificate.objects.exclude(
+        source_key__startswith="demo:").exists()
     staff = User.objects.get(username="staff")
     keys = set(call_list(staff).values_list("dedup_key", flat=True))
     assert {"demo:call:1", "demo:call:2"} <= keys
