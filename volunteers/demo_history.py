@@ -150,3 +150,21 @@ def seed_history() -> tuple[int, int]:
                      for n, row in enumerate(DISPATCHES, start=1))
     shifts = sum(_shift(months, community, coordinator, now, tz) for months in (3, 2, 1))
     return dispatches, shifts
+
+
+def past_commitment_with_hours(*, volunteer, starts_at, ends_at, kind: str, source_key: str,
+                               title: str, logged_by, reviewer) -> Commitment:
+    """A finished commitment and its logged hours (approved unless recent), for other apps'
+    demo history (tutoring) that may not touch volunteer models themselves."""
+    commitment = Commitment.objects.create(
+        volunteer=volunteer, starts_at=starts_at, ends_at=ends_at, kind=kind,
+        status=CommitmentStatus.COMPLETED, source_key=source_key, title=title)
+    _hours(commitment, volunteer, logged_by=logged_by, reviewer=reviewer,
+           now=timezone.now()).save()
+    return commitment
+
+
+def hours_counts(kind: str) -> tuple[int, int]:
+    """(hours entries of this commitment kind, entries of any kind awaiting review)."""
+    return (ServiceHours.objects.filter(commitment__kind=kind).count(),
+            ServiceHours.objects.filter(status=HoursStatus.PENDING).count())

@@ -12,7 +12,7 @@ from django.utils import timezone
 from backend.accounts.models import User
 from backend.core.demo import DemoContext
 from volunteers import selectors as volunteer_selectors
-from volunteers.models import CommitmentKind, ServiceHours
+from volunteers.demo_history import hours_counts
 
 from ..models import Venue
 from . import services
@@ -93,6 +93,6 @@ def seed(ctx: DemoContext) -> None:
     sessions, hours = seed_history()
     ctx.count("往期辅导（含签到、评价）", sessions, TutoringBooking.objects.filter(
         starts_at__lt=timezone.now()).count())
-    ctx.count("辅导服务时长", hours, ServiceHours.objects.filter(
-        commitment__kind=CommitmentKind.TUTORING).count())
-    ctx.count("服务时长（待审核）", 0, ServiceHours.objects.filter(status="PENDING").count())
+    tutoring_hours, pending = hours_counts("TUTORING")
+    ctx.count("辅导服务时长", hours, tutoring_hours)
+    ctx.count("服务时长（待审核）", 0, pending)

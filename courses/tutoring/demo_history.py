@@ -1,7 +1,7 @@
 """A past for the demo tutoring: the demo `volunteer` tutored on Tuesday afternoons over the
 last weeks; residents of her community attended (some rated the session), one did not come;
 each session's service hours were logged — the older ones approved by the coordinator, the
-last two still PENDING so the hours review queue has work.
+last ones still PENDING so the hours review queue has work.
 
 Direct ORM inserts with explicit past times: `tutoring_slot_publish` and `tutoring_book`
 refuse starts in the past (as they must for real use), and marking attendance or logging
@@ -10,26 +10,18 @@ from today and a fixed order) and idempotent: a week whose slot already exists i
 """
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.accounts.models import User
-from volunteers.models import (
-    Commitment,
-    CommitmentKind,
-    CommitmentStatus,
-    HoursStatus,
-    ServiceHours,
-    Volunteer,
-)
+from volunteers import selectors as volunteer_selectors
+from volunteers.demo_history import past_commitment_with_hours
 
 from ..models import Venue
 from .models import TutoringBooking, TutoringBookingStatus, TutoringSlot, TutoringSlotStatus
 
 WEEKS = 8
-PENDING_WEEKS = 2
 TOPIC = "微信视频通话"
 COMMENTS = ["讲得很耐心，学会了视频通话。", "", "志愿者很细心，下次还来。", ""]
 
@@ -50,7 +42,8 @@ def _learners(tutor) -> list:
 
 def seed_history() -> tuple[int, int]:
     """(sessions created, hours entries created)."""
-    tutor = Volunteer.objects.filter(user__username="volunteer").select_related("user").first()
+    tutor = (volunteer_selectors.volunteer_queryset().filter(user__username="volunteer")
+             .first())
     coordinator = User.objects.filter(username="coordinator").first()
     if tutor is None:
         return 0, 0
@@ -67,17 +60,16 @@ def seed_history() -> tuple[int, int]:
             continue
         learner = learners[week % len(learners)]
         no_show = week % 4 == 2
-        logged_at = ends_at + timedelta(hours=2)
         slot = TutoringSlot.objects.create(
             tutor=tutor, starts_at=starts_at, ends_at=ends_at, venue=venue,
             place_text="" if venue else "上门",
             community_id=venue.community_id if venue else tutor.community_id,
             topic=TOPIC, capacity=1, booked_count=1, status=TutoringSlotStatus.DONE,
-            created_by=tutor.user, hours_logged_at=logged_at)
-        commitment = Commitment.objects.create(
-            volunteer=tutor, starts_at=starts_at, ends_at=ends_at,
-            kind=CommitmentKind.TUTORING, status=CommitmentStatus.COMPLETED,
-            source_key=f"tutoring_slot:{slot.pk}", title=f"微信辅导：{TOPIC}")
+            created_by=tutor.user, hours_logged_at=ends_at + timedelta(hours=3))
+        commitment = past_commitment_with_hours(
+            volunteer=tutor, starts_at=starts_at, ends_at=ends_at, kind="TUTORING",
+            source_key=f"tutoring_slot:{slot.pk}", title=f"微信辅导：{TOPIC}",
+            logged_by=tutor.user, reviewer=coordinator)
         TutoringSlot.objects.filter(pk=slot.pk).update(commitment=commitment)
         comment = COMMENTS[week % len(COMMENTS)]
         rated = not no_show and week % 2 == 0
@@ -87,13 +79,6 @@ def seed_history() -> tuple[int, int]:
             marked_at=ends_at, rating=(5 - week % 2) if rated else None,
             comment=comment if rated else "", rated_at=ends_at + timedelta(days=1) if rated
             else None)
-        pending = week < PENDING_WEEKS
-        ServiceHours.objects.create(
-            commitment=commitment, volunteer=tutor, hours=Decimal("1.00"), served_on=starts_at,
-            note=f"微信辅导：{TOPIC}", logged_by=tutor.user,
-            status=HoursStatus.PENDING if pending else HoursStatus.APPROVED,
-            reviewed_by=None if pending else coordinator,
-            reviewed_at=None if pending else logged_at + timedelta(days=1))
         sessions += 1
         hours += 1
     return sessions, hours

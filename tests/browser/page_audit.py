@@ -84,6 +84,12 @@ AUDITS: dict[str, Audit] = {
     "page-desk-person": Audit(("staff",), _gid("User", "resident", "user_id")),
     "page-desk-qr": Audit(("staff",), _gid("User", "resident", "user_id"),
                           submit_from="page-desk-person"),
+    "page-desk-roster": Audit(("staff", "coordinator")),
+    "page-desk-bookings": Audit(("staff", "coordinator")),
+    "page-desk-calls": Audit(("staff", "coordinator")),
+    "page-desk-call": Audit(skip="POST from a call-list row's 查看电话 (an audited phone read); "
+                                 "its arguments are the row's, not the list's"),
+    "page-desk-call-handled": Audit(skip="POST only: marks the row handled and redirects"),
     # the public certificate check
     "certificate-verify": Audit(("anonymous",), lambda w: {"code": w.certificate.code}),
 }
