@@ -10,9 +10,12 @@ from django.utils import timezone
 
 from backend.accounts import services as account_services
 from backend.accounts.models import Community, Role, User
+from backend.certificates.models import Certificate
+from backend.certificates.services import DEMO_SOURCE_PREFIX
 from backend.core.demo import DemoContext
 
 from . import services
+from .demo_history import seed_history
 from .models import (
     Audience,
     ClassSession,
@@ -169,5 +172,10 @@ def seed(ctx: DemoContext) -> None:
     runs = _runs(ctx, courses, venues)
     # courses[0] (WX01, for everyone) at the demo community's venue
     _fill_nearly(ctx, runs[0])
+    past_runs, certificates = seed_history()
+    ctx.count("往期班期（含签到、结业）", past_runs, CourseRun.objects.filter(
+        ends_at__lt=timezone.now()).count())
+    ctx.count("结业证书", certificates, Certificate.objects.filter(
+        source_key__startswith=f"{DEMO_SOURCE_PREFIX}enrollment:").count())
 
     tutoring_demo.seed(ctx)  # after the runs: tutors may use the demo venues

@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
+from .desk import lists as desk_lists
 from .desk import views as desk_views
 from .rest import views as rest_views
 from .rest.calendar import calendar_feed
@@ -34,6 +35,12 @@ urlpatterns = [
     path("desk/", desk_views.desk_home, name="page-desk"),
     path("desk/residents/new/", desk_views.desk_resident_new, name="page-desk-resident-new"),
     path("desk/people/<str:user_id>/", desk_views.desk_person, name="page-desk-person"),
+    path("desk/roster/", desk_lists.desk_roster, name="page-desk-roster"),
+    path("desk/bookings/", desk_lists.desk_bookings, name="page-desk-bookings"),
+    path("desk/calls/", desk_lists.desk_call_list, name="page-desk-calls"),
+    path("desk/calls/<int:notification_id>/", desk_lists.desk_call, name="page-desk-call"),
+    path("desk/calls/<int:notification_id>/handled/", desk_lists.desk_call_handled,
+         name="page-desk-call-handled"),
     path("desk/people/<str:user_id>/qr/", desk_views.desk_binding_qr, name="page-desk-qr"),
     # The WeChat simulator (DEBUG only: every view answers 404 otherwise).
     path("dev/wechat/", simulator.page, name="dev-wechat"),

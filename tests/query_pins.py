@@ -73,6 +73,10 @@ PINS: dict[str, int | dict[str, int]] = {
     "volunteers.dispatchBoard": 9,
     "volunteers.dispatchBoardColumns": 5,
     "notifications.notificationsForUser": 1,
+    # The community desk's lists, whole request (each equal at 1 and 20 rows).
+    "desk.callList": 4,
+    "desk.roster": 5,
+    "desk.bookings": 5,
     "accounts.rolesPerUserObject": 1,
     # The admin's 可服务志愿者查询 page (Tuesday 14:00-17:00, 60 minutes: 9 starts), whole
     # request: session, user, roles and the form (11), then 4 per start: the rules pass,

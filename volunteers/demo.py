@@ -12,6 +12,7 @@ from backend.accounts.models import Community, Role, RoleAssignment, User
 from backend.core.demo import DemoContext, load_district_data
 
 from . import services
+from .demo_history import seed_history
 from .models import (
     AvailabilityRule,
     Commitment,
@@ -19,6 +20,8 @@ from .models import (
     CommitmentStatus,
     Credential,
     CredentialType,
+    ServiceRequest,
+    Shift,
     Skill,
     Volunteer,
     VolunteerSkill,
@@ -189,3 +192,7 @@ def seed(ctx: DemoContext) -> None:
         created = len(missing)
     created += _seed_demo_account(today)
     ctx.count("志愿者", created, Volunteer.objects.count())
+    dispatches, shifts = seed_history()
+    ctx.count("往期派单", dispatches, ServiceRequest.objects.filter(
+        external_ref__startswith="demo:dispatch:").count())
+    ctx.count("往期活动班次", shifts, Shift.objects.count())

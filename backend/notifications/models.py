@@ -69,6 +69,12 @@ class Notification(TimeStampedModel):
     next_attempt_at = models.DateTimeField(_("下次尝试时间"), default=timezone.now)
     claimed_at = models.DateTimeField(_("开始发送时间"), null=True, blank=True)
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    # Set when desk staff have phoned the person about a message WeChat could not carry:
+    # the row then leaves the call list.
+    handled_at = models.DateTimeField(_("已电话告知时间"), null=True, blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("电话告知人"),
+                                   on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
 
     class Meta:
         verbose_name = _("消息通知")

@@ -210,3 +210,28 @@ def notification_resend(*, actor, notification: Notification) -> Notification:
         enqueue_on_commit(deliver_task, notification.pk)
     notification.refresh_from_db()
     return notification
+
+
+def call_list_phone_read(*, actor, notification: Notification) -> str:
+    """The person's phone number unmasked, for staff to call her about a message WeChat
+    could not carry. Every read is audited: who, when, whose number, and why."""
+    if not permissions.can_call_about(actor, notification):
+        raise PermissionDenied(_("您不能查看这位居民的电话。"))
+    audit_log_record(actor=actor, action="personal_data.phone_read", obj=notification.user,
+                     detail={"why": "call list", "notification": notification.pk})
+    return notification.user.phone
+
+
+def call_list_mark_handled(*, actor, notification: Notification) -> Notification:
+    """Staff have phoned the person: the row leaves the call list. Marking it twice keeps
+    the first time and person."""
+    if not permissions.can_call_about(actor, notification):
+        raise PermissionDenied(_("您不能处理这条通知。"))
+    with transaction.atomic():
+        updated = (Notification.objects.filter(pk=notification.pk, handled_at__isnull=True)
+                   .update(handled_at=timezone.now(), handled_by=actor))
+        if updated:
+            audit_log_record(actor=actor, action="notification.call_list_handled",
+                             obj=notification)
+    notification.refresh_from_db(fields=["handled_at", "handled_by"])
+    return notification

@@ -12,9 +12,11 @@ from django.utils import timezone
 from backend.accounts.models import User
 from backend.core.demo import DemoContext
 from volunteers import selectors as volunteer_selectors
+from volunteers.demo_history import hours_counts
 
 from ..models import Venue
 from . import services
+from .demo_history import seed_history
 from .models import TutoringBooking, TutoringSlot, TutoringSlotStatus
 
 TOPICS = ["微信视频通话", "微信支付与防诈骗", "用微信挂号和缴费", "关注社区公众号",
@@ -87,3 +89,10 @@ def seed(ctx: DemoContext) -> None:
                                    note="想学视频通话，和孙子聊天")
             booked = 1
     ctx.count("辅导预约", booked, TutoringBooking.objects.count())
+
+    sessions, hours = seed_history()
+    ctx.count("往期辅导（含签到、评价）", sessions, TutoringBooking.objects.filter(
+        starts_at__lt=timezone.now()).count())
+    tutoring_hours, pending = hours_counts("TUTORING")
+    ctx.count("辅导服务时长", hours, tutoring_hours)
+    ctx.count("服务时长（待审核）", 0, pending)

@@ -5,6 +5,7 @@ import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
 from pypdf import PdfReader
 
 from backend.accounts import permissions
@@ -12,7 +13,11 @@ from backend.accounts.models import Role, User
 from backend.certificates.models import Certificate
 from backend.certificates.services import certificate_issue
 from backend.core.demo import DATA_FILE
+from backend.notifications.selectors import call_list
+from courses.models import Attendance, Enrollment
+from courses.tutoring.models import TutoringBooking
 from tests.factories.accounts import UserFactory
+from volunteers.models import Offer, ServiceHours, ServiceRequest, ShiftSignUp
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("debug_on")]
 
@@ -76,7 +81,7 @@ def test_seed_demo_rerenders_only_demo_certificates_when_the_public_address_chan
     call_command("seed_demo")
     real, _ = certificate_issue(kind="COURSE_COMPLETION", holder=UserFactory(community=community),
                                 source_key="enrollment:1", snapshot={"title": "真实课程"})
-    demo = Certificate.objects.get(source_key__startswith="demo:")
+    demo = Certificate.objects.get(source_key="demo:resident:wechat-basics")
     assert demo.holder.username == "resident"
     first_sha, real_sha = demo.pdf_sha256, real.pdf_sha256
 
@@ -92,3 +97,28 @@ def test_seed_demo_rerenders_only_demo_certificates_when_the_public_address_chan
     assert f"http://192.168.1.20:8123/verify/{demo.code}" in printed_text(demo)
     assert real.pdf_sha256 == real_sha
     assert f"http://127.0.0.1:8000/verify/{real.code}" in printed_text(real)
+
+
+def test_seed_demo_has_a_history_and_a_call_list_for_jinkoulu():
+    call_command("seed_demo")
+    past = TutoringBooking.objects.filter(starts_at__lt=timezone.now())
+    assert past.filter(status="ATTENDED", rating__isnull=False).exists()
+    assert past.filter(status="ATTENDED", rating__isnull=True).exists()
+    assert past.filter(status="NO_SHOW").exists()
+    hours = ServiceHours.objects.filter(commitment__kind="TUTORING")
+    assert hours.filter(status="APPROVED").exists() and hours.filter(status="PENDING").exists()
+    offers = set(Offer.objects.filter(request__external_ref__startswith="demo:dispatch:")
+                 .values_list("status", flat=True))
+    assert offers == {"ACCEPTED", "DECLINED", "EXPIRED"}
+    assert ServiceRequest.objects.filter(status="COMPLETED").exists()
+    assert ShiftSignUp.objects.filter(shift__starts_at__lt=timezone.now()).count() >= 3
+    assert ServiceHours.objects.filter(commitment__kind="DISPATCH", status="PENDING").exists()
+    completed = Enrollment.objects.filter(status="COMPLETED", run__ends_at__lt=timezone.now())
+    assert completed.count() == 4
+    assert Attendance.objects.filter(enrollment__in=completed).count() >= 8
+    certificates = Certificate.objects.filter(source_key__startswith="demo:enrollment:")
+    assert certificates.count() == 4 and not Certificate.objects.exclude(
+        source_key__startswith="demo:").exists()
+    staff = User.objects.get(username="staff")
+    keys = set(call_list(staff).values_list("dedup_key", flat=True))
+    assert {"demo:call:1", "demo:call:2"} <= keys

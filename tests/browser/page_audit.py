@@ -106,6 +106,12 @@ AUDITS: dict[str, Audit] = {
     "page-shifts": Audit(("volunteer",)),
     "page-shift-cancel": Audit(("volunteer",), _gid("ShiftSignUp", "sign_up")),
     "page-credentials": Audit(("volunteer",)),
+    "page-desk-roster": Audit(("staff", "coordinator")),
+    "page-desk-bookings": Audit(("staff", "coordinator")),
+    "page-desk-calls": Audit(("staff", "coordinator")),
+    "page-desk-call": Audit(skip="POST from a call-list row's 查看电话 (an audited phone read); "
+                                 "its arguments are the row's, not the list's"),
+    "page-desk-call-handled": Audit(skip="POST only: marks the row handled and redirects"),
     # the public certificate check
     "certificate-verify": Audit(("anonymous",), lambda w: {"code": w.certificate.code}),
 }

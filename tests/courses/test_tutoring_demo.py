@@ -17,12 +17,17 @@ def test_seed_demo_publishes_tutoring_slots_and_books_one_for_the_resident(setti
     assert slots.values("community").distinct().count() >= 3
     assert slots.filter(tutor__user__username="volunteer").exists()
     now = timezone.now()
-    assert all(now < s.starts_at < now + timedelta(days=15) for s in slots)
+    upcoming, past = slots.filter(status="OPEN"), slots.exclude(status="OPEN")
+    assert upcoming.exists() and past.exists()  # the demo has a tutoring history too
+    assert all(now < s.starts_at < now + timedelta(days=15) for s in upcoming)
+    assert all(s.status == "DONE" and s.ends_at < now for s in past)
     # every slot is a commitment in its tutor's calendar
     assert Commitment.objects.filter(kind=CommitmentKind.TUTORING).count() == slots.count()
-    booking = TutoringBooking.objects.get(user__username="resident")
+    booking = TutoringBooking.objects.get(user__username="resident", status="BOOKED")
     assert booking.status == "BOOKED" and booking.slot.booked_count == 1
+    assert not TutoringBooking.objects.filter(status="BOOKED", starts_at__lt=now).exists()
     # a second run changes nothing
+    slot_count, booking_count = slots.count(), TutoringBooking.objects.count()
     call_command("seed_demo")
-    assert TutoringSlot.objects.count() == slots.count()
-    assert TutoringBooking.objects.count() == 1
+    assert TutoringSlot.objects.count() == slot_count
+    assert TutoringBooking.objects.count() == booking_count
