@@ -190,6 +190,13 @@ GRAPHENE = {
 }
 GRAPHQL_MAX_DEPTH = 10
 GRAPHQL_MAX_ALIASES = 20
+# API.md "Query cost": a document over its caller's limit is refused before execution.
+GRAPHQL_COST_LIMIT_ANONYMOUS = int(os.environ.get("GRAPHQL_COST_LIMIT_ANONYMOUS", "2000"))
+GRAPHQL_COST_LIMIT_SIGNED_IN = int(os.environ.get("GRAPHQL_COST_LIMIT_SIGNED_IN", "20000"))
+GRAPHQL_DOCUMENT_CACHE_SIZE = 256  # parsed and validated documents kept per process
+GRAPHQL_MAX_BODY_BYTES = 100 * 1024
+# PostgreSQL only (SET LOCAL inside the request's transaction); SQLite has no equivalent.
+GRAPHQL_STATEMENT_TIMEOUT_MS = int(os.environ.get("GRAPHQL_STATEMENT_TIMEOUT_MS", "10000"))
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
