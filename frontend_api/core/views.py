@@ -200,6 +200,9 @@ class LinliGraphQLView(GraphQLView):
     @staticmethod
     def format_error(error):
         formatted = GraphQLView.format_error(error)
+        if not settings.DEBUG and isinstance(formatted.get("message"), str):
+            # With introspection off, "Did you mean ...?" would leak the schema.
+            formatted["message"] = _SUGGESTION.sub("", formatted["message"])
         original = getattr(error, "original_error", None)
         if original is None or getattr(original, "extensions", None):
             return formatted

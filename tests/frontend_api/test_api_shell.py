@@ -161,3 +161,20 @@ def test_privacy_notice_is_public():
     data = gql("{ privacyNotice { version text } }").data
     assert data["privacyNotice"]["version"]
     assert "手机号" in data["privacyNotice"]["text"]
+
+
+def test_typename_is_allowed_with_introspection_off(settings):
+    settings.DEBUG = False
+    result = gql("{ __typename privacyNotice { __typename version } }")
+    assert result.errors is None
+    assert result.data["__typename"] == "Query"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_suggestions_are_stripped_only_with_introspection_off(settings, debug):
+    settings.DEBUG = debug
+    result = gql("{ privacyNotic { version } }")
+    assert result.status == 400
+    message = result.errors[0]["message"]
+    assert "privacyNotic" in message
+    assert ("Did you mean" in message) is debug
