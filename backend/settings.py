@@ -190,6 +190,15 @@ GRAPHENE = {
 }
 GRAPHQL_MAX_DEPTH = 10
 GRAPHQL_MAX_ALIASES = 20
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs, comma-separated); empty means
+# REMOTE_ADDR is the client (backend/core/context.py client_ip).
+TRUSTED_PROXIES = [c for c in os.environ.get("TRUSTED_PROXIES", "").split(",") if c.strip()]
+# API.md "Sign-in limits" (backend/accounts/ratelimit.py): failed credential checks per
+# window, per client address and per (username, client address).
+LINLI_SIGNIN_WINDOW_SECONDS = int(os.environ.get("LINLI_SIGNIN_WINDOW_SECONDS", "900"))
+LINLI_SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("LINLI_SIGNIN_FAILURES_PER_ADDRESS", "50"))
+LINLI_SIGNIN_FAILURES_PER_USERNAME = int(
+    os.environ.get("LINLI_SIGNIN_FAILURES_PER_USERNAME", "10"))
 # API.md "Query cost": a document over its caller's limit is refused before execution.
 GRAPHQL_COST_LIMIT_ANONYMOUS = int(os.environ.get("GRAPHQL_COST_LIMIT_ANONYMOUS", "2000"))
 GRAPHQL_COST_LIMIT_SIGNED_IN = int(os.environ.get("GRAPHQL_COST_LIMIT_SIGNED_IN", "20000"))

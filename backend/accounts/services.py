@@ -14,7 +14,7 @@ from rest_framework.authtoken.models import Token
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
-from . import permissions
+from . import permissions, ratelimit
 from .error_codes import AccountErrorCode
 from .models import Community, Role, RoleAssignment, Street, User, phone_validator
 
@@ -143,6 +143,9 @@ def calendar_token_ensure(*, user: User) -> str:
 
 
 def token_create(*, username: str, password: str) -> tuple[Token, User]:
+    # Checked per call, so aliases in one request count one attempt each.
+    if ratelimit.retry_after(username):
+        raise validation_error("username", ratelimit.MESSAGE, AccountErrorCode.RATE_LIMITED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         raise validation_error("username", _("用户名或密码不正确。"),
