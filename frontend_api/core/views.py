@@ -19,7 +19,16 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
-from graphql import ExecutionResult, GraphQLError, OperationType, execute, get_operation_ast
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    StringValueNode,
+    Visitor,
+    execute,
+    get_operation_ast,
+    visit,
+)
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -77,6 +86,36 @@ def _statement_timeout():
     finally:
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")
+
+
+class _NulFinder(Visitor):
+    found = False
+
+    def enter_string_value(self, node: StringValueNode, *_args):
+        if "\x00" in node.value:
+            self.found = True
+            return self.BREAK
+        return None
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_in_arguments(document, variables) -> bool:
+    # No text field stores a NUL, and PostgreSQL refuses one in any string parameter
+    # (a ValueError deep in a resolver): refuse it for every string argument here.
+    if _has_nul(variables):
+        return True
+    finder = _NulFinder()
+    visit(document, finder)
+    return finder.found
 
 
 def _raised_by_relay_argument_check(exc: BaseException) -> bool:
@@ -149,6 +188,9 @@ class LinliGraphQLView(GraphQLView):
             raise HttpError(HttpResponseNotAllowed(
                 ["POST"], f"Can only perform a {operation_ast.operation.value} operation "
                           "from a POST request."))
+        if _nul_in_arguments(document, variables):
+            return ExecutionResult(data=None, errors=[GraphQLError(
+                "参数里不能有 NUL 字符（\\u0000）。", extensions={"code": "BAD_USER_INPUT"})])
         limit = (settings.GRAPHQL_COST_LIMIT_SIGNED_IN if signed_in
                  else settings.GRAPHQL_COST_LIMIT_ANONYMOUS)
         cost = operation_cost(schema, document, operation_name, variables)
@@ -179,7 +221,11 @@ class LinliGraphQLView(GraphQLView):
         return response
 
     def parse_body(self, request):
-        data = super().parse_body(request)
+        try:
+            data = super().parse_body(request)
+        except RecursionError:
+            raise HttpError(HttpResponseBadRequest(
+                "The request body is nested too deeply.")) from None
         if not isinstance(data, dict):
             raise HttpError(HttpResponseBadRequest(
                 "The request body must be a JSON object with `query`, `variables` "
