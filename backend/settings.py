@@ -174,7 +174,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "backend.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -190,6 +190,8 @@ GRAPHENE = {
 }
 GRAPHQL_MAX_DEPTH = 10
 GRAPHQL_MAX_ALIASES = 20
+# API.md "Tokens": an API token lapses after this many days without use.
+LINLI_TOKEN_IDLE_DAYS = int(os.environ.get("LINLI_TOKEN_IDLE_DAYS", "30"))
 # Reverse proxies whose X-Forwarded-For is believed (CIDRs, comma-separated); empty means
 # REMOTE_ADDR is the client (backend/core/context.py client_ip).
 TRUSTED_PROXIES = [c for c in os.environ.get("TRUSTED_PROXIES", "").split(",") if c.strip()]

@@ -29,9 +29,9 @@ from graphql import (
     get_operation_ast,
     visit,
 )
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from backend.accounts.authentication import ApiTokenAuthentication
 from courses import lessons
 from frontend_api.courses.types import LESSONS_SERVED
 
@@ -148,7 +148,7 @@ class LinliGraphQLView(GraphQLView):
         # `Authorization: Token <key>` wins; a browser session must carry its CSRF token,
         # anonymous requests (tokenCreate) need neither.
         try:
-            result = TokenAuthentication().authenticate(request)
+            result = ApiTokenAuthentication().authenticate(request)
         except AuthenticationFailed as exc:
             return JsonResponse(
                 {"errors": [{"message": str(exc.detail),
@@ -156,7 +156,7 @@ class LinliGraphQLView(GraphQLView):
         if _body_too_large(request):
             return _too_large()
         if result is not None:
-            request.user = result[0]
+            request.user, request.auth = result
         elif (request.method == "POST" and request.user.is_authenticated
               and _csrf_failure(request)):
             return JsonResponse(

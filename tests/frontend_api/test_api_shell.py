@@ -10,6 +10,11 @@ from tests.helpers.graphql import gql
 pytestmark = pytest.mark.django_db
 
 
+def gql_as(key, query="{ me { username } }"):
+    return Client().post("/graphql/", data=json.dumps({"query": query}),
+                         content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
+
+
 def post_raw(body, content_type="application/json", **headers):
     return Client().post("/graphql/", data=body, content_type=content_type, **headers)
 
@@ -56,7 +61,10 @@ def test_rest_token_endpoint_accepts_form_and_json(resident):
     as_json = Client().post("/api/auth/token/", content_type="application/json",
                             data={"username": resident.username, "password": "test-pass-123"})
     assert form.status_code == as_json.status_code == 200
-    assert form.json()["token"] == as_json.json()["token"]
+    # API.md "Tokens": each sign-in issues a new token; the earlier one stays valid.
+    assert form.json()["token"] != as_json.json()["token"]
+    for key in (form.json()["token"], as_json.json()["token"]):
+        assert gql_as(key).json()["data"]["me"]["username"] == resident.username
     bad = Client().post("/api/auth/token/", {"username": resident.username, "password": "x"})
     assert bad.status_code == 400
 
