@@ -86,3 +86,24 @@ def test_a_huge_body_is_413_json():
     response = Client().post("/graphql/", data=body, content_type="application/json")
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "REQUEST_TOO_LARGE"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql",
+                    reason="SQLite has no statement timeout (documented in settings/README)")
+def test_postgresql_requests_run_under_a_statement_timeout(street, settings):
+    settings.GRAPHQL_STATEMENT_TIMEOUT_MS = 4321
+    seen = []
+
+    def street_list():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW statement_timeout")
+            seen.append(cursor.fetchone()[0])
+        return []
+
+    with mock.patch.object(selectors, "street_list", street_list):
+        assert gql("{ streets { name } }").errors is None
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW statement_timeout")
+        after = cursor.fetchone()[0]
+    assert seen == ["4321ms"]
+    assert after == "0"
