@@ -174,7 +174,7 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "backend.accounts.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -190,6 +190,24 @@ GRAPHENE = {
 }
 GRAPHQL_MAX_DEPTH = 10
 GRAPHQL_MAX_ALIASES = 20
+# API.md "Tokens": an API token lapses after this many days without use.
+LINLI_TOKEN_IDLE_DAYS = int(os.environ.get("LINLI_TOKEN_IDLE_DAYS", "30"))
+# Reverse proxies whose X-Forwarded-For is believed (CIDRs, comma-separated); empty means
+# REMOTE_ADDR is the client (backend/core/context.py client_ip).
+TRUSTED_PROXIES = [c for c in os.environ.get("TRUSTED_PROXIES", "").split(",") if c.strip()]
+# API.md "Sign-in limits" (backend/accounts/ratelimit.py): failed credential checks per
+# window, per client address and per (username, client address).
+LINLI_SIGNIN_WINDOW_SECONDS = int(os.environ.get("LINLI_SIGNIN_WINDOW_SECONDS", "900"))
+LINLI_SIGNIN_FAILURES_PER_ADDRESS = int(os.environ.get("LINLI_SIGNIN_FAILURES_PER_ADDRESS", "50"))
+LINLI_SIGNIN_FAILURES_PER_USERNAME = int(
+    os.environ.get("LINLI_SIGNIN_FAILURES_PER_USERNAME", "10"))
+# API.md "Query cost": a document over its caller's limit is refused before execution.
+GRAPHQL_COST_LIMIT_ANONYMOUS = int(os.environ.get("GRAPHQL_COST_LIMIT_ANONYMOUS", "2000"))
+GRAPHQL_COST_LIMIT_SIGNED_IN = int(os.environ.get("GRAPHQL_COST_LIMIT_SIGNED_IN", "20000"))
+GRAPHQL_DOCUMENT_CACHE_SIZE = 256  # parsed and validated documents kept per process
+GRAPHQL_MAX_BODY_BYTES = 100 * 1024
+# PostgreSQL only (SET LOCAL inside the request's transaction); SQLite has no equivalent.
+GRAPHQL_STATEMENT_TIMEOUT_MS = int(os.environ.get("GRAPHQL_STATEMENT_TIMEOUT_MS", "10000"))
 
 # --- Celery -------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

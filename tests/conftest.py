@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from celery._state import _set_task_join_will_block
 from django.conf import settings
+from django.core.cache import cache
 from django.test.utils import override_settings
 
 from backend.accounts.models import Role
@@ -53,6 +54,13 @@ def _media_in_a_temporary_folder(settings, _session_media_root):
     """Stored files (the demo seed's certificate PDF, among others) never land in the
     checkout's media/ folder."""
     settings.MEDIA_ROOT = _session_media_root
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    # The sign-in limiter counts failures in the cache; one test's failed logins must not
+    # limit the next test's.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

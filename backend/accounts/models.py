@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.core.masking import mask_phone
@@ -114,3 +115,23 @@ class RoleAssignment(TimeStampedModel):
     def __str__(self):
         unit = self.community or self.street or _("全区")
         return f"{self.user} · {self.get_role_display()} · {unit}"
+
+
+class ApiToken(models.Model):
+    """An API key for `Authorization: Token <key>` (API.md "Tokens"): one per sign-in, so
+    a new one leaves the earlier ones valid; it lapses after LINLI_TOKEN_IDLE_DAYS without
+    use, and `tokenRevoke` ends it."""
+
+    key = models.CharField(_("密钥"), max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("用户"))
+    created = models.DateTimeField(_("创建时间"), default=timezone.now)
+    last_used = models.DateTimeField(_("最近使用"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.key[:6]}…"

@@ -9,14 +9,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
-from . import permissions
+from . import permissions, ratelimit
 from .error_codes import AccountErrorCode
-from .models import Community, Role, RoleAssignment, Street, User, phone_validator
+from .models import ApiToken, Community, Role, RoleAssignment, Street, User, phone_validator
 
 
 def _validate_phone(phone: str) -> str:
@@ -142,10 +141,23 @@ def calendar_token_ensure(*, user: User) -> str:
     return token
 
 
-def token_create(*, username: str, password: str) -> tuple[Token, User]:
+def token_create(*, username: str, password: str) -> tuple[ApiToken, User]:
+    # Checked per call, so aliases in one request count one attempt each.
+    if ratelimit.retry_after(username):
+        raise validation_error("username", ratelimit.MESSAGE, AccountErrorCode.RATE_LIMITED)
     user = authenticate(username=username, password=password)
     if user is None or not user.is_active:
         raise validation_error("username", _("用户名或密码不正确。"),
                                AccountErrorCode.INVALID_CREDENTIALS)
-    token, _created = Token.objects.get_or_create(user=user)
-    return token, user
+    return token_issue(user), user
+
+
+def token_issue(user: User) -> ApiToken:
+    """A new API token; earlier ones stay valid (API.md "Tokens")."""
+    return ApiToken.objects.create(user=user, key=secrets.token_hex(20))
+
+
+def token_revoke(*, user: User, key: str) -> bool:
+    """End one of the user's own tokens; False when it is not theirs or already ended."""
+    return bool(ApiToken.objects.filter(user=user, key=key, revoked_at__isnull=True)
+                .update(revoked_at=timezone.now()))

@@ -5,6 +5,7 @@ from backend.accounts import selectors
 from .mutations.calendar_token_regenerate import CalendarTokenRegenerate
 from .mutations.resident_create import ResidentCreate
 from .mutations.token_create import TokenCreate
+from .mutations.token_revoke import TokenRevoke
 from .types import PrivacyNoticeType, StreetType, UserType
 
 
@@ -32,5 +33,6 @@ class AccountsQuery(graphene.ObjectType):
 
 class AccountsMutation(graphene.ObjectType):
     token_create = TokenCreate.Field()
+    token_revoke = TokenRevoke.Field()
     resident_create = ResidentCreate.Field()
     calendar_token_regenerate = CalendarTokenRegenerate.Field()

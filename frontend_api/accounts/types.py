@@ -37,6 +37,8 @@ AccountErrorCodeEnum = graphene.Enum.from_enum(
             "INVALID_PHONE": "Not an 11-digit mainland mobile number.",
             "WEAK_PASSWORD": "The password fails Django's password validators (the message "
                              "says which).",
+            "RATE_LIMITED": "Too many failed sign-ins from this address (or for this "
+                            "username from it); try again later (API.md \"Sign-in limits\").",
         }))
 
 

@@ -43,9 +43,17 @@ def alias_limit(max_aliases: int) -> type[ValidationRule]:
     return AliasLimit
 
 
+class IntrospectionOff(DisableIntrospection):
+    """Introspection refused, but `__typename` is plain GraphQL every client may ask for."""
+
+    def enter_field(self, node: FieldNode, *args):
+        if node.name.value != "__typename":
+            super().enter_field(node, *args)
+
+
 def validation_rules(*, debug: bool, max_depth: int, max_aliases: int) -> list:
     # Passing rules to graphql.validate replaces the standard ones, so include them.
     rules = [*specified_rules, guarded_depth_limit(max_depth), alias_limit(max_aliases)]
     if not debug:
-        rules.append(DisableIntrospection)
+        rules.append(IntrospectionOff)
     return rules

@@ -1,8 +1,8 @@
 import graphene
-from graphene_django.fields import DjangoConnectionField
 
 from courses import selectors
 from courses.tutoring import selectors as tutoring_selectors
+from frontend_api.core.connection import LinliConnectionField
 from frontend_api.core.fields import login_required
 from frontend_api.core.ids import decode_id_or_none
 
@@ -29,7 +29,7 @@ from .types import AudienceEnum, CourseRunType, CourseType, EnrollmentType, Venu
 
 
 class CoursesQuery(graphene.ObjectType):
-    courses = DjangoConnectionField(
+    courses = LinliConnectionField(
         CourseType, required=True,
         audience=AudienceEnum(description="Only courses for this audience."),
         search=graphene.String(description="Words in the title or summary, or an exact course "
@@ -44,7 +44,7 @@ class CoursesQuery(graphene.ObjectType):
     course_run = graphene.Field(CourseRunType,
                                 id=graphene.ID(required=True, description="CourseRun ID."),
                                 description="One run, or null if unknown or not visible.")
-    course_runs = DjangoConnectionField(
+    course_runs = LinliConnectionField(
         CourseRunType, required=True,
         course_id=graphene.ID(description="Only runs of this course."),
         community_id=graphene.ID(description="Only runs at venues of this community."),
@@ -54,7 +54,7 @@ class CoursesQuery(graphene.ObjectType):
     my_enrollments = graphene.List(graphene.NonNull(EnrollmentType), required=True,
                                    description="The logged-in person's enrolments, latest run "
                                                "first, cancelled ones included. Login required.")
-    tutoring_slots = DjangoConnectionField(
+    tutoring_slots = LinliConnectionField(
         TutoringSlotType, required=True,
         starts_after=graphene.DateTime(description="Only slots starting at or after this time."),
         starts_before=graphene.DateTime(description="Only slots starting before this time."),

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from backend.accounts import ratelimit
 from backend.core.links import path_for
 from courses import learner_selectors
 from courses import permissions as course_permissions
@@ -43,6 +44,13 @@ def login_page(request):
             errors["username"] = "请填写用户名。"
         if not password:
             errors["password"] = "请填写密码。"
+        wait = ratelimit.retry_after(username, request) if not errors else 0
+        if wait:
+            response = render_page(request, "pages/login.html", {
+                "errors": {"password": ratelimit.MESSAGE}, "username": username,
+                "next": next_url}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
         if not errors:
             user = authenticate(request, username=username, password=password)
             if user is None:

@@ -6,15 +6,39 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 
+from backend.accounts import ratelimit
+from backend.accounts import services as account_services
 from backend.celery import app
+from backend.core.context import client_ip
+
+
+class ClientAddressAnonThrottle(AnonRateThrottle):
+    """DRF's anonymous throttle keyed on our client address (TRUSTED_PROXIES-aware), not
+    on a forwarded header any caller can write."""
+
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
 
 
 class TokenObtainView(ObtainAuthToken):
-    """POST username and password (form or JSON) -> {"token": ...}."""
+    """POST username and password (form or JSON) -> {"token": ...}, a new token each time;
+    HTTP 429 with
+    Retry-After once the sign-in limiter refuses this address or username."""
 
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = [ClientAddressAnonThrottle]
+
+    def post(self, request, *args, **kwargs):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        wait = ratelimit.retry_after(username, request)
+        if wait:
+            return ratelimit.limited_response(wait)
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token = account_services.token_issue(serializer.validated_data["user"])
+        return Response({"token": token.key})
 
 
 def _broker_status() -> str:

@@ -1,10 +1,10 @@
 import graphene
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from graphene_django import DjangoConnectionField
 
 from backend.accounts import selectors as account_selectors
 from backend.core.errors import validation_error
+from frontend_api.core.connection import LinliConnectionField
 from frontend_api.core.errors import PermissionDeniedError
 from frontend_api.core.fields import login_required, permission_required
 from frontend_api.core.ids import decode_id_or_none, not_found
@@ -41,7 +41,7 @@ from .types import (
 class VolunteersQuery(graphene.ObjectType):
     skills = graphene.List(graphene.NonNull(SkillType), required=True,
                            description="Every skill the team offers; public.")
-    volunteers = DjangoConnectionField(
+    volunteers = LinliConnectionField(
         VolunteerType, required=True,
         skill=graphene.String(description="Only holders of this Skill code."),
         community_id=graphene.ID(description="Only this community's volunteers."),

@@ -31,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
+from backend.accounts import ratelimit
 from backend.core.links import absolute_url, node_id
 from backend.wechat import client, selectors, services, signatures
 from backend.wechat.models import AccountMode
@@ -224,6 +225,14 @@ def login_page(request, slug: str):
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()},
                                            require_https=request.is_secure()):
         next_url = reverse("wechat-bind-done", kwargs={"slug": slug})
+    wait = (ratelimit.retry_after(request.POST.get("username"), request)
+            if request.method == "POST" else 0)
+    if wait:
+        response = render(request, "wechat/login.html", {
+            "form": AuthenticationForm(request), "account": account, "next": next_url,
+            "limited": ratelimit.MESSAGE}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         login(request, form.get_user())

@@ -6,7 +6,6 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
 from backend.certificates.models import Certificate
 from backend.certificates.services import certificate_revoke
@@ -111,7 +110,7 @@ def test_my_certificates_fields(holder, certificate):
 
 def test_my_certificates_query_count_is_flat(holder, community):
     CertificateFactory(holder=holder, issuer_community=community)
-    Token.objects.get_or_create(user=holder)
+    token_for(holder)  # the token exists before counting
     with assert_query_count("myCertificates") as one:
         gql(MINE, user=holder)
     for _ in range(49):

@@ -126,3 +126,16 @@ def test_the_limit_resets_in_the_next_minute(certificate):
     with time_machine.travel(datetime(2026, 11, 25, 10, 1, 1, tzinfo=ZoneInfo("UTC")),
                              tick=False):
         assert client.get(f"/verify/{certificate.code}").status_code == 200
+
+
+@time_machine.travel(datetime(2026, 11, 25, 10, 0, 5, tzinfo=ZoneInfo("UTC")), tick=False)
+def test_a_forged_forwarded_for_does_not_escape_the_lookup_limit(certificate, settings):
+    client = Client(REMOTE_ADDR="10.0.0.4")
+    for i in range(30):
+        client.get(f"/verify/{certificate.code}", HTTP_X_FORWARDED_FOR=f"7.7.7.{i}")
+    assert client.get(f"/verify/{certificate.code}",
+                      HTTP_X_FORWARDED_FOR="8.8.8.8").status_code == 429
+    # Behind a trusted proxy, the forwarded client address is what is limited.
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    assert client.get(f"/verify/{certificate.code}",
+                      HTTP_X_FORWARDED_FOR="8.8.8.8").status_code == 200

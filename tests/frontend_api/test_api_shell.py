@@ -10,6 +10,11 @@ from tests.helpers.graphql import gql
 pytestmark = pytest.mark.django_db
 
 
+def gql_as(key, query="{ me { username } }"):
+    return Client().post("/graphql/", data=json.dumps({"query": query}),
+                         content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
+
+
 def post_raw(body, content_type="application/json", **headers):
     return Client().post("/graphql/", data=body, content_type=content_type, **headers)
 
@@ -56,7 +61,10 @@ def test_rest_token_endpoint_accepts_form_and_json(resident):
     as_json = Client().post("/api/auth/token/", content_type="application/json",
                             data={"username": resident.username, "password": "test-pass-123"})
     assert form.status_code == as_json.status_code == 200
-    assert form.json()["token"] == as_json.json()["token"]
+    # API.md "Tokens": each sign-in issues a new token; the earlier one stays valid.
+    assert form.json()["token"] != as_json.json()["token"]
+    for key in (form.json()["token"], as_json.json()["token"]):
+        assert gql_as(key).json()["data"]["me"]["username"] == resident.username
     bad = Client().post("/api/auth/token/", {"username": resident.username, "password": "x"})
     assert bad.status_code == 400
 
@@ -100,7 +108,9 @@ def _nested_streets(depth: int) -> str:
     return "{ " + inner + " }"
 
 
-def test_depth_10_is_allowed_and_depth_11_refused(street, community):
+def test_depth_10_is_allowed_and_depth_11_refused(street, community, settings):
+    # The depth rule alone; this nesting of lists is refused by the cost limit (test_cost.py).
+    settings.GRAPHQL_COST_LIMIT_ANONYMOUS = 10**9
     assert gql(_nested_streets(10)).errors is None
     result = gql(_nested_streets(11))
     assert result.status == 400
@@ -159,3 +169,20 @@ def test_privacy_notice_is_public():
     data = gql("{ privacyNotice { version text } }").data
     assert data["privacyNotice"]["version"]
     assert "手机号" in data["privacyNotice"]["text"]
+
+
+def test_typename_is_allowed_with_introspection_off(settings):
+    settings.DEBUG = False
+    result = gql("{ __typename privacyNotice { __typename version } }")
+    assert result.errors is None
+    assert result.data["__typename"] == "Query"
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_suggestions_are_stripped_only_with_introspection_off(settings, debug):
+    settings.DEBUG = debug
+    result = gql("{ privacyNotic { version } }")
+    assert result.status == 400
+    message = result.errors[0]["message"]
+    assert "privacyNotic" in message
+    assert ("Did you mean" in message) is debug

@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.test import Client
-from rest_framework.authtoken.models import Token
+
+from backend.accounts.models import ApiToken
+from backend.accounts.services import token_issue
 
 
 @dataclass
@@ -21,7 +23,8 @@ class GQLResult:
 
 
 def token_for(user) -> str:
-    return Token.objects.get_or_create(user=user)[0].key
+    token = ApiToken.objects.filter(user=user, revoked_at__isnull=True).first()
+    return (token or token_issue(user)).key
 
 
 def gql(query: str, variables: dict | None = None, *, user=None, client: Client | None = None,

@@ -16,8 +16,10 @@ class TokenCreate(BaseMutation):
         username = graphene.String(required=True, description="The login name.")
         password = graphene.String(required=True, description="The password.")
 
-    token = graphene.String(description="The key for `Authorization: Token <key>`; the same "
-                                        "key each time for one user. Null when refused.")
+    token = graphene.String(description="The key for `Authorization: Token <key>`; a new "
+                                        "key each time, earlier ones stay valid until "
+                                        "tokenRevoke or LINLI_TOKEN_IDLE_DAYS without use. "
+                                        "Null when refused.")
     user = graphene.Field(UserType, description="The account the token is for; null when "
                                                 "refused.")
     errors = graphene.List(graphene.NonNull(TokenCreateError), required=True)
