@@ -43,6 +43,11 @@ def pytest_configure(config):
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
 
+    # Tests run tasks eagerly inside the request (a worker does in production), so the
+    # request's PostgreSQL statement time limit would cut a task's waits short; the limit
+    # itself is tested in tests/frontend_api/test_query_cost.py, which turns it on.
+    settings.GRAPHQL_STATEMENT_TIMEOUT_MS = 0
+
 
 @pytest.fixture(scope="session")
 def _session_media_root(tmp_path_factory):
@@ -216,3 +221,11 @@ def celery_worker(transactional_db):
             # Shown with the test's output when it fails: what the worker itself reported.
             print(f"--- Celery worker log ({queue}) ---\n{worker_log[-6000:]}")
         Path(log.name).unlink(missing_ok=True)
+
+
+@pytest.fixture
+def roomy_cost_limits(settings):
+    """For tests that query 50 rows with nested lists to prove there is no N+1: the query
+    cost limit (tests/frontend_api/test_query_cost.py) would refuse those documents first."""
+    settings.GRAPHQL_COST_LIMIT_ANONYMOUS = 10**7
+    settings.GRAPHQL_COST_LIMIT_SIGNED_IN = 10**7

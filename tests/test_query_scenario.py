@@ -6,7 +6,7 @@ from tests import scenario
 from tests.helpers.graphql import gql
 from tests.helpers.queries import assert_query_count
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roomy_cost_limits")]
 
 
 @pytest.mark.parametrize("size", [1, 30], ids=["small", "large"])

@@ -1,8 +1,10 @@
 """The completion hook runs on a real Celery worker, after the completing commit."""
 
 import time
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from backend.celery import app
 from backend.core.models import AuditLog
@@ -14,8 +16,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 def test_completion_hook_runs_once_on_a_real_worker(celery_worker, run, resident, enroll):
-    # given a learner who attended the only session of a run without lessons or quiz
-    session = ClassSessionFactory(run=run)
+    # given a learner who attended the only session, already over (completion waits for
+    # the run's last session to end), of a run without lessons or quiz
+    now = timezone.now()
+    session = ClassSessionFactory(run=run, starts_at=now - timedelta(hours=3),
+                                  ends_at=now - timedelta(hours=1))
     enrollment = enroll(resident, run)
     Attendance.objects.create(enrollment=enrollment, session=session, present=True,
                               method=AttendanceMethod.QR, marked_at=session.starts_at)

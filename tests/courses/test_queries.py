@@ -16,7 +16,7 @@ from tests.factories.courses import (
 )
 from tests.helpers.queries import assert_query_count
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roomy_cost_limits")]
 
 COURSES = """
 query { courses(first: 100) { edges { node {

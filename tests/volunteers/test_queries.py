@@ -9,7 +9,7 @@ from tests.helpers.graphql import gql
 from tests.helpers.queries import assert_query_count
 from volunteers import services
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("roomy_cost_limits")]
 
 VOLUNTEERS = """query V($skill: String, $communityId: ID, $search: String, $first: Int) {
   volunteers(skill: $skill, communityId: $communityId, search: $search, first: $first) {

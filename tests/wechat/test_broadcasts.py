@@ -48,7 +48,7 @@ def _gid(type_name, pk):
     return node_id(type_name, pk)
 
 
-def _wait_for(predicate, timeout=60.0):
+def _wait_for(predicate, timeout=180.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
@@ -109,6 +109,7 @@ def test_a_street_broadcast_reaches_each_person_once_across_three_accounts(
 
     # When the coordinator plans it
     created = gql(CREATE, {"streetId": _gid("Street", street.pk)}, user=coordinator)
+    assert created.errors is None, created.errors
     payload = created.data["broadcastCreate"]
     assert payload["errors"] == []
     assert payload["broadcast"]["status"] == "PLANNED"

@@ -198,10 +198,12 @@ def _tune_for_pages() -> None:
     the (unionid, account) and (user, account) indexes for the page's rows: a hash or merge
     join would read every earlier account's followers again for each page (measured at 1M
     followers: 0.5 s a page instead of 0.05 s), parallel workers cost more to start than a
-    page takes, and the JIT, triggered by the cost estimate, compiles for ~40 ms a page."""
+    page takes, and the JIT, triggered by the cost estimate, compiles for ~40 ms a page.
+    Planning is a known long operation run from a request: it gets its own statement time
+    limit instead of the request's (GRAPHQL_STATEMENT_TIMEOUT_MS)."""
     with connection.cursor() as cursor:
         for setting in ("jit = off", "enable_hashjoin = off", "enable_mergejoin = off",
-                        "max_parallel_workers_per_gather = 0"):
+                        "max_parallel_workers_per_gather = 0", "statement_timeout = '300s'"):
             cursor.execute(f"SET LOCAL {setting}")
 
 
