@@ -12,22 +12,11 @@ import time
 import pytest
 from graphql_relay import to_global_id
 
-from backend.celery import app
+from tests.helpers.broker import broker_down  # noqa: F401 - a fixture
 from tests.helpers.graphql import gql
 from volunteers.models import Offer, OfferStatus, ServiceRequest, ServiceRequestStatus
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-UNREACHABLE = "redis://127.0.0.1:1/0"
-DOWN = {
-    "task_always_eager": False,
-    "broker_url": UNREACHABLE,
-    "broker_connection_retry": False,
-    "broker_connection_max_retries": 0,
-    "broker_connection_timeout": 1,
-    "broker_transport_options": {"max_retries": 0, "socket_connect_timeout": 1},
-    "task_publish_retry": False,
-}
 
 DISPATCH = """
 mutation D($startsAt: DateTime!, $communityId: ID!) {
@@ -39,31 +28,9 @@ mutation D($startsAt: DateTime!, $communityId: ID!) {
 }"""
 
 
-def _forget_connections(app):
-    # Celery caches its connection and producer pools on first use; drop them so the next
-    # send connects to the broker_url in force now.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@pytest.fixture
-def broker_down(monkeypatch):
-    # Celery reads these environment variables before its own configuration (CI sets the
-    # first to the real broker).
-    monkeypatch.setenv("CELERY_BROKER_URL", UNREACHABLE)
-    monkeypatch.delenv("CELERY_BROKER_WRITE_URL", raising=False)
-    saved = {key: app.conf[key] for key in DOWN}
-    app.conf.update(DOWN)
-    _forget_connections(app)
-    try:
-        yield app
-    finally:
-        app.conf.update(saved)
-        _forget_connections(app)
-
-
 def test_a_dispatch_commits_and_answers_offered_while_the_broker_is_down(
-        broker_down, coordinator, community, make_volunteer, job_start, caplog):
+        broker_down, coordinator, community, make_volunteer, job_start,  # noqa: F811
+        caplog):
     volunteer = make_volunteer()
     started = time.monotonic()
     with caplog.at_level(logging.ERROR, logger="django.db.backends.base"):
