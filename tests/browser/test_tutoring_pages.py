@@ -37,6 +37,9 @@ def slot(tutor):
 
 
 def _sizes(page, selector):
+    # Measure the styled page: on a loaded machine the stylesheet can arrive after the DOM.
+    page.wait_for_load_state("load")
+    page.locator(selector).first.wait_for()
     box = page.locator(selector).first.bounding_box()
     font = page.locator(selector).first.evaluate(
         "e => parseFloat(getComputedStyle(e).fontSize)")
