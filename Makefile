@@ -7,6 +7,9 @@ PORT   ?= 8000
 # Links and QR codes point here; set it to the machine's LAN address to serve a phone.
 PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 PYTEST_ARGS ?=
+# `make bench SCALE=district`; BENCH_ARGS='--only me,volunteerMatches --keep' for a part.
+SCALE ?= small
+BENCH_ARGS ?=
 
 .PHONY: run dev test install migrate seed static schema lint worker beat bench clean
 
@@ -76,6 +79,13 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy backend courses volunteers frontend_api
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The benchmark suite (bench/suite.py): generates a district in PostgreSQL
+# (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/linli_bench — dropped and
+# recreated), serves it with gunicorn on loopback and prints each operation next to its
+# reference. Not part of `make test`; tests/bench/ runs it at a tiny scale.
+bench: install
+	$(BIN)/python -m bench --scale $(SCALE) $(BENCH_ARGS)
 
 worker: install
 	$(BIN)/celery -A backend worker -l info

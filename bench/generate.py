@@ -30,8 +30,12 @@ sys.path.insert(0, str(ROOT))
 
 SCALES = {
     "district": {"volunteers": 100_000, "residents": 20_000, "runs": 500, "slots": 5_000,
-                 "requests": 20_000},
-    "small": {"volunteers": 1_000, "residents": 200, "runs": 5, "slots": 50, "requests": 200},
+                 "requests": 20_000, "followers": 1_000_000},
+    "small": {"volunteers": 1_000, "residents": 200, "runs": 5, "slots": 50, "requests": 200,
+              "followers": 10_000},
+    # the benchmark suite's smoke test: every table, seconds to make
+    "tiny": {"volunteers": 200, "residents": 60, "runs": 3, "slots": 20, "requests": 20,
+             "followers": 300},
 }
 STREETS, COMMUNITIES_PER_STREET = 10, 6
 ENROLMENTS_PER_RUN = 30
@@ -72,16 +76,58 @@ STATEMENTS = [
      SELECT now(), now(), 'ACTIVE', current_date - 400, true, repeat('0', 168),
        u.community_id, u.id
      FROM accounts_user u WHERE u.username LIKE 'bv%%'"""),
+    # Ten weekly rules per volunteer, spread over the week and the day by the id (7:00 to
+    # 21:00, two to four hours), so that who is available depends on the window.
     ("availability rules", """
      INSERT INTO volunteers_availabilityrule (weekday, start_time, end_time, volunteer_id)
-     SELECT 1 + r %% 7, make_time(8 + r %% 5 * 2, 0, 0), make_time(9 + r %% 5 * 2, 0, 0), v.id
-     FROM volunteers_volunteer v CROSS JOIN generate_series(0, 9) AS r"""),
+     SELECT 1 + (v.id * 3 + r) %% 7, make_time(h, 0, 0),
+       make_time(h + 2 + ((v.id + r) %% 3)::int, 0, 0), v.id
+     FROM volunteers_volunteer v CROSS JOIN generate_series(0, 9) AS r
+     CROSS JOIN LATERAL (SELECT (7 + (v.id * 13 + r * 5) %% 12)::int AS h) AS t"""),
+    # What availability_set derives from the rules (volunteers.services.hour_mask): local
+    # hour (weekday-1)*24+h is "1" when a rule overlaps it. The rules end on the hour here.
+    ("hour masks", """
+     UPDATE volunteers_volunteer v SET hour_mask = m.mask
+     FROM (SELECT r.volunteer_id, bit_or((repeat('0', (r.weekday - 1) * 24
+                  + extract(hour FROM r.start_time)::int)
+                  || repeat('1', (extract(hour FROM r.end_time)
+                                  - extract(hour FROM r.start_time))::int)
+                  || repeat('0', 168 - (r.weekday - 1) * 24
+                                 - extract(hour FROM r.end_time)::int))::bit(168))::text AS mask
+           FROM volunteers_availabilityrule r GROUP BY r.volunteer_id) AS m
+     WHERE m.volunteer_id = v.id"""),
+    # One to three skills each, levels 1-3.
+    ("volunteer skills", """
+     INSERT INTO volunteers_volunteerskill (volunteer_id, skill_id, level)
+     SELECT v.id,
+       (%(skills)s::bigint[])[1 + (v.id * 7 + k * 5) %% cardinality(%(skills)s::bigint[])],
+       1 + (v.id + k) %% 3
+     FROM volunteers_volunteer v CROSS JOIN generate_series(0, 2) AS k
+     WHERE k <= v.id %% 3
+     ON CONFLICT DO NOTHING"""),
     ("credentials", """
      INSERT INTO volunteers_credential (created_at, updated_at, number, valid_from, valid_until,
        source, revoked_reason, type_id, volunteer_id)
      SELECT now(), now(), 'B' || v.id, current_date - 300, current_date + (v.id %% 400)::int - 30,
        'bench', '', (SELECT min(id) FROM volunteers_credentialtype), v.id
      FROM volunteers_volunteer v"""),
+    # The credential each held skill needs; one in seven has expired.
+    ("skill credentials", """
+     INSERT INTO volunteers_credential (created_at, updated_at, number, valid_from, valid_until,
+       source, revoked_reason, type_id, volunteer_id)
+     SELECT DISTINCT now(), now(), 'K' || vs.volunteer_id || '-' || s.credential_type_id,
+       current_date - 400, CASE WHEN vs.volunteer_id %% 7 = 0 THEN current_date - 10
+                                ELSE current_date + 365 END,
+       'bench', '', s.credential_type_id, vs.volunteer_id
+     FROM volunteers_volunteerskill vs JOIN volunteers_skill s ON s.id = vs.skill_id
+     WHERE s.credential_type_id IS NOT NULL"""),
+    ("time off", """
+     INSERT INTO volunteers_timeoff (created_at, updated_at, starts_at, ends_at, reason,
+       volunteer_id)
+     SELECT now(), now(), s, s + (2 + v.id %% 70) * interval '1 hour', '', v.id
+     FROM volunteers_volunteer v
+     CROSS JOIN LATERAL (SELECT date_trunc('hour', now()) + (v.id %% 28) * interval '1 day'
+                                + (v.id %% 24) * interval '1 hour' AS s) AS t"""),
     ("courses", """
      INSERT INTO courses_course (created_at, updated_at, code, title, summary, audience,
        published, hours, grants_credential_type)
@@ -123,13 +169,17 @@ STATEMENTS = [
      SELECT now(), now(), true, 'QR', s.starts_at, s.id, e.id
      FROM courses_enrollment e JOIN courses_classsession s ON s.run_id = e.run_id
      WHERE e.status <> 'CANCELLED' AND e.id %% 5 <> 0"""),
+    # Four in five slots are done, with a booking each; the rest are open in the coming weeks.
     ("tutoring slots", """
      INSERT INTO courses_tutoringslot (created_at, updated_at, starts_at, ends_at, place_text,
        topic, capacity, booked_count, status, community_id, tutor_id, doorstep)
-     SELECT now(), now(), s, s + interval '1 hour', '上门', '微信', 1, 1, 'DONE',
+     SELECT now(), now(), s, s + interval '1 hour', '上门', '微信', 1,
+       CASE WHEN g %% 5 = 0 THEN 0 ELSE 1 END, CASE WHEN g %% 5 = 0 THEN 'OPEN' ELSE 'DONE' END,
        v.community_id, v.id, false
      FROM generate_series(1, %(slots)s) AS g
-     CROSS JOIN LATERAL (SELECT now() - (g %% 365) * interval '1 day' AS s) AS t
+     CROSS JOIN LATERAL (SELECT date_trunc('hour', now()) + CASE WHEN g %% 5 = 0
+                                THEN (2 + g %% 28) * interval '1 day'
+                                ELSE -(g %% 365) * interval '1 day' END AS s) AS t
      JOIN volunteers_volunteer v ON v.id = (SELECT min(id) FROM volunteers_volunteer) + g"""),
     ("tutoring bookings", """
      INSERT INTO courses_tutoringbooking (created_at, updated_at, starts_at, ends_at, status,
@@ -138,7 +188,8 @@ STATEMENTS = [
        CASE WHEN s.id %% 9 = 0 THEN 'NO_SHOW' ELSE 'ATTENDED' END, '', false, '',
        u.id, s.id, ''
      FROM courses_tutoringslot s
-     JOIN accounts_user u ON u.username = 'br' || (%(volunteers)s + 1 + s.id %% %(residents)s)"""),
+     JOIN accounts_user u ON u.username = 'br' || (%(volunteers)s + 1 + s.id %% %(residents)s)
+     WHERE s.status = 'DONE'"""),
     ("commitments", """
      INSERT INTO volunteers_commitment (created_at, updated_at, starts_at, ends_at, kind, status,
        source_key, title, volunteer_id)
@@ -148,6 +199,17 @@ STATEMENTS = [
      FROM volunteers_volunteer v CROSS JOIN generate_series(0, 1) AS k
      CROSS JOIN LATERAL (SELECT date_trunc('hour', now()) - ((v.id * 7 + k * 180) %% 365)
                                 * interval '1 day' AS s) AS t"""),
+    # Nineteen in twenty volunteers have a job in the coming four weeks (busy, daily cap).
+    ("future commitments", """
+     INSERT INTO volunteers_commitment (created_at, updated_at, starts_at, ends_at, kind, status,
+       source_key, title, volunteer_id)
+     SELECT now(), now(), s, s + (1 + v.id %% 3) * interval '1 hour', 'DISPATCH',
+       CASE WHEN v.id %% 2 = 0 THEN 'CONFIRMED' ELSE 'TENTATIVE' END,
+       'benchf:' || v.id, '', v.id
+     FROM volunteers_volunteer v
+     CROSS JOIN LATERAL (SELECT date_trunc('day', now()) + (1 + v.id * 3 %% 27) * interval '1 day'
+                                + (7 + v.id %% 13) * interval '1 hour' AS s) AS t
+     WHERE v.id %% 20 <> 0"""),
     ("service hours", """
      INSERT INTO volunteers_servicehours (created_at, updated_at, hours, served_on, note, status,
        review_reason, commitment_id, volunteer_id)
@@ -179,20 +241,29 @@ def generate(scale: dict) -> None:
     from django.db import connection, transaction
 
     from backend.accounts.models import Community, Street
+    from bench.broadcast import make_street
+    from volunteers.models import Skill
 
     communities = []
     for s in range(STREETS):
         street = Street.objects.create(name=f"基准第{s + 1}街道", sort_order=s)
         communities += [Community.objects.create(street=street, name=f"基准{s + 1}-{c + 1}社区")
                         for c in range(COMMUNITIES_PER_STREET)]
-    params = {**scale, "c": [c.pk for c in communities], "per_run": ENROLMENTS_PER_RUN}
+    params = {**scale, "c": [c.pk for c in communities], "per_run": ENROLMENTS_PER_RUN,
+              "skills": list(Skill.objects.order_by("id").values_list("id", flat=True))}
     with connection.cursor() as cursor:
         for label, sql in STATEMENTS:
             started = time.perf_counter()
             with transaction.atomic():
                 cursor.execute(sql, params)
             took = time.perf_counter() - started
-            print(f"  {label:<20} {cursor.rowcount:>10,} rows  {took:6.1f} s")
+            print(f"  {label:<20} {cursor.rowcount:>10,} rows  {took:6.1f} s", flush=True)
+    # WeChat followers of one street's three community accounts (bench/broadcast.py's shape)
+    started = time.perf_counter()
+    make_street("bench", scale["followers"])
+    print(f"  {'followers':<20} {scale['followers']:>10,} rows  "
+          f"{time.perf_counter() - started:6.1f} s", flush=True)
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 
 

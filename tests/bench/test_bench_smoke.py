@@ -1,0 +1,47 @@
+"""The benchmark suite at a tiny scale, so it cannot rot: the generator's SQL against the
+current models, the bench gunicorn with its reference URLs, every benchmark and the table.
+It takes the test database (already migrated) instead of making its own."""
+
+import os
+
+import pytest
+from django.db import connection
+
+from bench import cases, suite
+from tests.helpers.database import database_url
+from volunteers.demo import reference_data_load
+
+pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
+
+
+def test_every_benchmark_runs_and_prints_its_row(capsys):
+    if connection.vendor != "postgresql":
+        if os.environ.get("CI"):
+            pytest.fail("the benchmark suite needs PostgreSQL")
+        pytest.skip("the benchmark suite needs PostgreSQL (DATABASE_URL=postgres://…)")
+    # given the reference data a transactional test's flush may have removed
+    reference_data_load()
+    args = suite.parse_args(["--scale", "tiny", "--no-create", "--database-url", database_url(),
+                             "--redis-url", os.environ.get("REDIS_URL", "")])
+
+    # when the whole suite runs
+    rows = suite.run(args)
+
+    # then every benchmark gave a row with a number for the ratio, and the table was printed
+    names = " ".join(row.operation for row in rows)
+    for label in ("courses", "courseRuns", "`me`", "myEnrollments", "tutoringSlots",
+                  "volunteerMatches", "enrolment burst", "certificate", "broadcast",
+                  "WeChat callback", "/admin/dashboard/", "`stats`"):
+        assert label in names
+    assert len(rows) == len(cases.BENCHMARKS) + 1  # dashboards give two rows
+    for row in rows:
+        assert float(row.ratio) > 0, row
+        assert row.met in {"yes", "no", "—"}, row
+    out = capsys.readouterr().out
+    assert "| operation" in out and "| `volunteerMatches`" in out
+
+
+def test_only_runs_the_named_benchmarks_and_refuses_unknown_ones():
+    assert suite.parse_args(["--only", "me,burst"]).names == ["me", "burst"]
+    with pytest.raises(SystemExit):
+        suite.parse_args(["--only", "nonsense"])
