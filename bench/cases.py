@@ -32,6 +32,7 @@ class Knobs:
     burst_rounds: int
     callback_s: float
     cert_concurrency: int = 2
+    settle_s: float = 1.0  # pause between bursts
 
 
 @dataclass
@@ -103,9 +104,9 @@ def throughput_pair(ctx: Ctx, name: str, make_a, make_b, *, ref_label: str, targ
                                         check=check)
 
     # warm both (connections, caches, imports) before timing
-    load.closed_loop(ctx.base, make_a, concurrency=c, seconds=min(1.0, k.slice_s),
-                     check=check_a)
-    load.closed_loop(ctx.base, make_b, concurrency=c, seconds=min(1.0, k.slice_s))
+    warm = min(1.0, k.slice_s / 2)
+    load.closed_loop(ctx.base, make_a, concurrency=c, seconds=warm, check=check_a)
+    load.closed_loop(ctx.base, make_b, concurrency=c, seconds=warm)
     a, b = interleaved(name, k.rounds, run(make_a, check_a), run(make_b, load.ok_200))
     ratio = a.throughput / b.throughput
     return Row(name, ms(a.pct(50)), ms(a.pct(95)), f"{a.throughput:,.1f}/s",
@@ -278,7 +279,7 @@ def enrolment_burst(ctx: Ctx) -> Row:
         order = [(one, hot), (many, spread)] if r % 2 == 0 else [(many, spread), (one, hot)]
         for reqs, total in order:
             total.add(load.burst(ctx.base, reqs, check=_enrolled))
-            time.sleep(1)  # let the server settle between bursts
+            time.sleep(k.settle_s)  # let the server settle between bursts
     _fail("enrolment burst", hot)
     _fail("enrolment burst (reference)", spread)
     ratio = hot.pct(95) / spread.pct(95)

@@ -36,8 +36,9 @@ KNOBS = {
                             burst=200, burst_rounds=2, callback_s=20),
     "small": cases.Knobs(slice_s=2, rounds=2, concurrency=8, match_cases=12, stats_reps=3,
                          burst=50, burst_rounds=2, callback_s=10),
-    "tiny": cases.Knobs(slice_s=0.3, rounds=2, concurrency=4, match_cases=2, stats_reps=1,
-                        burst=10, burst_rounds=2, callback_s=1),
+    # the smoke test's: each path once, no statistics worth reading
+    "tiny": cases.Knobs(slice_s=0.2, rounds=1, concurrency=2, match_cases=2, stats_reps=1,
+                        burst=6, burst_rounds=1, callback_s=0.5, settle_s=0),
 }
 HEADER = ("operation", "p50", "p95", "throughput", "reference", "ratio", "target", "met")
 

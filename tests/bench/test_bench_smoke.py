@@ -22,7 +22,7 @@ def test_every_benchmark_runs_and_prints_its_row(capsys):
     # given the reference data a transactional test's flush may have removed
     reference_data_load()
     args = suite.parse_args(["--scale", "tiny", "--no-create", "--database-url", database_url(),
-                             "--redis-url", os.environ.get("REDIS_URL", "")])
+                             "--redis-url", os.environ.get("REDIS_URL", ""), "--workers", "1"])
 
     # when the whole suite runs
     rows = suite.run(args)
