@@ -110,7 +110,7 @@ def throughput_pair(ctx: Ctx, name: str, make_a, make_b, *, ref_label: str, targ
     a, b = interleaved(name, k.rounds, run(make_a, check_a), run(make_b, load.ok_200))
     ratio = a.throughput / b.throughput
     return Row(name, ms(a.pct(50)), ms(a.pct(95)), f"{a.throughput:,.1f}/s",
-               f"{ref_label} {b.throughput:,.1f}/s", f"{ratio:.2f}",
+               f"{ref_label} {b.throughput:,.1f}/s", f"{ratio:.3g}",
                f"≥ {target:g} (req/s)" if target else "—",
                ("yes" if ratio >= target else "no") if target else "—")
 
@@ -187,7 +187,7 @@ def latency_pair(ctx: Ctx, name: str, pairs: list[tuple[Req, Req]], *, ref_label
     ratio = a.pct(95) / b.pct(95)
     one_at_a_time = len(a.latencies) / sum(a.latencies)
     return Row(name, ms(a.pct(50)), ms(a.pct(95)), f"{one_at_a_time:.1f}/s",
-               f"{ref_label} p95 {ms(b.pct(95))}", f"{ratio:.2f}",
+               f"{ref_label} p95 {ms(b.pct(95))}", f"{ratio:.3g}",
                f"p95 ≤ {target:g}× ref" if target else "—",
                ("yes" if ratio <= target else "no") if target else "—")
 
@@ -285,7 +285,7 @@ def enrolment_burst(ctx: Ctx) -> Row:
     ratio = hot.pct(95) / spread.pct(95)
     return Row(f"enrolment burst ({k.burst} × `courseEnroll`, one run)", ms(hot.pct(50)),
                ms(hot.pct(95)), f"{len(hot.latencies) / hot.elapsed:.1f}/s",
-               f"same burst over {k.burst} runs p95 {ms(spread.pct(95))}", f"{ratio:.2f}",
+               f"same burst over {k.burst} runs p95 {ms(spread.pct(95))}", f"{ratio:.3g}",
                "p95 ≤ 1.25× ref", "yes" if ratio <= 1.25 else "no")
 
 
@@ -331,7 +331,7 @@ def wechat_callback(ctx: Ctx) -> Row:
     p99 = a.pct(99)
     return Row("WeChat callback, signed text at 20 req/s", ms(a.pct(50)), ms(a.pct(95)),
                f"{a.throughput:.1f}/s", f"URL check (echostr) p99 {ms(b.pct(99))}",
-               f"{p99 / b.pct(99):.2f}", f"p99 {ms(p99)} < 5 s", "yes" if p99 < 5 else "no")
+               f"{p99 / b.pct(99):.3g}", f"p99 {ms(p99)} < 5 s", "yes" if p99 < 5 else "no")
 
 
 BENCHMARKS = {

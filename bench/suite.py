@@ -20,6 +20,7 @@ import argparse
 import os
 import platform
 import random
+import signal
 import sys
 import time
 from pathlib import Path
@@ -147,6 +148,8 @@ def run(args) -> list[cases.Row]:
             for row in done:
                 print(f"  {time.perf_counter() - t:5.1f} s  {' | '.join(vars(row).values())}",
                       flush=True)
+    except KeyboardInterrupt:
+        print("\ninterrupted: the table has the benchmarks that finished", flush=True)
     finally:
         server.stop(gunicorn)
         server.stop(fake)
@@ -161,6 +164,10 @@ def run(args) -> list[cases.Row]:
     return rows
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     if not args.database_url.startswith("postgres"):
@@ -172,6 +179,8 @@ def main(argv=None) -> None:
     os.environ.pop("REDIS_URL", None)
     if args.redis_url:
         os.environ["REDIS_URL"] = args.redis_url
+    # A timeout's SIGTERM ends the run like Ctrl-C: servers stopped, the rows so far printed.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         run(args)
     except Exception as exc:  # a failed benchmark is a message, not a traceback
