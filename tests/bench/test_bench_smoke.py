@@ -3,13 +3,19 @@ current models, the bench gunicorn with its reference URLs, every benchmark and 
 It takes the test database (already migrated) instead of making its own."""
 
 import os
+import random
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 
-from bench import cases, suite
+from backend.accounts.models import Community
+from bench import cases, reference_match, suite
 from tests.helpers.database import database_url
+from volunteers import matching
 from volunteers.demo import reference_data_load
+from volunteers.models import Skill
 
 pytestmark = [pytest.mark.heavy, pytest.mark.django_db(transaction=True)]
 
@@ -39,6 +45,23 @@ def test_every_benchmark_runs_and_prints_its_row(capsys):
         assert row.met in {"yes", "no", "—"}, row
     out = capsys.readouterr().out
     assert "| operation" in out and "| `volunteerMatches`" in out
+
+    # and the matching reference answers what volunteerMatches answers (a yardstick that
+    # computed less would flatter the ratio): same exclusion counts, same top 10 and scores
+    rng, tz = random.Random(5), ZoneInfo("Asia/Shanghai")
+    communities = list(Community.objects.filter(street__name__startswith="基准"))
+    for skill in Skill.objects.all():
+        day = datetime.now(tz).date() + timedelta(days=rng.randint(1, 20))
+        start = datetime(day.year, day.month, day.day, rng.randint(8, 18), 0, tzinfo=tz)
+        community = rng.choice(communities)
+        ours = matching.match_volunteers(skill=skill, starts_at=start,
+                                         ends_at=start + timedelta(minutes=60),
+                                         community=community)
+        ref = reference_match.match(skill_id=skill.pk, community_id=community.pk,
+                                    street_id=community.street_id, starts_at=start, minutes=60)
+        assert {code: n for code, n in ours.excluded if n} == ref["excluded"]
+        assert [(c.volunteer.pk, c.score) for c in ours.candidates] == [
+            (c["volunteer"], c["score"]) for c in ref["candidates"]]
 
 
 def test_only_runs_the_named_benchmarks_and_refuses_unknown_ones():
