@@ -1,4 +1,4 @@
-# ruff: noqa: E501 — the table reads best one page a line
+
 """Declared statuses of the admin pages (tests/access/test_admin_matrix.py): for each
 registered model's changelist and add page, the answer to each role in the order of
 tests/access/matrix.py ROLE_ORDER (anonymous resident volunteer instructor community_staff

@@ -37,6 +37,7 @@ def status(client: Client, url: str) -> str:
     return str(response.status_code)
 
 
+@pytest.mark.heavy  # ~800 admin pages rendered
 def test_every_admin_page_as_every_role_gives_the_declared_status():
     world = build_world()
     clients = {}

@@ -69,7 +69,7 @@ def _next_local(days: int, hour: int):
     return local.replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-def build_world() -> World:  # noqa: PLR0915 — one flat arrangement reads best
+def build_world() -> World:
     street, other_street = StreetFactory(name="八大关街道"), StreetFactory(name="湛山街道")
     community = CommunityFactory(street=street, name="金口路社区")
     other_community = CommunityFactory(street=other_street, name="湛山第1社区")
