@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from backend.accounts.models import Role
 from backend.accounts.permissions import (
+    can_act_for,
     has_role,
-    holds_role,
     is_coordinator,
     is_coordinator_for,
     role_assignments,
@@ -96,29 +96,23 @@ def can_teach_somewhere(user) -> bool:
     return _authenticated(user) and (has_role(user, Role.INSTRUCTOR) or is_coordinator(user))
 
 
-def can_enroll_on_behalf_somewhere(user) -> bool:
-    return _authenticated(user) and (is_coordinator(user) or has_role(user, Role.COMMUNITY_STAFF))
-
-
-def can_enroll_on_behalf(user, run) -> bool:
-    """At the counter: coordinators of the run's unit and staff of its community."""
-    community = run_community(run)
-    return can_manage_run(user, run) or holds_role(user, Role.COMMUNITY_STAFF, community)
-
-
-def can_enroll_user(actor, user, run) -> bool:
-    """Enrol `user` in `run`: anyone logged in enrols themself (the audience and the window
-    are business rules in the service); someone else only at the counter."""
+def can_enroll_user(actor, user) -> bool:
+    """Enrol `user` in a run: anyone logged in enrols themself (the audience and the window
+    are business rules in the service); someone else only through the one "act for this
+    person" rule (accounts.permissions.can_act_for): staff of her community, coordinators
+    of her unit, admins. The run does not widen it: staff of the run's community cannot
+    enrol people they do not serve."""
     if not _authenticated(actor):
         return False
-    return actor.pk == user.pk or can_enroll_on_behalf(actor, run)
+    return actor.pk == user.pk or can_act_for(actor, user)
 
 
 def can_cancel_enrollment(user, enrollment) -> bool:
-    """The learner, and whoever may enrol people on their behalf for that run."""
+    """The learner, whoever may act for her, and the run's coordinators."""
     if not _authenticated(user):
         return False
-    return enrollment.user_id == user.pk or can_enroll_on_behalf(user, enrollment.run)
+    return (enrollment.user_id == user.pk or can_act_for(user, enrollment.user)
+            or can_manage_run(user, enrollment.run))
 
 
 def can_create_runs(user) -> bool:

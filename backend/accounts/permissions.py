@@ -128,18 +128,31 @@ def can_view_personal_data(viewer, subject: User) -> bool:
 def can_act_for(actor, person: User | None) -> bool:
     """The one "may act for this person" rule (API.md, "People and acting for someone"):
     the person herself, staff of her community, coordinators of her unit and admins.
+    Someone who works a desk or coordinates is acted for only by admins (and a superuser
+    only by a superuser).
 
     Callers check it before anything else and answer a refusal the same way whether or
     not the person exists, so a refusal reveals nothing about her.
     """
     if actor is None or not actor.is_authenticated or not actor.is_active or person is None:
         return False
-    if actor.pk == person.pk or actor.is_superuser or is_district_admin(actor):
+    if actor.pk == person.pk or actor.is_superuser:
         return True
-    if person.community_id is None:
+    if person.is_superuser:
+        return False
+    if is_district_admin(actor):
+        return True
+    if person.community_id is None or _works_a_desk_or_coordinates(person):
+        # Acting for a colleague or a coordinator (a binding link for her, a seat in her
+        # name) would let a desk worker take over an account that outranks or equals hers.
         return False
     return (is_coordinator_for(actor, person.community)
             or holds_role(actor, Role.COMMUNITY_STAFF, person.community))
+
+
+def _works_a_desk_or_coordinates(person) -> bool:
+    return person.is_staff or any(
+        a.role in (*COORDINATOR_ROLES, Role.COMMUNITY_STAFF) for a in role_assignments(person))
 
 
 def desk_community_filter(user, field: str = "community"):

@@ -2,15 +2,14 @@
 
 Slots belong to their community (the venue's, else the tutor's). The tutor is the slot's
 volunteer; coordinators of that community manage it. A resident books for themself; staff
-of the resident's community and the resident's coordinators may book on their behalf.
+of the resident's community and the resident's coordinators may book on their behalf
+(the one "act for this person" rule, accounts.permissions.can_act_for).
 """
 
 from __future__ import annotations
 
-from backend.accounts.models import Role
-from backend.accounts.permissions import holds_role, is_coordinator_for
+from backend.accounts.permissions import can_act_for, is_coordinator_for
 
-from ..permissions import can_enroll_on_behalf_somewhere
 from .models import TutoringBookingStatus
 
 
@@ -32,17 +31,6 @@ def can_manage_slot(user, slot) -> bool:
     return _authenticated(user) and is_coordinator_for(user, slot.community)
 
 
-def can_book_on_behalf_somewhere(user) -> bool:
-    return can_enroll_on_behalf_somewhere(user)
-
-
-def can_book_on_behalf(user, resident) -> bool:
-    if not _authenticated(user) or resident.community_id is None:
-        return False
-    return is_coordinator_for(user, resident.community) or holds_role(
-        user, Role.COMMUNITY_STAFF, resident.community)
-
-
 def tutoring_cancel_role(user, booking) -> str | None:
     """Who is cancelling: "tutor" and "coordinator" always may; "resident" (or staff
     acting for them) only before the cutoff; None = not allowed."""
@@ -52,7 +40,7 @@ def tutoring_cancel_role(user, booking) -> str | None:
         return "tutor"
     if can_manage_slot(user, booking.slot):
         return "coordinator"
-    if booking.user_id == user.pk or can_book_on_behalf(user, booking.user):
+    if booking.user_id == user.pk or can_act_for(user, booking.user):
         return "resident"
     return None
 

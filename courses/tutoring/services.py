@@ -28,6 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as account_permissions
 from backend.accounts import selectors as account_selectors
 from backend.core.errors import has_code, validation_error
 from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
@@ -328,8 +329,8 @@ def _book(*, actor, user, slot_id: int, note: str, address: str | None) -> Tutor
 def tutoring_book(*, actor, user, slot_id: int, note: str = "", address: str | None = None,
                   idempotency_key: str | None = None) -> TutoringBooking:
     """Book a seat in a slot for `user` (the actor, or a resident staff book for at the
-    counter — the caller checked permissions.can_book_on_behalf)."""
-    if user.pk != actor.pk and not permissions.can_book_on_behalf(actor, user):
+    counter: the "act for this person" rule, accounts.permissions.can_act_for)."""
+    if user.pk != actor.pk and not account_permissions.can_act_for(actor, user):
         raise PermissionDenied
     return idempotent_call(
         user=actor, scope="courses.tutoringBook", key=idempotency_key,

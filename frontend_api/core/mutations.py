@@ -76,7 +76,16 @@ class BaseMutation(graphene.Mutation):
         except PermissionDenied as exc:
             raise PermissionDeniedError(str(exc) or None) from None
         except ValidationError as exc:
-            return cls(errors=validation_error_to_list(exc, cls.error_codes))
+            return cls(errors=validation_error_to_list(exc, cls.error_codes),
+                       **cls._empty_required_lists())
+
+    @classmethod
+    def _empty_required_lists(cls) -> dict:
+        """A refused payload answers [] for its other non-null lists (e.g. the slots a
+        publish created): null there would null the whole payload (an internal error)."""
+        return {name: [] for name, field in cls._meta.fields.items()
+                if name != "errors" and isinstance(field.type, graphene.NonNull)
+                and isinstance(field.type.of_type, graphene.List)}
 
     @classmethod
     def perform(cls, info, user, **data):

@@ -1,8 +1,7 @@
 import graphene
-from django.core.exceptions import PermissionDenied
 
-from backend.accounts import selectors as account_selectors
-from courses import permissions, selectors, services
+from courses import selectors, services
+from frontend_api.core.acting import person_to_act_for
 from frontend_api.core.errors import error_type
 from frontend_api.core.mutations import BaseMutation
 
@@ -14,14 +13,16 @@ CourseEnrollError = error_type("CourseEnrollError", CourseErrorCodeEnum)
 
 class CourseEnroll(BaseMutation):
     """Enrol in a run: ENROLLED while seats are left, else WAITLISTED with a position.
-    Coordinators and community staff may enrol someone else (`userId`), e.g. at the counter."""
+    Staff of a person's community, coordinators of her unit and admins may enrol her
+    (`userId`), e.g. at the counter; anyone else, or an unknown id, gets PERMISSION_DENIED."""
 
     class Arguments:
         run_id = graphene.ID(required=True, description="The run to enrol in.")
         idempotency_key = graphene.String(description="Optional; repeating it returns the "
                                                       "first result (see the API docs).")
         user_id = graphene.ID(description="Enrol this person instead of yourself "
-                                          "(coordinators and community staff of the run's unit).")
+                                          "(staff of their community, coordinators of their unit, "
+                                          "admins).")
 
     enrollment = graphene.Field(EnrollmentType,
                                 description="The enrolment, ENROLLED or WAITLISTED; null when "
@@ -34,9 +35,7 @@ class CourseEnroll(BaseMutation):
     def perform(cls, info, user, *, run_id, idempotency_key=None, user_id=None):
         learner = user
         if user_id is not None:
-            if not permissions.can_enroll_on_behalf_somewhere(user):
-                raise PermissionDenied
-            learner = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
+            learner = person_to_act_for(user, user_id)
         run = load(run_id, "CourseRun", selectors.run_for_update_checks, field="run_id")
         enrollment = services.enrollment_create(actor=user, user=learner, run_id=run.pk,
                                                 idempotency_key=idempotency_key)

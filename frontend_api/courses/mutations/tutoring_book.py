@@ -1,16 +1,14 @@
 import graphene
-from django.core.exceptions import PermissionDenied
 
-from backend.accounts import selectors as account_selectors
-from courses.tutoring import permissions, selectors
+from courses.tutoring import selectors
 from courses.tutoring import services as tutoring
+from frontend_api.core.acting import person_to_act_for
 from frontend_api.core.errors import error_type
 from frontend_api.core.ids import decode_id
 from frontend_api.core.mutations import BaseMutation
 
 from ..tutoring.types import TutoringBookingType
 from ..types import CourseErrorCodeEnum
-from ._common import load
 
 TutoringBookError = error_type("TutoringBookError", CourseErrorCodeEnum)
 
@@ -43,9 +41,7 @@ class TutoringBook(BaseMutation):
                 user_id=None):
         resident = user
         if user_id is not None:
-            if not permissions.can_book_on_behalf_somewhere(user):
-                raise PermissionDenied
-            resident = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
+            resident = person_to_act_for(user, user_id)
         pk = decode_id(slot_id, "TutoringSlot", field="slot_id")
         booking = tutoring.tutoring_book(actor=user, user=resident, slot_id=pk, note=note or "",
                                          address=address, idempotency_key=idempotency_key)
