@@ -75,6 +75,8 @@ MIDDLEWARE = [
     # Static files straight from gunicorn (`make run`, or behind a plain reverse proxy).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.context.RequestContextMiddleware",
+    # Reads of unmasked phones/ID numbers during the request, audited in one INSERT at its end.
+    "backend.core.audit.PersonalDataReadAuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,6 +1,7 @@
 import graphene
 from graphene_django import DjangoObjectType
 
+from backend.core import audit
 from backend.core.masking import mask_phone
 from frontend_api.certificates.types import CertificateType
 from frontend_api.core.descriptions import field_descriptions
@@ -190,6 +191,8 @@ class VolunteerType(DjangoObjectType):
     def resolve_phone(volunteer, info):
         if volunteer.user.phone and permissions.can_view_volunteer_phone(info.context.user,
                                                                          volunteer):
+            audit.personal_data_read(actor=info.context.user, subject=volunteer.user,
+                                     what="phone", why="graphql:Volunteer.phone")
             return volunteer.user.phone
         return None
 
