@@ -2,7 +2,7 @@ import graphene
 from graphene_django import DjangoObjectType
 
 from backend.core import audit
-from backend.core.masking import mask_phone
+from backend.core.masking import mask_personal_data_in_text, mask_phone
 from frontend_api.certificates.types import CertificateType
 from frontend_api.core.descriptions import field_descriptions
 from volunteers import permissions, selectors
@@ -322,11 +322,11 @@ class ServiceRequestType(DjangoObjectType):
 
     @staticmethod
     def resolve_address(request, info):
-        return request.address if _details_visible(request, info) else ""
+        return _free_text(request, info, request.address)
 
     @staticmethod
     def resolve_note(request, info):
-        return request.note if _details_visible(request, info) else ""
+        return _free_text(request, info, request.note)
 
     @staticmethod
     def resolve_offers(request, info):
@@ -335,6 +335,14 @@ class ServiceRequestType(DjangoObjectType):
     @staticmethod
     def resolve_external_ref(request, info):
         return request.external_ref
+
+
+def _free_text(request, info, text: str) -> str:
+    if not _details_visible(request, info):
+        return ""
+    if permissions.can_read_request_free_text(info.context.user, request):
+        return text
+    return mask_personal_data_in_text(text)
 
 
 def _details_visible(request, info) -> bool:
