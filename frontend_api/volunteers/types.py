@@ -2,9 +2,10 @@ import graphene
 from graphene_django import DjangoObjectType
 
 from backend.core import audit
-from backend.core.masking import mask_personal_data_in_text, mask_phone
+from backend.core.masking import mask_phone
 from frontend_api.certificates.types import CertificateType
 from frontend_api.core.descriptions import field_descriptions
+from frontend_api.volunteers.visibility import free_text
 from volunteers import permissions, selectors
 from volunteers.models import (
     AvailabilityRule,
@@ -322,11 +323,11 @@ class ServiceRequestType(DjangoObjectType):
 
     @staticmethod
     def resolve_address(request, info):
-        return _free_text(request, info, request.address)
+        return free_text(request, info, request.address)
 
     @staticmethod
     def resolve_note(request, info):
-        return _free_text(request, info, request.note)
+        return free_text(request, info, request.note)
 
     @staticmethod
     def resolve_offers(request, info):
@@ -335,19 +336,6 @@ class ServiceRequestType(DjangoObjectType):
     @staticmethod
     def resolve_external_ref(request, info):
         return request.external_ref
-
-
-def _free_text(request, info, text: str) -> str:
-    if not _details_visible(request, info):
-        return ""
-    if permissions.can_read_request_free_text(info.context.user, request):
-        return text
-    return mask_personal_data_in_text(text)
-
-
-def _details_visible(request, info) -> bool:
-    # offers prefetched by selectors.service_request_queryset and the offer selectors
-    return permissions.can_see_job_details(info.context.user, request, request.offers.all())
 
 
 class MatchReasonType(graphene.ObjectType):
