@@ -40,6 +40,12 @@ class EncryptedTextField(models.TextField):
         if self.max_length is not None:
             self.validators.append(validators.MaxLengthValidator(self.max_length))
 
+    def formfield(self, **kwargs):
+        # A short value (a phone, a secret) keeps a one-line input, as its CharField had.
+        if self.max_length is not None and self.max_length <= 255:
+            return models.Field.formfield(self, **{"max_length": self.max_length, **kwargs})
+        return super().formfield(**kwargs)
+
     def from_db_value(self, value, expression, connection):
         if value is None:
             return value

@@ -214,3 +214,10 @@ def test_deploy_check_requires_a_shared_cache_in_production(settings):
     # Not a deploy run: the error is not raised by a plain `check`.
     settings.DEBUG = False
     assert "linli.E001" not in [m.id for m in checks.run_checks(tags=[checks.Tags.caches])]
+
+
+def test_short_encrypted_fields_keep_a_one_line_input_and_their_length_limit():
+    phone = User._meta.get_field("phone").formfield()
+    assert phone.widget.input_type == "text" and phone.max_length == 11
+    with pytest.raises(ValidationError):
+        User._meta.get_field("phone").clean("138123456789", None)
