@@ -1,6 +1,8 @@
 """Linli settings. Everything configurable comes from environment variables with safe
 local defaults: with nothing set, Linli runs on an SQLite file with eager Celery tasks."""
 
+import base64
+import hashlib
 import json
 import os
 from datetime import timedelta
@@ -73,6 +75,8 @@ MIDDLEWARE = [
     # Static files straight from gunicorn (`make run`, or behind a plain reverse proxy).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.context.RequestContextMiddleware",
+    # Reads of unmasked phones/ID numbers during the request, audited in one INSERT at its end.
+    "backend.core.audit.PersonalDataReadAuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -308,6 +312,25 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Field-level encryption of personal data (backend/core/crypto.py) -----------------------
+# FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first; FIELD_HASH_KEY keys the
+# lookup hashes. Required with DEBUG off; locally and in tests they derive from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "")
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "")
+if not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DEBUG is off (losing "
+            "them loses every phone number and address: back them up with the database). "
+            "export FIELD_ENCRYPTION_KEYS=$(python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())') "
+            "FIELD_HASH_KEY=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+    _dev_digest = hashlib.sha256(f"linli-field-encryption:{SECRET_KEY}".encode()).digest()
+    FIELD_ENCRYPTION_KEYS = FIELD_ENCRYPTION_KEYS or [
+        base64.urlsafe_b64encode(_dev_digest).decode("ascii")]
+    FIELD_HASH_KEY = FIELD_HASH_KEY or hashlib.sha256(
+        f"linli-field-hash:{SECRET_KEY}".encode()).hexdigest()
 
 # Privacy notice shown before a resident consents; its version is recorded with consent.
 PRIVACY_NOTICE_VERSION = "2026-11"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from backend.accounts import permissions as account_permissions
 from backend.accounts.models import Community, User
+from backend.core import audit
 from backend.core.admin_inlines import RoleScopedInlineMixin
 from backend.core.masking import mask_phone
 from backend.core.services import audit_log_record
@@ -224,8 +225,11 @@ def export_roster_csv(modeladmin, request, queryset):
                          _("出勤率")])
         for e in enrollments:
             user = e.user
-            phone = user.phone if account_permissions.can_view_personal_data(
-                request.user, user) else mask_phone(user.phone)
+            phone = mask_phone(user.phone)
+            if user.phone and account_permissions.can_view_personal_data(request.user, user):
+                audit.personal_data_read(actor=request.user, subject=user, what="phone",
+                                         why="admin:roster_export")
+                phone = user.phone
             marks = ["✓" if (e.pk, s.pk) in present else "" for s in sessions]
             rate = f"{e.sessions_attended / e.sessions_total:.0%}" if e.sessions_total else ""
             position = e.waitlist_ahead + 1 if e.status == EnrollmentStatus.WAITLISTED else ""

@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -10,11 +11,13 @@ import pytest
 from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.test.utils import override_settings
 
 from backend.accounts.models import Role
 from backend.celery import app
 from tests.factories.accounts import CommunityFactory, StreetFactory, UserFactory, user_with_role
+from tests.helpers import pii_scan
 from tests.helpers.database import database_url
 from tests.helpers.graphql import gql as _gql
 from volunteers.demo import reference_data_load
@@ -47,6 +50,34 @@ def pytest_configure(config):
     # request's PostgreSQL statement time limit would cut a task's waits short; the limit
     # itself is tested in tests/frontend_api/test_query_cost.py, which turns it on.
     settings.GRAPHQL_STATEMENT_TIMEOUT_MS = 0
+
+    # The end-of-suite personal-data scan (tests/helpers/pii_scan.py) watches every log
+    # record and every task's arguments from here on.
+    logging.getLogger().addHandler(pii_scan.CollectingHandler(pii_scan.SESSION))
+    pii_scan.connect_task_signals(pii_scan.SESSION)
+
+
+def _uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "django_db_setup"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _personal_data_scan(request, django_db_blocker, tmp_path_factory):
+    """After the last test: the kept test database (every text and blob column), the
+    session's logs, the workers' log files and every task's arguments must hold no phone
+    or ID number in clear text (issue #13). Fails the session with a report otherwise."""
+    pii_scan.SESSION.worker_log_dir = tmp_path_factory.mktemp("worker-logs")
+    uses_db = any(_uses_database(item) for item in request.session.items)
+    if uses_db:
+        request.getfixturevalue("django_db_setup")
+    yield
+    if uses_db:
+        with django_db_blocker.unblock():
+            pii_scan.scan_database(connection, pii_scan.SESSION)
+    pii_scan.scan_worker_logs(pii_scan.SESSION)
+    if pii_scan.SESSION.findings:
+        pytest.fail(pii_scan.SESSION.report(), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -188,11 +219,14 @@ def celery_worker(transactional_db):
     env = {**os.environ, "DATABASE_URL": database_url(), "CELERY_BROKER_URL": broker,
            "DJANGO_SETTINGS_MODULE": "backend.settings"}
     # The worker's log goes to a file: an unread pipe would fill up and stall the worker.
-    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False)  # noqa: SIM115
+    # Kept for the end-of-suite personal-data scan.
+    log = tempfile.NamedTemporaryFile(prefix=f"{queue}-", suffix=".log", delete=False,  # noqa: SIM115
+                                      dir=pii_scan.SESSION.worker_log_dir)
+    pii_scan.SESSION.worker_logs.append(Path(log.name))
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "backend", "worker", "-P", "solo", "-Q", queue,
          "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "-l", "warning"],
+         "-l", "info"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     app.conf.task_always_eager = False
@@ -220,7 +254,6 @@ def celery_worker(transactional_db):
         if "Traceback" in worker_log:
             # Shown with the test's output when it fails: what the worker itself reported.
             print(f"--- Celery worker log ({queue}) ---\n{worker_log[-6000:]}")
-        Path(log.name).unlink(missing_ok=True)
 
 
 @pytest.fixture

@@ -350,7 +350,7 @@ class ServiceRequestAdmin(UnitScopedAdmin):
     list_display = ("skill", "community", "starts_at", "status", "external_ref")
     list_filter = ("status", "skill", "community__street")
     list_select_related = ("skill", "community")
-    search_fields = ("external_ref", "address")
+    search_fields = ("external_ref",)  # the address is encrypted at rest: not searchable
     readonly_fields = ("skill", "min_level", "starts_at", "ends_at", "community", "status",
                        "created_by", "requested_volunteer", "external_ref")
     inlines = [OfferInline]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Community
+from backend.core.fields import EncryptedTextField, KeyedHashField
 from backend.core.models import TimeStampedModel
 
 EXPIRING_DAYS = 30
@@ -135,7 +136,9 @@ class Credential(TimeStampedModel):
                                   related_name="credentials")
     type = models.ForeignKey(CredentialType, verbose_name=_("类型"), on_delete=models.PROTECT,
                              related_name="credentials")
-    number = models.CharField(_("证件编号"), max_length=64)
+    # Encrypted at rest; the keyed hash keeps "one number per volunteer and type" unique.
+    number = EncryptedTextField(_("证件编号"), max_length=64)
+    number_hash = KeyedHashField(_("证件编号摘要"), source="number", purpose="code")
     valid_from = models.DateField(_("生效日期"))
     valid_until = models.DateField(_("有效期至"), null=True, blank=True)
     source = models.CharField(_("来源"), max_length=128, blank=True)
@@ -151,8 +154,8 @@ class Credential(TimeStampedModel):
         verbose_name_plural = _("资质证件")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["volunteer", "type", "number"],
-                                    name="credential_unique_number"),
+            models.UniqueConstraint(fields=["volunteer", "type", "number_hash"],
+                                    name="credential_unique_number_hash"),
         ]
         indexes = [models.Index(fields=["volunteer", "type", "valid_until"])]
 
@@ -294,8 +297,9 @@ class ServiceRequest(TimeStampedModel):
     ends_at = models.DateTimeField(_("结束"))
     community = models.ForeignKey(Community, verbose_name=_("社区"), on_delete=models.PROTECT,
                                   related_name="+")
-    address = models.CharField(_("地址"), max_length=200, blank=True)
-    note = models.TextField(_("备注"), blank=True)
+    # The doorstep address and free text (may hold a phone number): encrypted at rest.
+    address = EncryptedTextField(_("地址"), max_length=200, blank=True)
+    note = EncryptedTextField(_("备注"), blank=True)
     external_ref = models.CharField(_("外部编号"), max_length=128, blank=True, db_index=True)
     status = models.CharField(_("状态"), max_length=16, choices=ServiceRequestStatus.choices,
                               default=ServiceRequestStatus.OFFERED)

@@ -175,3 +175,13 @@ def can_view_volunteer_certificates(user, volunteer) -> bool:
     """The volunteer's own service-hours certificates: the volunteer and their unit's
     coordinators (admins included)."""
     return is_own(user, volunteer) or coordinates_volunteer(user, volunteer)
+
+
+def can_read_request_free_text(user, request) -> bool:
+    """A job's note and address unmasked: whoever wrote them (the dispatcher) and the
+    coordinators of its community; a volunteer sees phone numbers in them masked."""
+    if not _authenticated(user):
+        return False
+    if request.created_by_id == user.pk:
+        return True
+    return accounts.is_coordinator(user) and accounts.is_coordinator_for(user, request.community)

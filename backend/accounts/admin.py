@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from backend.core import audit
 from backend.core.admin_inlines import ScopedAutocompleteMixin
 
 from . import permissions
@@ -68,6 +69,15 @@ class UserAdmin(ScopedAutocompleteMixin, DjangoUserAdmin):
     def get_queryset(self, request):
         qs = super().get_queryset(request)
         return qs.filter(permissions.coordinated_community_filter(request.user))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        # The change page shows the phone unmasked: an audited read.
+        person = (getattr(response, "context_data", None) or {}).get("original")
+        if request.method == "GET" and person is not None and person.phone:
+            audit.personal_data_read(actor=request.user, subject=person, what="phone",
+                                     why="admin:user_change")
+        return response
 
     def autocomplete_filter(self, request):
         return permissions.coordinated_community_filter(request.user)

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.fields import EncryptedTextField, KeyedHashField
 from backend.core.masking import mask_phone
 from backend.core.models import TimeStampedModel
 
@@ -50,12 +51,14 @@ class Community(TimeStampedModel):
 
 class User(AbstractUser):
     display_name = models.CharField(_("姓名"), max_length=64, blank=True)
-    # Personal information (PIPL): stored once, here; shown through mask_phone elsewhere.
-    phone = models.CharField(_("手机号"), max_length=11, blank=True,
-                             validators=[phone_validator])
-    # The registered address (personal data): where doorstep help goes unless she names
-    # another. Plain text for now; encrypting it at rest is a later change.
-    address = models.TextField(_("登记住址"), blank=True)
+    # Personal information (PIPL): stored once, here, encrypted at rest; shown through
+    # mask_phone elsewhere. Found by its keyed hash (couples share a phone: not unique).
+    phone = EncryptedTextField(_("手机号"), max_length=11, blank=True,
+                               validators=[phone_validator])
+    phone_hash = KeyedHashField(_("手机号摘要"), source="phone", purpose="phone")
+    # The registered address (personal data, encrypted at rest): where doorstep help goes
+    # unless she names another.
+    address = EncryptedTextField(_("登记住址"), blank=True)
     community = models.ForeignKey(Community, verbose_name=_("所属社区"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="members")
     consent_version = models.CharField(_("同意的隐私声明版本"), max_length=32, blank=True)

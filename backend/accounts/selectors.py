@@ -1,5 +1,7 @@
 from django.db.models import Prefetch, Q, QuerySet
 
+from backend.core import crypto
+
 from . import permissions
 from .models import Community, Street, User
 
@@ -38,7 +40,7 @@ def desk_people_search(user, query: str, *, limit: int = 20) -> list[User]:
     if query.isdigit():
         if len(query) != 11:
             return []
-        match = Q(phone=query)
+        match = Q(phone_hash=crypto.phone_hash(query))  # phones are encrypted at rest
     else:
         match = Q(display_name__icontains=query) | Q(username__iexact=query)
     return list(User.objects.select_related("community__street")

@@ -27,3 +27,21 @@ def shared_cache_check(app_configs, **kwargs):
             id="linli.W001",
         )]
     return []
+
+
+@checks.register(checks.Tags.caches, deploy=True)
+def production_shared_cache_check(app_configs, **kwargs):
+    """linli.E001 (deploy): in production WeChat's replay cache and access-token lock, and
+    the sign-in limiter, must live in a cache every process shares; a process-local cache
+    would let a replayed callback through a second process and refresh tokens twice."""
+    backend = settings.CACHES.get("default", {}).get("BACKEND", "")
+    if not settings.DEBUG and backend in PROCESS_LOCAL_CACHES:
+        return [checks.Error(
+            f"The default cache ({backend.rsplit('.', 1)[-1]}) lives in one process: WeChat "
+            "replay protection, the access-token lock and sign-in limits would not be shared "
+            "between web processes and workers.",
+            hint="Set REDIS_URL (recommended), or leave LINLI_CACHE unset to use the "
+                 "database cache table.",
+            id="linli.E001",
+        )]
+    return []

@@ -35,3 +35,14 @@ def mask_name(name: str | None) -> str:
     if len(name) == 2:
         return name[0] + "*"
     return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_NUMBER_IN_TEXT = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
+
+
+def mask_personal_data_in_text(text: str | None) -> str:
+    """Free text (a booking note, a service address) with every mobile and ID number in
+    it masked: for readers other than its writer and the unit's coordinators."""
+    text = _ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text or "")
+    return _MOBILE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)

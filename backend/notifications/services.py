@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from backend.core.errors import validation_error
-from backend.core.masking import mask_id_number, mask_phone
+from backend.core.masking import mask_personal_data_in_text
 from backend.core.services import audit_log_record, enqueue_on_commit
 
 from . import channels, permissions
@@ -40,14 +39,9 @@ SWEEP_MAX_ATTEMPTS = 7
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9Xx])\d{17}[0-9Xx](?![0-9Xx])")
-
-
 def mask_personal_data(text: str) -> str:
     """Messages leave the platform: mask any mobile or ID number a caller let slip in."""
-    text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group(0)), text or "")
-    return _MOBILE.sub(lambda m: mask_phone(m.group(0)), text)
+    return mask_personal_data_in_text(text)
 
 
 def _masked_data(value):

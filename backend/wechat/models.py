@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Community, Street
+from backend.core.fields import EncryptedTextField
 from backend.core.models import TimeStampedModel
 from backend.notifications.models import NotificationKind
 
@@ -52,11 +53,12 @@ class WeChatAccount(TimeStampedModel):
                             help_text=_("回调地址 /wechat/<标识>/ 中的部分"))
     name = models.CharField(_("名称"), max_length=64)
     app_id = models.CharField(_("AppID"), max_length=32, unique=True)
-    app_secret = models.CharField(_("AppSecret"), max_length=128, blank=True)
-    token = models.CharField(_("令牌 Token"), max_length=64)
+    # The account's secrets are encrypted at rest (backend/core/fields.py).
+    app_secret = EncryptedTextField(_("AppSecret"), max_length=128, blank=True)
+    token = EncryptedTextField(_("令牌 Token"), max_length=64)
     # 43 characters, WeChat's EncodingAESKey; needed in safe and compatible mode only.
-    encoding_aes_key = models.CharField(_("消息加解密密钥"), max_length=43, null=True,
-                                        blank=True)
+    encoding_aes_key = EncryptedTextField(_("消息加解密密钥"), max_length=43, null=True,
+                                          blank=True)
     mode = models.CharField(_("消息加解密方式"), max_length=16, choices=AccountMode.choices,
                             default=AccountMode.PLAIN)
     # Both empty: the district's account; otherwise the unit that runs it.

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.fields import EncryptedTextField
 from backend.core.models import TimeStampedModel
 
 HOME_VISIT = "上门"
@@ -104,10 +105,11 @@ class TutoringBooking(TimeStampedModel):
     ends_at = models.DateTimeField(_("结束"))
     status = models.CharField(_("状态"), max_length=16, choices=TutoringBookingStatus.choices,
                               default=TutoringBookingStatus.BOOKED)
-    note = models.CharField(_("备注"), max_length=200, blank=True)
+    # Free text (may hold a phone number) and the doorstep address: encrypted at rest.
+    note = EncryptedTextField(_("备注"), max_length=200, blank=True)
     # Where a doorstep session happens (personal data): shown to the resident and, once
     # booked, to the tutor; empty for slots at a venue.
-    address = models.CharField(_("上门地址"), max_length=200, blank=True)
+    address = EncryptedTextField(_("上门地址"), max_length=200, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("代预约人"),
                                   null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")

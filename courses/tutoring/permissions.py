@@ -8,7 +8,7 @@ of the resident's community and the resident's coordinators may book on their be
 
 from __future__ import annotations
 
-from backend.accounts.permissions import can_act_for, is_coordinator_for
+from backend.accounts.permissions import can_act_for, is_coordinator, is_coordinator_for
 
 from .models import TutoringBookingStatus
 
@@ -66,3 +66,15 @@ def can_see_booking_address(user, booking) -> bool:
 
 def can_rate_booking(user, booking) -> bool:
     return _authenticated(user) and booking.user_id == user.pk
+
+
+def can_read_booking_free_text(user, booking) -> bool:
+    """The note and address unmasked: their writer (the resident, or staff who booked for
+    her) and coordinators of the slot's community; everyone else sees phones masked."""
+    if not _authenticated(user):
+        return False
+    if user.pk in (booking.user_id, booking.booked_by_id):
+        return True
+    # Role assignments are cached on the user: the slot's community is loaded only for a
+    # coordinator.
+    return is_coordinator(user) and is_coordinator_for(user, booking.slot.community)

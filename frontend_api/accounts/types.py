@@ -6,6 +6,7 @@ from graphene_django import DjangoObjectType
 from backend.accounts import permissions, services
 from backend.accounts.error_codes import AccountErrorCode
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
+from backend.core import audit
 from backend.core.links import absolute_url
 from backend.core.masking import mask_phone
 from frontend_api.core.descriptions import COMMON_ERROR_CODES, enum_description, field_descriptions
@@ -130,6 +131,8 @@ class UserType(DjangoObjectType):
         if not user.phone:
             return None
         if permissions.can_view_personal_data(info.context.user, user):
+            audit.personal_data_read(actor=info.context.user, subject=user, what="phone",
+                                     why="graphql:User.phone")
             return user.phone
         return mask_phone(user.phone)
 

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from backend.accounts import permissions
+from backend.core import audit
 from backend.core.masking import mask_phone
 from backend.notifications import selectors as notification_selectors
 from backend.notifications import services as notification_services
@@ -35,6 +36,8 @@ def _name(person) -> str:
 def _shown_phone(viewer, person) -> str:
     if person.phone and not permissions.can_view_personal_data(viewer, person):
         return mask_phone(person.phone)
+    if person.phone:
+        audit.personal_data_read(actor=viewer, subject=person, what="phone", why="desk:roster")
     return person.phone
 
 

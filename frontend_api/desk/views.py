@@ -23,6 +23,7 @@ from graphql_relay import from_global_id
 
 from backend.accounts import permissions, selectors, services
 from backend.accounts.error_codes import AccountErrorCode
+from backend.core import audit
 from backend.core.errors import has_code
 from backend.core.links import absolute_url, node_id
 from backend.core.masking import mask_name, mask_phone
@@ -67,6 +68,8 @@ def _row(viewer, person) -> dict:
     phone = person.phone
     if phone and not permissions.can_view_personal_data(viewer, person):
         phone = mask_phone(phone)
+    elif phone:
+        audit.personal_data_read(actor=viewer, subject=person, what="phone", why="desk:search")
     return {"user": person, "id": node_id("User", person.pk),
             "name": person.display_name or person.username, "phone": phone,
             "community": person.community}

@@ -4,6 +4,7 @@ from django import template
 
 from backend.core import formatting
 from backend.core.links import node_id
+from backend.core.masking import mask_personal_data_in_text
 
 register = template.Library()
 
@@ -24,3 +25,11 @@ def when_until(start, end):
 def gid(pk, type_name):
     """The Relay global id in a page path: `{% url 'page-learn' id=e.pk|gid:'Enrollment' %}`."""
     return node_id(type_name, pk)
+
+
+@register.filter
+def masked_text(text):
+    """Free text someone else wrote (a job's note, a booking's note or address), with any
+    phone or ID number masked: for the volunteer's and tutor's pages, whose readers are
+    neither its writer nor the unit's coordinators."""
+    return mask_personal_data_in_text(text)

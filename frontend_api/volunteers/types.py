@@ -1,9 +1,11 @@
 import graphene
 from graphene_django import DjangoObjectType
 
+from backend.core import audit
 from backend.core.masking import mask_phone
 from frontend_api.certificates.types import CertificateType
 from frontend_api.core.descriptions import field_descriptions
+from frontend_api.volunteers.visibility import free_text
 from volunteers import permissions, selectors
 from volunteers.models import (
     AvailabilityRule,
@@ -190,6 +192,8 @@ class VolunteerType(DjangoObjectType):
     def resolve_phone(volunteer, info):
         if volunteer.user.phone and permissions.can_view_volunteer_phone(info.context.user,
                                                                          volunteer):
+            audit.personal_data_read(actor=info.context.user, subject=volunteer.user,
+                                     what="phone", why="graphql:Volunteer.phone")
             return volunteer.user.phone
         return None
 
@@ -319,11 +323,11 @@ class ServiceRequestType(DjangoObjectType):
 
     @staticmethod
     def resolve_address(request, info):
-        return request.address if _details_visible(request, info) else ""
+        return free_text(request, info, request.address)
 
     @staticmethod
     def resolve_note(request, info):
-        return request.note if _details_visible(request, info) else ""
+        return free_text(request, info, request.note)
 
     @staticmethod
     def resolve_offers(request, info):
@@ -332,11 +336,6 @@ class ServiceRequestType(DjangoObjectType):
     @staticmethod
     def resolve_external_ref(request, info):
         return request.external_ref
-
-
-def _details_visible(request, info) -> bool:
-    # offers prefetched by selectors.service_request_queryset and the offer selectors
-    return permissions.can_see_job_details(info.context.user, request, request.offers.all())
 
 
 class MatchReasonType(graphene.ObjectType):

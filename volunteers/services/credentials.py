@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
+from backend.core import crypto
 from backend.core.errors import validation_error
 from backend.core.formatting import date_zh
 from backend.core.links import absolute_url
 from backend.core.services import audit_log_record
+from backend.core.validators import looks_like_id_number, validate_id_number
 from backend.notifications import services as notification_services
 from backend.notifications.models import NotificationKind
 from backend.notifications.selectors import existing_dedup_keys
@@ -21,6 +23,24 @@ from backend.notifications.selectors import existing_dedup_keys
 from .. import permissions, selectors
 from ..error_codes import VolunteerErrorCode as Code
 from ..models import Credential, CredentialType, Volunteer
+
+
+def _clean_number(number: str) -> str:
+    """A number shaped like a resident ID (many certificates carry the holder's) must be a
+    valid one (GB 11643): a mistyped ID is caught at the desk, not on verification."""
+    number = (number or "").strip()
+    if not number:
+        raise validation_error("number", _("请填写证件编号。"), Code.REQUIRED)
+    if looks_like_id_number(number):
+        try:
+            validate_id_number(number)
+        except ValidationError as exc:
+            raise validation_error("number", exc.messages[0], Code.INVALID) from None
+    return number
+
+
+def _number_hash(number: str) -> str:
+    return crypto.keyed_hash(crypto.normalise_code(number), purpose="code")
 
 
 @transaction.atomic
@@ -33,12 +53,11 @@ def credential_grant(*, volunteer: Volunteer, type_code: str, number: str, valid
     if ctype is None:
         raise validation_error("type_code", _("没有这种资质类型：%(code)s。") % {"code": type_code},
                                Code.NOT_FOUND)
-    number = (number or "").strip()
-    if not number:
-        raise validation_error("number", _("请填写证件编号。"), Code.REQUIRED)
+    number = _clean_number(number)
     if valid_until is not None and valid_until < valid_from:
         raise validation_error("valid_until", _("有效期不能早于生效日期。"), Code.INVALID_WINDOW)
-    existing = Credential.objects.filter(volunteer=volunteer, type=ctype, number=number).first()
+    lookup = {"volunteer": volunteer, "type": ctype, "number_hash": _number_hash(number)}
+    existing = Credential.objects.filter(**lookup).first()
     if existing is not None:
         return existing
     try:
@@ -48,7 +67,7 @@ def credential_grant(*, volunteer: Volunteer, type_code: str, number: str, valid
                 valid_until=valid_until, source=source, verified_by=verified_by,
                 verified_at=timezone.now() if verified_by else None)
     except IntegrityError:
-        return Credential.objects.get(volunteer=volunteer, type=ctype, number=number)
+        return Credential.objects.get(**lookup)
 
 
 def credential_add(*, actor, volunteer: Volunteer, type_code: str, number: str,
@@ -69,9 +88,7 @@ def credential_update(*, actor, credential: Credential, valid_from: date, valid_
     """A coordinator's correction of a recorded credential (dates, number, revocation)."""
     if not permissions.can_manage_credentials(actor, credential.volunteer):
         raise PermissionDenied
-    number = (number or "").strip()
-    if not number:
-        raise validation_error("number", _("请填写证件编号。"), Code.REQUIRED)
+    number = _clean_number(number)
     if valid_until is not None and valid_until < valid_from:
         raise validation_error("valid_until", _("有效期不能早于生效日期。"), Code.INVALID_WINDOW)
     credential.number, credential.valid_from, credential.valid_until = (

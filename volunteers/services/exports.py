@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from backend.accounts.permissions import can_view_personal_data
+from backend.core import audit
 from backend.core.services import audit_log_record
 
 from .. import permissions, report_selectors
@@ -30,7 +31,10 @@ def _local(moment) -> str:
 
 
 def _phone(actor, user) -> str:
-    return user.phone if can_view_personal_data(actor, user) else user.phone_masked
+    if user.phone and can_view_personal_data(actor, user):
+        audit.personal_data_read(actor=actor, subject=user, what="phone", why="export:csv")
+        return user.phone
+    return user.phone_masked
 
 
 def _write(columns: list[str], rows) -> str:

@@ -5,6 +5,7 @@ import graphene
 from graphene_django import DjangoObjectType
 from graphql_relay import to_global_id
 
+from backend.core.masking import mask_personal_data_in_text
 from courses.tutoring import permissions
 from courses.tutoring.models import (
     TutoringBooking,
@@ -116,7 +117,16 @@ class TutoringBookingType(DjangoObjectType):
         if not booking.address or not permissions.can_see_booking_address(info.context.user,
                                                                           booking):
             return None
-        return booking.address
+        if permissions.can_read_booking_free_text(info.context.user, booking):
+            return booking.address
+        return mask_personal_data_in_text(booking.address)
+
+    @staticmethod
+    def resolve_note(booking, info):
+        if not booking.note or permissions.can_read_booking_free_text(info.context.user,
+                                                                      booking):
+            return booking.note
+        return mask_personal_data_in_text(booking.note)
 
     @staticmethod
     def resolve_booked_on_behalf(booking, info):
