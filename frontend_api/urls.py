@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
+from .desk import help as desk_help
 from .desk import lists as desk_lists
 from .desk import views as desk_views
 from .rest import views as rest_views
@@ -41,6 +42,8 @@ urlpatterns = [
     path("desk/calls/<int:notification_id>/", desk_lists.desk_call, name="page-desk-call"),
     path("desk/calls/<int:notification_id>/handled/", desk_lists.desk_call_handled,
          name="page-desk-call-handled"),
+    path("desk/help/", desk_help.desk_help_queue, name="page-desk-help"),
+    path("desk/help/<str:id>/", desk_help.desk_help_request, name="page-desk-help-request"),
     path("desk/people/<str:user_id>/qr/", desk_views.desk_binding_qr, name="page-desk-qr"),
     # The WeChat simulator (DEBUG only: every view answers 404 otherwise).
     path("dev/wechat/", simulator.page, name="dev-wechat"),
