@@ -293,6 +293,8 @@ LINLI_BROADCAST_TOKEN_WAIT_SECONDS = float(
 LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)
 # Fractions are allowed (the run-stack test uses seconds).
 VOLUNTEER_OFFER_TTL_MINUTES = float(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
+# Help-request photos: the file is deleted this many days after upload (the row stays).
+HELP_PHOTO_RETENTION_DAYS = int(os.environ.get("HELP_PHOTO_RETENTION_DAYS", "90"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------
 LOGGING = {
