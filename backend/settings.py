@@ -265,6 +265,9 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": crontab(hour=18, minute=0)},
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
                                             "schedule": crontab(hour=9, minute=0)},
+    # Help-request photos older than HELP_PHOTO_RETENTION_DAYS lose their file.
+    "volunteers-help-photos-purge": {"task": "volunteers.help_photos_purge",
+                                     "schedule": crontab(hour=3, minute=0)},
 }
 # Where Linli reaches WeChat: its API and its OAuth page. Point both at the bundled fake
 # (python -m backend.wechat.fake) to run every WeChat feature without WeChat.
