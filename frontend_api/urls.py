@@ -8,6 +8,7 @@ from .desk import views as desk_views
 from .rest import views as rest_views
 from .rest.calendar import calendar_feed
 from .rest.certificates import CertificatePdfView
+from .rest.uploads import UploadCreateView, UploadDetailView
 from .wechat import binding_pages, signin, simulator
 from .wechat import views as wechat_views
 
@@ -17,6 +18,8 @@ urlpatterns = [
     path("api/auth/token/", rest_views.TokenObtainView.as_view(), name="api-token"),
     path("healthz", rest_views.healthz, name="healthz"),
     path("api/calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("api/uploads/", UploadCreateView.as_view(), name="api-uploads"),
+    path("api/uploads/<str:id>", UploadDetailView.as_view(), name="api-upload"),
     path("api/certificates/<str:code>.pdf", CertificatePdfView.as_view(),
          name="certificate-pdf"),
     path("verify/<str:code>", certificate_verify_page, name="certificate-verify"),
