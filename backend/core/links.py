@@ -17,10 +17,6 @@ from django.urls import NoReverseMatch, reverse
 from graphql_relay import to_global_id
 
 PENDING_PAGES: dict[str, str] = {
-    # Help requests (issue 15): the phone pages are built on top of the services.
-    "page-help": "/help/",
-    "page-help-request": "/help/{id}/",
-    "page-help-new": "/help/new/{token}",
 }
 
 

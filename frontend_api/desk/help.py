@@ -26,8 +26,8 @@ from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 from volunteers.admin_board import EXCLUSION_LABELS
 from volunteers.help import notify as help_notify
-from volunteers.help import page_selectors as help_selectors
-from volunteers.help import triage
+from volunteers.help import page_selectors
+from volunteers.help import selectors as help_selectors
 from volunteers.help.fields import PartOfDay
 from volunteers.models import ServiceRequestStatus
 
@@ -35,6 +35,7 @@ from .views import _desk_user
 
 S = ServiceRequestStatus
 DURATIONS = (30, 60, 90, 120, 180)
+QUEUE_SIZE = 200
 PART_STARTS = {PartOfDay.MORNING: time(9), PartOfDay.AFTERNOON: time(14),
                PartOfDay.EVENING: time(18, 30)}
 
@@ -60,13 +61,12 @@ def desk_help_queue(request):
     rows = [{"r": r, "id": node_id("ServiceRequest", r.pk), "what": help_notify.what(r),
              "wanted": help_notify.wanted_when(r), "waited": waited(r.created_at, now),
              "name": r.requester.display_name or r.requester.username}
-            for r in help_selectors.help_queue(
-                user=request.user, triage_filter=permissions.help_triage_filter(request.user))]
+            for r in help_selectors.help_queue(user=request.user)[:QUEUE_SIZE]]
     return render_page(request, "desk/help_queue.html", {"rows": rows})
 
 
 def _triage_request_or_404(request, pk: int):
-    service_request = help_selectors.help_request_for_page(pk)
+    service_request = page_selectors.help_request_for_page(pk)
     if service_request is None or not permissions.can_triage_help(request.user,
                                                                   service_request.community):
         raise Http404
@@ -102,7 +102,7 @@ def _candidates(service_request, plan) -> dict:
     skill = volunteer_selectors.skill_get(plan["skill"]) if plan["skill"] else None
     if skill is None or plan["starts_at"] is None:
         return {"candidates": [], "excluded": []}
-    result = help_selectors.help_candidates(
+    result = page_selectors.help_candidates(
         service_request, skill=skill, starts_at=plan["starts_at"],
         ends_at=plan["starts_at"] + timedelta(minutes=plan["duration_minutes"]))
     return {"candidates": [{"id": c.volunteer.pk,
@@ -126,7 +126,7 @@ def _page(request, service_request, *, plan=None, errors=None, status=200):
         "durations": DURATIONS, **_candidates(service_request, plan),
         "duplicates": [{"id": d.pk, "what": help_notify.what(d),
                         "wanted": help_notify.wanted_when(d)}
-                       for d in help_selectors.help_duplicates_of(service_request)],
+                       for d in page_selectors.help_duplicates_of(service_request)],
         "errors": errors or {}, "is_requested": service_request.status == S.REQUESTED,
         "can_complete": service_request.status == S.ACCEPTED}, status=status)
 
@@ -140,7 +140,7 @@ def _dispatch(request, service_request) -> tuple[str, dict]:
         volunteer = volunteer_selectors.volunteer_lookup(int(plan["volunteer"]))
         if volunteer is None:
             return "", {"volunteer_id": ["没有这位志愿者，请重新选择。"]}
-    done = triage.help_request_triage(
+    done = volunteer_services.help_request_triage(
         actor=request.user, service_request=service_request, skill_code=plan["skill"],
         starts_at=plan["starts_at"], duration_minutes=plan["duration_minutes"],
         volunteer=volunteer)
@@ -154,15 +154,15 @@ def _act(request, service_request, action: str) -> tuple[str, dict]:
     if action == "dispatch":
         return _dispatch(request, service_request)
     if action == "decline":
-        triage.help_request_decline(actor=request.user, service_request=service_request,
+        volunteer_services.help_request_decline(actor=request.user, service_request=service_request,
                                     reason=request.POST.get("reason", ""))
         return "已标为不受理，居民会收到原因。", {}
     if action == "merge":
         into_id = request.POST.get("into", "")
-        into = help_selectors.help_request_for_page(int(into_id)) if into_id.isdigit() else None
+        into = page_selectors.help_request_for_page(int(into_id)) if into_id.isdigit() else None
         if into is None:
             return "", {"into_id": ["请选要合并到哪一条求助。"]}
-        triage.help_request_merge(actor=request.user, service_request=service_request,
+        volunteer_services.help_request_merge(actor=request.user, service_request=service_request,
                                   into=into)
         return "已合并到这位居民的另一条求助。", {}
     if action == "complete":

@@ -24,10 +24,12 @@ from backend.core.links import node_id
 from frontend_api.accounts.types import PrivacyNoticeType
 from volunteers import permissions
 from volunteers import selectors as volunteer_selectors
-from volunteers.help import page_selectors as help_selectors
-from volunteers.help import services as help_services
+from volunteers import services as volunteer_services
+from volunteers.help import page_selectors
+from volunteers.help import selectors as help_selectors
 from volunteers.help.fields import PartOfDay
-from volunteers.help.photos import MAX_UPLOAD_BYTES, help_photo_store
+from volunteers.help.photos import MAX_UPLOAD_BYTES
+from volunteers.help.services import MAX_OPEN_REQUESTS, OPEN_STATUSES
 
 from .common import (
     error_codes,
@@ -40,6 +42,7 @@ from .common import (
 from .help_request import photo_url, request_card
 
 DAYS_AHEAD = 14
+RECENT_SIZE = 10
 NEAR = {0: "今天", 1: "明天", 2: "后天"}
 # Service fields -> the form field an error is shown beside.
 ERROR_FIELDS = {"skill": "skill", "description": "description", "preferred_date": "preferred_date",
@@ -130,7 +133,8 @@ def _photo_from_upload(request, key: str, errors: dict) -> int | None:
         errors["photo"] = ["照片太大了（不能超过 8 MB）。可以不传照片，或者换一张再试。"]
         return None
     try:
-        photo = help_photo_store(uploader=request.user, data=upload.read())
+        photo = volunteer_services.help_photo_store(uploader=request.user,
+                                                     data=upload.read())
     except ValidationError:
         errors["photo"] = ["这张照片打不开（只收 JPEG 或 PNG）。可以不传照片，或者换一张再试。"]
         return None
@@ -144,11 +148,13 @@ def _skills() -> dict:
 
 
 def _list_context(user) -> dict:
-    open_rows, recent = help_selectors.my_help_requests(user=user)
+    """Her open requests (oldest first), then the last few finished ones."""
+    mine = help_selectors.my_help_requests(user=user)
+    open_rows = [r for r in reversed(mine) if r.status in OPEN_STATUSES]
+    recent = [r for r in mine if r.status not in OPEN_STATUSES][:RECENT_SIZE]
     return {"open_requests": [request_card(r) for r in open_rows],
             "recent_requests": [request_card(r) for r in recent],
-            "open_count": len(open_rows),
-            "too_many": len(open_rows) >= help_services.MAX_OPEN_REQUESTS}
+            "open_count": len(open_rows), "too_many": len(open_rows) >= MAX_OPEN_REQUESTS}
 
 
 def _created(request, service_request):
@@ -172,7 +178,7 @@ def ask(request):
     photo_id = _photo_from_upload(request, key, errors)
     if not errors:
         try:
-            created = help_services.help_request_create(
+            created = volunteer_services.help_request_create(
                 actor=user, photo_ids=[photo_id] if photo_id else [],
                 idempotency_key=key or None, **kwargs)
         except ValidationError as exc:
@@ -187,7 +193,7 @@ def ask(request):
 
 def _draft_or_404(request, token: str):
     """Her draft (or one she may confirm for the person it is for); 404 for anyone else."""
-    draft = help_selectors.help_draft_for_page(token[:64])
+    draft = page_selectors.help_draft_for_page(token[:64])
     if draft is None:
         raise Http404
     if draft.user_id != request.user.pk and not permissions.can_ask_help_for(request.user,
@@ -236,13 +242,13 @@ def confirm_draft(request, token):
     kwargs, errors = _arguments(form, _skills())
     if not errors:
         try:
-            created = help_services.help_draft_confirm(actor=request.user, token=draft.token,
+            created = volunteer_services.help_draft_confirm(actor=request.user, token=draft.token,
                                                        **kwargs)
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
             if "DRAFT_EXPIRED" in error_codes(exc):  # a second tap of the first
-                return _gone(request, help_selectors.help_draft_for_page(draft.token))
+                return _gone(request, page_selectors.help_draft_for_page(draft.token))
             errors = _split_errors(exc)
         else:
             return _created(request, created)

@@ -16,9 +16,9 @@ from backend.core.formatting import when_range_zh, when_zh
 from backend.core.links import node_id, path_for
 from backend.core.masking import mask_name
 from volunteers import permissions
+from volunteers import services as volunteer_services
 from volunteers.help import notify as help_notify
-from volunteers.help import page_selectors as help_selectors
-from volunteers.help import services as help_services
+from volunteers.help import page_selectors
 from volunteers.help.models import HelpEventKind
 from volunteers.models import OfferStatus, ServiceRequestStatus
 
@@ -42,7 +42,7 @@ STATUS_TEXT = {
 
 def photo_url(photo_id) -> str:
     """Where a help photo is served to those allowed (GET /api/uploads/<id>)."""
-    return path_for("api-upload", id=photo_id)
+    return path_for("api-upload", id=node_id("HelpPhoto", photo_id))
 
 
 def request_card(service_request) -> dict:
@@ -115,7 +115,7 @@ def request_view(user, service_request, offers) -> dict:
 
 
 def _visible_or_404(request, pk: int):
-    service_request = help_selectors.help_request_for_page(pk)
+    service_request = page_selectors.help_request_for_page(pk)
     if service_request is None:
         raise Http404
     offers = list(service_request.offers.all())
@@ -155,9 +155,9 @@ def help_request_rate(request, id):
         errors = {"rating": ["请选一个分数（1到5分，5分最好）。"]}
     else:
         try:
-            help_services.help_request_rate(actor=request.user, service_request=service_request,
-                                            rating=int(rating),
-                                            comment=request.POST.get("comment", "")[:500])
+            volunteer_services.help_request_rate(
+                actor=request.user, service_request=service_request, rating=int(rating),
+                comment=request.POST.get("comment", "")[:500])
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:

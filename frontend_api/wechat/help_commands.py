@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from backend.core.links import absolute_url
 from backend.core.services import enqueue_on_commit
-from volunteers.help import services as help_services
+from volunteers import services as volunteer_services
 
 from .. import tasks
 from .commands import CommandContext, bind_prompt, command
@@ -28,7 +28,7 @@ def draft_url(account, draft) -> str:
 
 
 def _draft(ctx: CommandContext, *, text: str = "", msg_id: str = ""):
-    return help_services.help_draft_create(
+    return volunteer_services.help_draft_create(
         user=ctx.user, text=text, account=ctx.account,
         openid=ctx.binding.openid if ctx.binding is not None else "", msg_id=msg_id)
 

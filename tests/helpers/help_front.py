@@ -24,9 +24,9 @@ HOME = "金口路12号3单元201"
 
 def ready_resident(community, **fields):
     """A resident who has consented to the current notice and has a registered address."""
-    return user_with_role(Role.RESIDENT, community=community, address=HOME,
-                          consent_version=settings.PRIVACY_NOTICE_VERSION,
-                          consented_at=timezone.now(), **fields)
+    fields = {"address": HOME, "consent_version": settings.PRIVACY_NOTICE_VERSION,
+              "consented_at": timezone.now(), **fields}
+    return user_with_role(Role.RESIDENT, community=community, **fields)
 
 
 def ready_volunteer(community, name="李秀兰", skill="haircut"):

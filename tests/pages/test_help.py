@@ -4,7 +4,7 @@ request's page (who is coming, the visit code, never the volunteer's phone; a ra
 confirming a WeChat draft in one tap; login and back; nobody else's request."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 from django.conf import settings
@@ -72,7 +72,7 @@ def test_every_help_page_sends_an_anonymous_visitor_through_login_and_back(her):
         assert response.status_code == 302, url
         target = urlsplit(response["Location"])
         assert target.path == "/login/"
-        assert url in target.query.replace("%2F", "/")
+        assert unquote(parse_qs(target.query)["next"][0]) == url  # and back
 
 
 # --- Asking ------------------------------------------------------------------------------------

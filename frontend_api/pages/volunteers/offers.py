@@ -15,7 +15,6 @@ from django.views.decorators.http import require_http_methods
 
 from backend.core.links import node_id
 from volunteers import permissions, selectors, services
-from volunteers.help import services as help_services
 from volunteers.models import OfferStatus
 
 from ..common import field_errors, page_ids, page_login_required, page_view, render_page
@@ -160,7 +159,7 @@ def offer_phone(request, id):
     two hours before the visit until it ends; each reveal audited by the service."""
     offer = _my_offer(request, id)
     try:
-        phone = help_services.help_request_phone_reveal(actor=request.user,
+        phone = services.help_request_phone_reveal(actor=request.user,
                                                         service_request=offer.request)
     except PermissionDenied:
         messages.info(request, "上门前 2 小时到服务结束之间，才能在这里查看居民电话。")
