@@ -68,10 +68,16 @@ def _status(service_request) -> tuple[str, str, str]:
     return text, css, hint
 
 
+# Steps as the resident reads them (staff's words for the rest).
+STEP_TEXT = {HelpEventKind.RECEIVED: "求助已收到", HelpEventKind.TRIAGED: "社区已安排，正在联系志愿者",
+             HelpEventKind.ACCEPTED: "志愿者答应上门", HelpEventKind.COMPLETED: "上门服务完成",
+             HelpEventKind.RATED: "您评价了这次服务"}
+
+
 def _timeline(service_request) -> list[dict]:
     steps = []
     for event in service_request.help_events.all():
-        text = HelpEventKind(event.kind).label
+        text = STEP_TEXT.get(event.kind) or HelpEventKind(event.kind).label
         if event.kind in (HelpEventKind.DECLINED, HelpEventKind.CHANGED,
                           HelpEventKind.CANCELLED) and event.note:
             text = f"{text}：{event.note}"
@@ -84,9 +90,12 @@ def _coming(service_request, offers) -> dict | None:
     if offer is None or service_request.status not in (S.ACCEPTED, S.COMPLETED):
         return None
     person = offer.volunteer.user
+    done = service_request.status == S.COMPLETED
     return {"name": mask_name(person.display_name or person.username),
             "window": when_range_zh(service_request.starts_at, service_request.ends_at),
-            "visit_code": service_request.visit_code}
+            "title": "上门的志愿者" if done else "谁来上门",
+            # Said at the door: no use once the visit is over.
+            "visit_code": "" if done else service_request.visit_code}
 
 
 def request_view(user, service_request, offers) -> dict:
