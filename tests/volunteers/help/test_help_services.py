@@ -12,7 +12,8 @@ from graphql_relay import to_global_id
 from backend.accounts.models import Role
 from backend.core.errors import has_code
 from backend.core.models import AuditLog
-from backend.notifications.models import Notification, NotificationKind as K
+from backend.notifications.models import Notification
+from backend.notifications.models import NotificationKind as K
 from tests.factories.accounts import user_with_role
 from volunteers import services
 from volunteers.models import (
@@ -20,6 +21,8 @@ from volunteers.models import (
     HelpEvent,
     Offer,
     ServiceRequest,
+)
+from volunteers.models import (
     ServiceRequestStatus as S,
 )
 
