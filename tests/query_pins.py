@@ -98,9 +98,10 @@ PINS: dict[str, int | dict[str, int]] = {
     # --- Coordinator console ------------------------------------------------------------
     # token, user, roles, street, enrolments, tutoring, dispatch outcomes, hours by month,
     # hours by skill (kinds without a skill; dispatch and shift skills), acceptance,
-    # credentials: whatever the number of rows.
-    "stats": 12,
-    # session, user, roles, streets, communities, the same eight stats queries, and the
+    # credentials, help requests (by service and outcome; times and ratings in one
+    # aggregate): whatever the number of rows.
+    "stats": 14,
+    # session, user, roles, streets, communities, the same ten stats queries, and the
     # admin sidebar's two permission lookups.
-    "stats.dashboard": 15,
+    "stats.dashboard": 17,
 }
