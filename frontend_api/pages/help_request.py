@@ -69,7 +69,8 @@ def _status(service_request) -> tuple[str, str, str]:
 
 
 # Steps as the resident reads them (staff's words for the rest).
-STEP_TEXT = {HelpEventKind.RECEIVED: "求助已收到", HelpEventKind.TRIAGED: "社区已安排，正在联系志愿者",
+STEP_TEXT = {HelpEventKind.RECEIVED: "求助已收到",
+             HelpEventKind.TRIAGED: "社区已安排，正在联系志愿者",
              HelpEventKind.ACCEPTED: "志愿者答应上门", HelpEventKind.COMPLETED: "上门服务完成",
              HelpEventKind.RATED: "您评价了这次服务"}
 
