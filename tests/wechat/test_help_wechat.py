@@ -4,6 +4,8 @@ photo comes through /cgi-bin/media/get (never PicUrl) and is stored without EXIF
 confirms the draft in one tap. Real XML, signed (and AES-encrypted in safe mode) as WeChat
 sends it: by tests/wechat/wire.py on the test client, by the bundled fake over loopback."""
 
+import base64
+import json
 import re
 from datetime import timedelta
 from io import BytesIO
@@ -139,3 +141,23 @@ def test_a_photo_wechat_cannot_hand_over_still_gives_her_the_link(fake, wx_accou
     link_in(reply)
     assert HelpDraft.objects.count() == 1
     assert not HelpPhoto.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_simulator_sends_a_photo_as_temporary_media_and_an_image_message(
+        fake, wx_account, community, settings):
+    settings.DEBUG = True
+    her = ready_resident(community)
+    WeChatBindingFactory(account=wx_account, openid=OPENID, user=her)
+    client = Client()
+    body = {"account": wx_account.slug, "openid": OPENID, "content_type": "image/jpeg",
+            "image_base64": base64.b64encode(photo_bytes()).decode()}
+    response = client.post("/dev/wechat/api/send", json.dumps(body),
+                           content_type="application/json")
+    assert response.status_code == 200, response.content
+    link_in(response.json()["reply"])
+    assert HelpDraft.objects.get().photos.count() == 1
+    bad = client.post("/dev/wechat/api/send", json.dumps({**body, "content_type": "image/gif"}),
+                      content_type="application/json")
+    assert bad.status_code == 415
+    assert HelpDraft.objects.count() == 1
