@@ -47,7 +47,7 @@ def waited(since, now) -> str:
         return f"{minutes // (24 * 60)} 天"
     if minutes >= 60:
         return f"{minutes // 60} 小时 {minutes % 60} 分钟"
-    return f"{minutes} 分钟"
+    return f"{minutes} 分钟" if minutes else "不到 1 分钟"
 
 
 @require_safe
