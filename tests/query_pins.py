@@ -45,6 +45,10 @@ PINS: dict[str, int | dict[str, int]] = {
     "myTutoringSlots": 4,
     "myCertificates": 3,
     "myOffers": 7,
+    # token (the helper's and the request's), her requests with skill, community and
+    # requester, then offers, photos and timeline prefetched; roles and the two permission
+    # lookups of the offers' visibility rule: whatever the number of requests.
+    "myHelpRequests": 9,
     "myCommitments": 3,
     "streets": 2,
     "volunteers": 11,
