@@ -191,7 +191,7 @@ def test_her_page_shows_who_is_coming_masked_with_the_visit_code_never_the_phone
     assert "李*兰" in html and "李秀兰" not in html
     assert request.visit_code and request.visit_code in html
     assert volunteer.user.phone not in html and "139****5678" not in html
-    assert "志愿者已接单" in html  # the timeline
+    assert "志愿者答应上门" in html  # the timeline, in her words
 
 
 def test_the_rating_form_appears_once_it_is_done_and_takes_one_rating(client_for, her, staff,
