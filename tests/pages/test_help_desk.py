@@ -15,6 +15,7 @@ from backend.core.models import AuditLog
 from backend.notifications.models import Notification, NotificationKind
 from tests.factories.accounts import CommunityFactory, user_with_role
 from tests.helpers.help_front import accept, ask, day_at, dispatch, ready_resident, ready_volunteer
+from tests.helpers.queries import query_count
 from volunteers.models import Offer, OfferStatus, ServiceRequest, ServiceRequestStatus
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +187,19 @@ def test_her_phone_only_from_two_hours_before_the_visit_and_audited(client_for, 
     shown = client.post(offer_url(offer, "phone/"))
     assert shown.status_code == 200 and her.phone in shown.content.decode()
     assert AuditLog.objects.filter(action="help.phone_reveal").count() == 1
+
+
+# --- Cost: the lists run the same queries for 1 row as for many ---------------------------------
+def test_the_queue_and_her_list_cost_the_same_at_one_row_and_at_many(client_for, her, staff,
+                                                                     community):
+    ask(her)
+    desk_client, her_client = client_for(staff), client_for(her)
+    one = (query_count(lambda: desk_client.get("/desk/help/")),
+           query_count(lambda: her_client.get("/help/")))
+    for n in range(4):
+        neighbour = ready_resident(community, display_name=f"邻居{n}")
+        ask(neighbour, skill_code=None, description=f"换灯泡{n}")
+    ask(her, days=3)
+    many = (query_count(lambda: desk_client.get("/desk/help/")),
+            query_count(lambda: her_client.get("/help/")))
+    assert one == many
