@@ -7,7 +7,14 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import HelpEvent, HelpEventKind, Offer, OfferStatus, ServiceRequest
+from ..models import (
+    CommitmentKind,
+    HelpEvent,
+    HelpEventKind,
+    Offer,
+    OfferStatus,
+    ServiceRequest,
+)
 from ..models import ServiceRequestStatus as S
 from . import notify
 
@@ -51,6 +58,8 @@ def on_completed(request: ServiceRequest, actor=None) -> None:
 
 def complete_for_hours(commitment, actor) -> ServiceRequest | None:
     """The accepted volunteer logged hours for a help request's visit: it is COMPLETED."""
+    if commitment.kind != CommitmentKind.DISPATCH:
+        return None  # a shift or tutoring: no request to look for
     offer = (Offer.objects.filter(commitment_id=commitment.pk, status=OfferStatus.ACCEPTED)
              .only("request_id").first())
     if offer is None:
