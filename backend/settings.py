@@ -269,6 +269,9 @@ CELERY_BEAT_SCHEDULE = {
                           "schedule": crontab(hour=18, minute=0)},
     "volunteers-credential-expiry-alerts": {"task": "volunteers.credential_expiry_alerts",
                                             "schedule": crontab(hour=9, minute=0)},
+    # Help-request photos older than HELP_PHOTO_RETENTION_DAYS lose their file.
+    "volunteers-help-photos-purge": {"task": "volunteers.help_photos_purge",
+                                     "schedule": crontab(hour=3, minute=0)},
 }
 # Where Linli reaches WeChat: its API and its OAuth page. Point both at the bundled fake
 # (python -m backend.wechat.fake) to run every WeChat feature without WeChat.
@@ -297,6 +300,8 @@ LINLI_BROADCAST_TOKEN_WAIT_SECONDS = float(
 LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)
 # Fractions are allowed (the run-stack test uses seconds).
 VOLUNTEER_OFFER_TTL_MINUTES = float(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
+# Help-request photos: the file is deleted this many days after upload (the row stays).
+HELP_PHOTO_RETENTION_DAYS = int(os.environ.get("HELP_PHOTO_RETENTION_DAYS", "90"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------
 LOGGING = {

@@ -2,11 +2,13 @@ from django.urls import include, path, re_path
 
 from .certificates.views import certificate_verify_page
 from .core.views import LinliGraphQLView
+from .desk import help as desk_help
 from .desk import lists as desk_lists
 from .desk import views as desk_views
 from .rest import views as rest_views
 from .rest.calendar import calendar_feed
 from .rest.certificates import CertificatePdfView
+from .rest.uploads import UploadCreateView, UploadDetailView
 from .wechat import binding_pages, signin, simulator
 from .wechat import views as wechat_views
 
@@ -16,6 +18,8 @@ urlpatterns = [
     path("api/auth/token/", rest_views.TokenObtainView.as_view(), name="api-token"),
     path("healthz", rest_views.healthz, name="healthz"),
     path("api/calendar/<str:token>.ics", calendar_feed, name="calendar-feed"),
+    path("api/uploads/", UploadCreateView.as_view(), name="api-uploads"),
+    path("api/uploads/<str:id>", UploadDetailView.as_view(), name="api-upload"),
     path("api/certificates/<str:code>.pdf", CertificatePdfView.as_view(),
          name="certificate-pdf"),
     path("verify/<str:code>", certificate_verify_page, name="certificate-verify"),
@@ -41,6 +45,8 @@ urlpatterns = [
     path("desk/calls/<int:notification_id>/", desk_lists.desk_call, name="page-desk-call"),
     path("desk/calls/<int:notification_id>/handled/", desk_lists.desk_call_handled,
          name="page-desk-call-handled"),
+    path("desk/help/", desk_help.desk_help_queue, name="page-desk-help"),
+    path("desk/help/<str:id>/", desk_help.desk_help_request, name="page-desk-help-request"),
     path("desk/people/<str:user_id>/qr/", desk_views.desk_binding_qr, name="page-desk-qr"),
     # The WeChat simulator (DEBUG only: every view answers 404 otherwise).
     path("dev/wechat/", simulator.page, name="dev-wechat"),

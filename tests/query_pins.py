@@ -45,6 +45,10 @@ PINS: dict[str, int | dict[str, int]] = {
     "myTutoringSlots": 4,
     "myCertificates": 3,
     "myOffers": 7,
+    # token (the helper's and the request's), her requests with skill, community and
+    # requester, then offers, photos and timeline prefetched; roles and the two permission
+    # lookups of the offers' visibility rule: whatever the number of requests.
+    "myHelpRequests": 9,
     "myCommitments": 3,
     "streets": 2,
     # +1: the coordinator is shown unmasked phones, audited in one INSERT at the request's
@@ -101,9 +105,10 @@ PINS: dict[str, int | dict[str, int]] = {
     # --- Coordinator console ------------------------------------------------------------
     # token, user, roles, street, enrolments, tutoring, dispatch outcomes, hours by month,
     # hours by skill (kinds without a skill; dispatch and shift skills), acceptance,
-    # credentials: whatever the number of rows.
-    "stats": 12,
-    # session, user, roles, streets, communities, the same eight stats queries, and the
+    # credentials, help requests (by service and outcome; times and ratings in one
+    # aggregate): whatever the number of rows.
+    "stats": 14,
+    # session, user, roles, streets, communities, the same ten stats queries, and the
     # admin sidebar's two permission lookups.
-    "stats.dashboard": 15,
+    "stats.dashboard": 17,
 }

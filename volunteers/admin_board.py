@@ -146,7 +146,8 @@ def candidates_view(model_admin, request):
         if job is None:
             return JsonResponse({"error": _("找不到这个派单。")}, status=404)
         tried = {offer.volunteer_id for offer in job.offers.all()}
-        skill_code, starts_at, community = job.skill.code, job.starts_at, job.community
+        skill_code = job.skill.code if job.skill_id else request.GET.get("skill", "")
+        starts_at, community = job.starts_at, job.community
         minutes = int((job.ends_at - job.starts_at).total_seconds() // 60)
     else:
         skill_code = request.GET.get("skill", "")

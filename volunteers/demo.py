@@ -13,6 +13,7 @@ from backend.core.demo import DemoContext, load_district_data
 
 from . import services
 from .demo_history import seed_history
+from .help.demo import seed_help
 from .models import (
     AvailabilityRule,
     Commitment,
@@ -196,3 +197,6 @@ def seed(ctx: DemoContext) -> None:
     ctx.count("往期派单", dispatches, ServiceRequest.objects.filter(
         external_ref__startswith="demo:dispatch:").count())
     ctx.count("往期活动班次", shifts, Shift.objects.count())
+    demo_community = Community.objects.filter(members__username="resident").first()
+    ctx.count("便民纸条", seed_help(demo_community),
+              ServiceRequest.objects.filter(external_ref__startswith="demo:help:").count())

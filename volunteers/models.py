@@ -19,6 +19,11 @@ from backend.accounts.models import Community
 from backend.core.fields import EncryptedTextField, KeyedHashField
 from backend.core.models import TimeStampedModel
 
+from .help.fields import HelpRequestFields
+
+# Re-exported: the help models belong to this app and are imported from here.
+from .help.models import HelpDraft, HelpEvent, HelpEventKind, HelpPhoto  # noqa: F401
+
 EXPIRING_DAYS = 30
 WEEK_HOURS = 7 * 24
 
@@ -281,17 +286,22 @@ class Commitment(TimeStampedModel):
 
 
 class ServiceRequestStatus(models.TextChoices):
+    REQUESTED = "REQUESTED", _("待处理")
     OFFERED = "OFFERED", _("已派出")
     ACCEPTED = "ACCEPTED", _("已接单")
     ESCALATED = "ESCALATED", _("待协调员处理")
     COMPLETED = "COMPLETED", _("已完成")
     CANCELLED = "CANCELLED", _("已取消")
     UNFULFILLED = "UNFULFILLED", _("未能满足")
+    DECLINED = "DECLINED", _("未受理")
 
 
-class ServiceRequest(TimeStampedModel):
+class ServiceRequest(HelpRequestFields, TimeStampedModel):
+    """A doorstep job. A help request (help/fields.py) is one with a requester: it starts
+    REQUESTED, possibly without a skill ("other"), until staff triage it."""
+
     skill = models.ForeignKey(Skill, verbose_name=_("技能"), on_delete=models.PROTECT,
-                              related_name="+")
+                              null=True, blank=True, related_name="+")
     min_level = models.PositiveSmallIntegerField(_("最低等级"), default=1)
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
@@ -314,6 +324,17 @@ class ServiceRequest(TimeStampedModel):
         verbose_name_plural = _("派单")
         ordering = ["-created_at", "-id"]
         permissions = [("dispatch_any", _("可通过接口在全区派单（服务账号）"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="service_request_rating_1_to_5"),
+            # Only a help request still waiting for triage may lack a skill.
+            models.CheckConstraint(
+                condition=Q(skill__isnull=False) | Q(requester__isnull=False),
+                name="service_request_skill_unless_help"),
+        ]
+        indexes = [models.Index(fields=["requester", "status"],
+                                name="service_request_requester")]
 
     def __str__(self):
         local = timezone.localtime(self.starts_at)

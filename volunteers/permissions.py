@@ -8,6 +8,8 @@ permission, or a district admin; it may match and dispatch district-wide.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Q
 
 from backend.accounts import permissions as accounts
@@ -185,3 +187,85 @@ def can_read_request_free_text(user, request) -> bool:
     if request.created_by_id == user.pk:
         return True
     return accounts.is_coordinator(user) and accounts.is_coordinator_for(user, request.community)
+
+
+# --- Help requests (便民纸条) ---------------------------------------------------------------------
+# Who may see a help request, its address, photos and visit code: the resident and anyone
+# who may act for her (herself, her community's staff, her unit's coordinators, admins), the
+# staff and coordinators of the request's community, and the volunteer whose offer for it is
+# ACCEPTED. Not other residents, other units' staff, nor volunteers not (or no longer)
+# dispatched. A volunteer merely offered the job sees what can_view_service_request allows.
+PHONE_REVEAL_BEFORE_HOURS = 2
+
+
+def can_ask_help_for(actor, person) -> bool:
+    return accounts.can_act_for(actor, person)
+
+
+def can_triage_help(user, community) -> bool:
+    """Triage, decline, merge, mark done or cancel a help request: the community's staff
+    and its unit's coordinators (service accounts too)."""
+    return is_service_account(user) or (
+        _authenticated(user) and accounts.can_register_resident(user, community))
+
+
+def help_triage_filter(user, field: str = "community") -> Q:
+    """A Q over rows (through `field`) of the communities whose help queue `user` works."""
+    if is_service_account(user):
+        return Q()
+    return accounts.desk_community_filter(user, field)
+
+
+def help_volunteers_visible(request) -> Q:
+    """A Q over Volunteer: who a help request may be offered to — the volunteers of its
+    unit (its street), whoever triaged it."""
+    return Q(community__street_id=request.community.street_id)
+
+
+def _is_accepted_volunteer(user, offers) -> bool:
+    return any(o.status == "ACCEPTED" and o.volunteer.user_id == user.pk for o in offers)
+
+
+def _speaks_for_requester(user, request) -> bool:
+    return request.requester_id is not None and (
+        user.pk == request.requester_id or accounts.can_act_for(user, request.requester))
+
+
+def can_view_help_details(user, request, offers) -> bool:
+    """Address, description, photos and visit code of a help request. `offers`: the
+    request's offers, prefetched with volunteer."""
+    if not _authenticated(user):
+        return False
+    return (_is_accepted_volunteer(user, offers) or _speaks_for_requester(user, request)
+            or can_triage_help(user, request.community))
+
+
+def can_view_help_request(user, request, offers) -> bool:
+    """The request itself (status, time, timeline): as the details, plus the volunteer a
+    live offer is waiting on (her offer page)."""
+    if can_view_help_details(user, request, offers):
+        return True
+    return _authenticated(user) and any(
+        o.status == "OFFERED" and o.volunteer.user_id == user.pk for o in offers)
+
+
+def can_rate_help(user, request) -> bool:
+    return _authenticated(user) and _speaks_for_requester(user, request)
+
+
+def can_reveal_requester_phone(user, request, offers, now) -> bool:
+    """The accepted volunteer, from PHONE_REVEAL_BEFORE_HOURS before the visit until it
+    ends; staff call through the desk."""
+    if not _authenticated(user) or not _is_accepted_volunteer(user, offers):
+        return False
+    opens = request.starts_at - timedelta(hours=PHONE_REVEAL_BEFORE_HOURS)
+    return opens <= now <= request.ends_at
+
+
+def can_view_help_photo(user, photo, request=None, offers=()) -> bool:
+    """A photo not yet attached: its uploader only. Attached: as the request's details."""
+    if not _authenticated(user):
+        return False
+    if request is None:
+        return photo.uploader_id == user.pk
+    return can_view_help_details(user, request, offers)

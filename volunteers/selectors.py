@@ -25,6 +25,7 @@ from backend.certificates.models import Certificate, CertificateKind
 from backend.core.calendar import CalendarItem, sequence_from
 
 from . import matching, permissions
+from .help import selectors as help_selectors
 from .models import (
     AvailabilityRule,
     Commitment,
@@ -163,7 +164,7 @@ def volunteer_matches(*, user, skill_code: str, starts_at: datetime, duration_mi
 
 
 def service_request_queryset() -> QuerySet[ServiceRequest]:
-    return (ServiceRequest.objects.select_related("skill", "community__street")
+    return (ServiceRequest.objects.select_related("skill", "community__street", "requester")
             .prefetch_related(Prefetch(
                 "offers", queryset=Offer.objects.select_related(
                     "volunteer__user", "volunteer__community__street").order_by("id"))))
@@ -173,6 +174,9 @@ def service_request_get(*, user, pk: int) -> ServiceRequest | None:
     request = service_request_queryset().filter(pk=pk).first()
     if request is None:
         return None
+    if request.requester_id is not None:
+        # A help request: its own rules (the resident, her desk, the accepted volunteer).
+        return help_selectors.help_request_get(user=user, pk=pk)
     offered = {o.volunteer.user_id for o in request.offers.all()}
     if not permissions.can_view_service_request(user, request, offered_volunteer_user_ids=offered):
         return None
@@ -204,7 +208,8 @@ def _offer_rows() -> QuerySet[Offer]:
     address and of the other volunteers): three queries for any number of rows."""
     return (Offer.objects
             .select_related("request__skill", "request__community__street",
-                            "volunteer__user", "volunteer__community__street")
+                            "request__requester", "volunteer__user",
+                            "volunteer__community__street")
             .prefetch_related(Prefetch(
                 "request__offers", queryset=Offer.objects.select_related(
                     "volunteer__user", "volunteer__community__street").order_by("id"))))

@@ -31,3 +31,11 @@ def credential_expiry_alerts() -> int:
     from volunteers.services import credential_expiry_notify
 
     return credential_expiry_notify()
+
+
+@shared_task(name="volunteers.help_photos_purge")
+def help_photos_purge_task() -> int:
+    """Periodic (beat, daily): delete help photos past HELP_PHOTO_RETENTION_DAYS."""
+    from volunteers.services import help_photos_purge
+
+    return help_photos_purge()

@@ -24,6 +24,12 @@ class NotificationKind(models.TextChoices):
     CREDENTIAL_EXPIRING = "CREDENTIAL_EXPIRING", _("证件即将到期")
     CERTIFICATE_ISSUED = "CERTIFICATE_ISSUED", _("证书已颁发")
     HOURS_REVIEWED = "HOURS_REVIEWED", _("服务时长审核结果")
+    HELP_RECEIVED = "HELP_RECEIVED", _("求助已收到")
+    HELP_VOLUNTEER_COMING = "HELP_VOLUNTEER_COMING", _("志愿者将上门")
+    HELP_CHANGED = "HELP_CHANGED", _("求助有变动")
+    HELP_DECLINED = "HELP_DECLINED", _("求助未受理")
+    HELP_DONE = "HELP_DONE", _("求助已完成")
+    HELP_LOW_RATING = "HELP_LOW_RATING", _("求助评价较低")
 
 
 class NotificationStatus(models.TextChoices):

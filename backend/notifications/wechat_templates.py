@@ -35,6 +35,13 @@ KEYWORDS: dict[str, tuple[str, ...]] = {
     K.CREDENTIAL_EXPIRING: ("thing1", "time2"),                         # credential, until
     K.CERTIFICATE_ISSUED: ("thing1", "character_string2", "thing3"),    # title, code, issuer
     K.HOURS_REVIEWED: ("time1", "character_string2", "phrase3"),        # day, hours, result
+    K.HELP_RECEIVED: ("thing1", "time2", "phrase3"),                    # what, when, status
+    K.HELP_VOLUNTEER_COMING: ("thing1", "time2", "thing3", "character_string4"),
+    # ^ what, when, who (masked), visit code
+    K.HELP_CHANGED: ("thing1", "time2", "thing3"),                      # what, when, change
+    K.HELP_DECLINED: ("thing1", "thing2"),                              # what, reason
+    K.HELP_DONE: ("thing1", "time2", "thing3"),                         # what, when, next step
+    K.HELP_LOW_RATING: ("thing1", "character_string2", "thing3"),       # what, rating, comment
 }
 
 MAX_LENGTH = {"thing": 20, "character_string": 32, "phrase": 5}

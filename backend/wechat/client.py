@@ -1,5 +1,7 @@
-"""The one module that imports wechatpy: message parsing, AES, passive replies, OAuth and
-template messages. Everything else in Linli sees plain Python values and our own errors.
+"""The module that calls WeChat through wechatpy: OAuth, access tokens, template, custom and
+mass messages, followers, menus, media. Inbound messages (parsing, AES, passive replies)
+are in messages.py, re-exported here. Everything else in Linli sees plain Python values and
+our own errors.
 
 Every network call has a timeout; access tokens come from WeChat's stable_token endpoint,
 live in Django's cache (Redis in production) and one process at a time refreshes them,
@@ -11,23 +13,26 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
 
 import requests
-import xmltodict
 from django.conf import settings
 from django.core.cache import cache
-from wechatpy import WeChatClient, WeChatOAuth, create_reply, parse_message
-from wechatpy.crypto import WeChatCrypto
-from wechatpy.exceptions import (
-    InvalidAppIdException,
-    InvalidSignatureException,
-    WeChatClientException,
-    WeChatOAuthException,
-)
+from wechatpy import WeChatClient, WeChatOAuth
+from wechatpy.exceptions import WeChatClientException, WeChatOAuthException
 from wechatpy.session import SessionStorage
 
 from .error_codes import WeChatErrorCode
+from .messages import (  # noqa: F401 (re-exported: the callback's names stay on client)
+    InboundMessage,
+    MessageError,
+    MessageSignatureError,
+    decrypt_body,
+    encrypt_reply,
+    encrypted_field,
+    mass_send_result,
+    parse_xml_message,
+    text_reply,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -91,103 +96,6 @@ class WeChatRetryableError(WeChatError):
 
 class WeChatPermanentError(WeChatError):
     """Retrying cannot help (not subscribed, bad openid, bad template data, bad config)."""
-
-
-class MessageError(Exception):
-    """An inbound body that cannot be decrypted or parsed."""
-
-
-class MessageSignatureError(MessageError):
-    pass
-
-
-# --- Inbound messages --------------------------------------------------------------------
-@dataclass(frozen=True)
-class InboundMessage:
-    """What the interface layer needs from a parsed message or event."""
-
-    type: str                  # "text", "event", "image", ...
-    source: str                # follower's openid (FromUserName)
-    target: str                # the account's original id (ToUserName)
-    create_time: int
-    msg_id: str | None = None
-    content: str = ""
-    event: str = ""            # "subscribe", "unsubscribe", "click", ...
-    event_key: str = ""
-    raw: object = field(default=None, repr=False, compare=False)
-
-
-def _reject_doctype(xml: str) -> None:
-    # WeChat never sends a DTD; refusing one rules out entity-expansion tricks in the parser.
-    if "<!DOCTYPE" in xml.upper() or "<!ENTITY" in xml.upper():
-        raise MessageError("DTD not allowed")
-
-
-def parse_xml_message(xml: str) -> InboundMessage:
-    _reject_doctype(xml)
-    try:
-        message = parse_message(xml)
-    except Exception as exc:  # expat errors, missing MsgType, non-dict roots...
-        raise MessageError(str(exc)) from exc
-    if message is None:
-        raise MessageError("empty message")
-    try:
-        data = message._data
-        source = str(data.get("FromUserName") or "")
-        target = str(data.get("ToUserName") or "")
-        create_time = int(data.get("CreateTime") or 0)
-        msg_id = data.get("MsgId")
-        if msg_id in (None, "") and data.get("MsgID"):
-            # Job-finish events carry the job's MsgID: their identity, so two jobs finishing
-            # in the same second are not taken for one event sent twice.
-            msg_id = f"{str(data.get('Event') or '').lower()}:{data['MsgID']}"
-        msg_type = str(data.get("MsgType") or "").lower()
-        event = str(data.get("Event") or "").lower()
-        content = str(data.get("Content") or "") if msg_type == "text" else ""
-        event_key = str(data.get("EventKey") or "")
-    except (AttributeError, TypeError, ValueError) as exc:
-        raise MessageError(str(exc)) from exc
-    if not source or not msg_type or create_time <= 0:
-        raise MessageError("missing FromUserName, MsgType or CreateTime")
-    return InboundMessage(type=msg_type, source=source, target=target, create_time=create_time,
-                          msg_id=str(msg_id) if msg_id not in (None, "") else None,
-                          content=content, event=event, event_key=event_key, raw=message)
-
-
-def _crypto(account) -> WeChatCrypto:
-    return WeChatCrypto(account.token, account.encoding_aes_key, account.app_id)
-
-
-def decrypt_body(account, body: str, *, msg_signature: str, timestamp: str, nonce: str) -> str:
-    """The plaintext XML inside a safe-mode body. The caller has already checked
-    msg_signature in constant time; wechatpy checks it again."""
-    _reject_doctype(body)
-    try:
-        return _crypto(account).decrypt_message(body, msg_signature, timestamp, nonce)
-    except InvalidSignatureException as exc:
-        raise MessageSignatureError("bad msg_signature") from exc
-    except InvalidAppIdException as exc:
-        raise MessageError("message for another app id") from exc
-    except Exception as exc:  # bad base64, padding, XML, missing <Encrypt>
-        raise MessageError(str(exc)) from exc
-
-
-def encrypted_field(body: str) -> str:
-    """The <Encrypt> element of a safe-mode body ('' if none), for the signature check."""
-
-    _reject_doctype(body)
-    try:
-        return str(xmltodict.parse(body)["xml"].get("Encrypt") or "")
-    except Exception as exc:
-        raise MessageError(str(exc)) from exc
-
-
-def text_reply(message: InboundMessage, content: str) -> str:
-    return create_reply(content, message=message.raw, render=True)
-
-
-def encrypt_reply(account, xml: str, *, nonce: str, timestamp: str | None = None) -> str:
-    return _crypto(account).encrypt_message(xml, nonce, timestamp)
 
 
 # --- OAuth (web authorisation, to learn a follower's openid) -----------------------------
@@ -441,27 +349,6 @@ def send_mass_text(account, openids: list[str], content: str,
     result = _call(account, lambda c: c.message.send_mass_text(
         list(openids), content, client_msg_id=client_msg_id))
     return str(result.get("msg_id", "")) if isinstance(result, dict) else ""
-
-
-def mass_send_result(message: InboundMessage) -> dict | None:
-    """The counts of a MASSSENDJOBFINISH event (None for any other message):
-    {"msg_id", "status", "total", "filtered", "sent", "errors"}."""
-    if message.type != "event" or message.event != "masssendjobfinish":
-        return None
-    data = getattr(message.raw, "_data", None) or {}
-
-    def number(key: str) -> int:
-        try:
-            return max(int(data.get(key) or 0), 0)
-        except (TypeError, ValueError):
-            return 0
-
-    msg_id = str(data.get("MsgID") or data.get("MsgId") or "")
-    if not msg_id:
-        return None
-    return {"msg_id": msg_id, "status": str(data.get("Status") or ""),
-            "total": number("TotalCount"), "filtered": number("FilterCount"),
-            "sent": number("SentCount"), "errors": number("ErrorCount")}
 
 
 def follower_openids(account):

@@ -23,6 +23,7 @@ NOUNS: dict[str, str] = {
     "Credential": "资质证书",
     "Enrollment": "报名",
     "Event": "活动",
+    "HelpPhoto": "照片",
     "Lesson": "课时",
     "Offer": "派单邀请",
     "Question": "题目",

@@ -3,7 +3,18 @@ reverses them for every link Linli sends)."""
 
 from django.urls import path
 
-from . import checkin, courses, home, instructors, learners, tutoring, tutoring_tutor, volunteers
+from . import (
+    checkin,
+    courses,
+    help,
+    help_request,
+    home,
+    instructors,
+    learners,
+    tutoring,
+    tutoring_tutor,
+    volunteers,
+)
 
 urlpatterns = [
     path("", home.home, name="page-home"),
@@ -35,6 +46,7 @@ urlpatterns = [
     path("volunteer/offers/<str:id>/", volunteers.offer, name="page-offer"),
     path("volunteer/offers/<str:id>/decline/", volunteers.offer_decline,
          name="page-offer-decline"),
+    path("volunteer/offers/<str:id>/phone/", volunteers.offer_phone, name="page-offer-phone"),
     path("volunteer/commitments/", volunteers.commitments, name="page-commitments"),
     path("volunteer/hours/", volunteers.hours, name="page-hours"),
     path("volunteer/availability/", volunteers.availability, name="page-availability"),
@@ -42,6 +54,11 @@ urlpatterns = [
     path("volunteer/shifts/signups/<str:id>/cancel/", volunteers.shift_cancel,
          name="page-shift-cancel"),
     path("volunteer/credentials/", volunteers.credentials, name="page-credentials"),
+    # Help requests (便民纸条): ask, confirm a WeChat draft, one request and its rating.
+    path("help/", help.ask, name="page-help"),
+    path("help/new/<str:token>", help.confirm_draft, name="page-help-new"),
+    path("help/<str:id>/", help_request.help_request, name="page-help-request"),
+    path("help/<str:id>/rate/", help_request.help_request_rate, name="page-help-rate"),
     # Check-in by QR (the learner's landing page, the projector page and its live JSON).
     path("checkin/<str:id>", checkin.checkin, name="page-checkin"),
     path("checkin/<str:id>/display/", checkin.display, name="page-checkin-display"),

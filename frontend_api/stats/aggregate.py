@@ -14,6 +14,7 @@ from django.utils import timezone
 from backend.accounts.models import Community, Street
 from courses import stats_selectors as course_stats
 from volunteers import stats_selectors as volunteer_stats
+from volunteers.help.stats import help_stats
 
 from .permissions import can_view_stats
 
@@ -35,6 +36,7 @@ class Stats:
     tutoring_bookings: int = 0
     tutoring_no_shows: int = 0
     credentials_expiring: dict = field(default_factory=dict)
+    help_requests: dict = field(default_factory=dict)
 
 
 def period_bounds(date_from: date, date_to: date) -> tuple[datetime, datetime]:
@@ -80,4 +82,5 @@ def district_stats(user, *, date_from: date, date_to: date, unit=None,
         tutoring_bookings=tutoring["bookings"], tutoring_no_shows=tutoring["no_shows"],
         credentials_expiring=volunteer_stats.credentials_expiring(
             today=today or timezone.localdate(), **scope),
+        help_requests=help_stats(**period),
     )

@@ -97,6 +97,10 @@ def _charts(stats) -> list[dict]:
         {"id": "tutoring", "title": _("学习辅导预约与缺席"), "kind": "bar",
          "head": (_("项目"), _("人次")),
          "rows": [(_("预约"), stats.tutoring_bookings), (_("未到场"), stats.tutoring_no_shows)]},
+        {"id": "help", "title": _("便民纸条（按服务与结果）"), "kind": "bar",
+         "head": (_("服务 · 结果"), _("条数")),
+         "rows": [(f"{r['service']} · {labels.get(r['status'], r['status'])}", r["count"])
+                  for r in stats.help_requests.get("by_service", [])]},
     ]
 
 
@@ -126,6 +130,9 @@ def dashboard_view(request):
             (_("派单"), stats.dispatches),
             (_("从派单到接单（平均）"),
              _("%(m)s 分钟") % {"m": minutes} if minutes is not None else _("暂无")),
+            (_("便民纸条"), stats.help_requests.get("total", 0)),
+            (_("便民纸条评分（平均）"), (stats.help_requests.get("ratings") or {}).get("average")
+             or _("暂无")),
         ],
         "charts": _charts(stats),
         "credentials": [(days, stats.credentials_expiring[f"within{days}"],

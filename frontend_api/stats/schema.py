@@ -70,6 +70,66 @@ class CredentialsExpiringType(graphene.ObjectType):
     within90 = graphene.Int(required=True, description="Ending within 90 days.")
 
 
+class HelpServiceOutcomeType(graphene.ObjectType):
+    """Help requests asked in the period for one service, in one status now."""
+
+    class Meta:
+        name = "HelpServiceOutcome"
+
+    service = graphene.String(required=True, description="The skill's name, or 其他 (not "
+                                                         "triaged, \"other\").")
+    status = graphene.Field(ServiceRequestStatusEnum, required=True,
+                            description="Their status now.")
+    count = graphene.Int(required=True, description="How many.")
+
+
+class HelpRatingsType(graphene.ObjectType):
+    """Residents' ratings of the help requests asked in the period."""
+
+    class Meta:
+        name = "HelpRatings"
+
+    count = graphene.Int(required=True, description="Rated visits.")
+    average = graphene.Float(description="Mean rating 1-5; null when none.")
+    low = graphene.Int(required=True, description="Rated 2 or less.")
+
+
+class HelpRequestStatsType(graphene.ObjectType):
+    """Help requests (便民纸条) asked in the period in the unit."""
+
+    class Meta:
+        name = "HelpRequestStats"
+
+    total = graphene.Int(required=True, description="Requests asked.")
+    by_service = graphene.List(graphene.NonNull(HelpServiceOutcomeType), required=True,
+                               description="By service and outcome.")
+    average_minutes_to_dispatch = graphene.Float(description="Mean minutes from asking to "
+                                                             "dispatch; null when none.")
+    average_minutes_to_done = graphene.Float(description="Mean minutes from asking to done; "
+                                                         "null when none.")
+    ratings = graphene.Field(HelpRatingsType, required=True, description="Ratings.")
+
+    @staticmethod
+    def resolve_by_service(root, info):
+        return [HelpServiceOutcomeType(**row) for row in root["by_service"]]
+
+    @staticmethod
+    def resolve_ratings(root, info):
+        return HelpRatingsType(**root["ratings"])
+
+    @staticmethod
+    def resolve_total(root, info):
+        return root["total"]
+
+    @staticmethod
+    def resolve_average_minutes_to_dispatch(root, info):
+        return root["average_minutes_to_dispatch"]
+
+    @staticmethod
+    def resolve_average_minutes_to_done(root, info):
+        return root["average_minutes_to_done"]
+
+
 class StatsType(graphene.ObjectType):
     """Numbers for a unit over [from, to] in local dates. Never cached."""
 
@@ -101,6 +161,9 @@ class StatsType(graphene.ObjectType):
     credentials_expiring = graphene.Field(CredentialsExpiringType, required=True,
                                           description="Credentials of the unit's volunteers "
                                           "ending soon, counted from today.")
+    help_requests = graphene.Field(HelpRequestStatsType, required=True,
+                                   description="Help requests asked in the period: by service "
+                                               "and outcome, waiting times, ratings.")
 
     @staticmethod
     def resolve_funnel(root, info):

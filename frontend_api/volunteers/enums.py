@@ -23,7 +23,8 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
                               "where the future is needed, or too long.",
             "OVERLAPS_COMMITMENT": "The time overlaps another commitment in the volunteer's "
                                    "calendar.",
-            "NO_CANDIDATE": "Nobody is eligible; the request was created and ESCALATED.",
+            "NO_CANDIDATE": "Nobody is eligible; the request was created and ESCALATED "
+                            "(helpRequestTriage: nothing changed, still REQUESTED).",
             "VOLUNTEER_UNAVAILABLE": "The named volunteer is not eligible then; nothing was "
                                      "created.",
             "OFFER_EXPIRED": "The offer's answer time has passed.",
@@ -44,6 +45,15 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
             "INVALID_STATE": "The job is not in a state that allows this (e.g. completing a "
                              "job nobody accepted, cancelling a finished one).",
             "ALREADY_CANCELLED": "It (the sign-up or the shift) was cancelled before.",
+            "CONSENT_REQUIRED": "The person has not consented to the current privacy notice; "
+                                "pass consentVersion.",
+            "TOO_MANY_OPEN_REQUESTS": "The person already has 3 open help requests.",
+            "ADDRESS_REQUIRED": "No address given and none registered for the person.",
+            "ALREADY_RATED": "The visit was rated before.",
+            "DRAFT_EXPIRED": "The help draft's link was used already or is over 24 hours old.",
+            "FILE_TOO_LARGE": "The image is over 8 MB or too many pixels.",
+            "UNSUPPORTED_TYPE": "Only JPEG and PNG images are accepted.",
+            "OUTSIDE_YOUR_UNIT": "The person lives outside the units you work for.",
         }))
 VolunteerStatusEnum = graphene.Enum.from_enum(
     VolunteerStatus, name="VolunteerStatus", description=enum_description(
@@ -79,12 +89,14 @@ CommitmentStatusEnum = graphene.Enum.from_enum(
 ServiceRequestStatusEnum = graphene.Enum.from_enum(
     ServiceRequestStatus, name="ServiceRequestStatus", description=enum_description(
         "Where a doorstep job stands.", {
+            "REQUESTED": "A help request waiting for staff to triage it.",
             "OFFERED": "Offered to a volunteer, waiting for the answer.",
             "ACCEPTED": "A volunteer accepted it.",
             "ESCALATED": "Nobody (else) is eligible; a coordinator must act.",
             "COMPLETED": "Done.",
             "CANCELLED": "Cancelled.",
             "UNFULFILLED": "Could not be served.",
+            "DECLINED": "A help request staff declined (declineReason says why).",
         }))
 OfferStatusEnum = graphene.Enum.from_enum(
     OfferStatus, name="OfferStatus", description=enum_description(

@@ -10,10 +10,16 @@ from frontend_api.core.fields import login_required, permission_required
 from frontend_api.core.ids import decode_id_or_none, not_found
 from volunteers import permissions, selectors
 from volunteers.error_codes import VolunteerErrorCode
+from volunteers.help import selectors as help_selectors
 
+from .match_types import MatchResultType
 from .mutations.availability_set import AvailabilitySet
 from .mutations.credential_add import CredentialAdd
 from .mutations.dispatch_create import DispatchCreate
+from .mutations.help_request_create import HelpRequestCreate
+from .mutations.help_request_decline import HelpRequestDecline
+from .mutations.help_request_rate import HelpRequestRate
+from .mutations.help_request_triage import HelpRequestTriage
 from .mutations.offer_respond import OfferRespond
 from .mutations.service_hours_certificate_issue import ServiceHoursCertificateIssue
 from .mutations.service_hours_log import ServiceHoursLog
@@ -29,7 +35,6 @@ from .mutations.shift_sign_up_cancel import ShiftSignUpCancel
 from .mutations.time_off_add import TimeOffAdd
 from .types import (
     CommitmentType,
-    MatchResultType,
     OfferStatusEnum,
     OfferType,
     ServiceRequestType,
@@ -83,7 +88,12 @@ class VolunteersQuery(graphene.ObjectType):
     service_request = graphene.Field(
         ServiceRequestType, id=graphene.ID(required=True, description="ServiceRequest ID."),
         description="One doorstep job: for coordinators of its community and the volunteers "
-                    "it was offered to; null for others or if unknown.")
+                    "it was offered to (a help request also for the resident, whoever acts "
+                    "for her and her community's staff); null for others or if unknown.")
+    my_help_requests = graphene.List(
+        graphene.NonNull(ServiceRequestType), required=True,
+        description="The logged-in person's own requests for help (便民纸条), newest first, "
+                    "with their timeline. Login required.")
 
     @staticmethod
     def resolve_skills(root, info):
@@ -144,6 +154,11 @@ class VolunteersQuery(graphene.ObjectType):
 
     @staticmethod
     @login_required
+    def resolve_my_help_requests(root, info):
+        return help_selectors.my_help_requests(user=info.context.user)
+
+    @staticmethod
+    @login_required
     def resolve_service_request(root, info, id):
         pk = decode_id_or_none(id, "ServiceRequest")
         return selectors.service_request_get(user=info.context.user, pk=pk) if pk else None
@@ -160,6 +175,10 @@ class VolunteersMutation(graphene.ObjectType):
     service_request_reoffer = ServiceRequestReoffer.Field()
     service_request_offer_to = ServiceRequestOfferTo.Field()
     service_request_escalate = ServiceRequestEscalate.Field()
+    help_request_create = HelpRequestCreate.Field()
+    help_request_triage = HelpRequestTriage.Field()
+    help_request_decline = HelpRequestDecline.Field()
+    help_request_rate = HelpRequestRate.Field()
     shift_sign_up = ShiftSignUpMutation.Field()
     shift_sign_up_cancel = ShiftSignUpCancel.Field()
     shift_cancel = ShiftCancel.Field()

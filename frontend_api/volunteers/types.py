@@ -35,6 +35,7 @@ from .enums import (  # noqa: F401 - re-exported for the schema modules
     VolunteerErrorCodeEnum,
     VolunteerStatusEnum,
 )
+from .help_types import HelpRequestFields
 
 
 @field_descriptions(
@@ -291,13 +292,15 @@ class OfferType(DjangoObjectType):
     starts_at="When the job starts.",
     ends_at="When the job ends.",
     community="Where the job is.")
-class ServiceRequestType(DjangoObjectType):
+class ServiceRequestType(HelpRequestFields, DjangoObjectType):
     """A doorstep job (便民服务): seen by coordinators of its community and the volunteers
     it was offered to. A volunteer sees only their own offer, and the address and note only
-    while their offer is ACCEPTED."""
+    while their offer is ACCEPTED. A help request (isHelpRequest) is seen too by the resident
+    who asked, whoever may act for her, and her community's staff."""
 
     status = ServiceRequestStatusEnum(required=True, description="Where the job stands.")
-    skill = graphene.Field(SkillType, required=True, description="The skill it needs.")
+    skill = graphene.Field(SkillType, description="The skill it needs; null only on a help "
+                                                  "request not triaged yet (\"other\").")
     address = graphene.String(required=True,
                               description="The doorstep address, or an empty string; empty "
                                           "too for a volunteer whose offer is not ACCEPTED.")
@@ -338,76 +341,6 @@ class ServiceRequestType(DjangoObjectType):
         return request.external_ref
 
 
-class MatchReasonType(graphene.ObjectType):
-    """One soft rule's contribution to a candidate's score."""
-
-    code = graphene.String(required=True,
-                           description="SAME_COMMUNITY, SAME_STREET, ELSEWHERE, LEVEL, FAIRNESS "
-                                       "or RECENCY.")
-    weight = graphene.Float(required=True, description="Points added to the score.")
-    detail = graphene.String(required=True, description="The reason for people, in Chinese.")
-
-    class Meta:
-        name = "MatchReason"
-
-
-class VolunteerMatchType(graphene.ObjectType):
-    """One eligible volunteer with the score and why."""
-
-    volunteer = graphene.Field(VolunteerType, required=True, description="The candidate.")
-    score = graphene.Float(required=True, description="The sum of the reasons' weights; "
-                                                      "higher ranks first.")
-    reasons = graphene.List(graphene.NonNull(MatchReasonType), required=True,
-                            description="What the score is made of.")
-
-    class Meta:
-        name = "VolunteerMatch"
-
-
-class ExclusionCountType(graphene.ObjectType):
-    """How many holders of the skill one hard rule excluded."""
-
-    reason = graphene.String(required=True,
-                             description="NOT_ACTIVE, LEVEL_TOO_LOW, CREDENTIAL_MISSING, "
-                                         "NOT_AVAILABLE, TIME_OFF, BUSY or DAILY_CAP; each "
-                                         "volunteer counts under the first rule that excludes "
-                                         "them.")
-    count = graphene.Int(required=True, description="Volunteers excluded by it.")
-
-    class Meta:
-        name = "ExclusionCount"
-
-
-class MatchResultType(graphene.ObjectType):
-    """Who can do a job, ranked and explained, with counts of who was excluded and why."""
-
-    candidates = graphene.List(graphene.NonNull(VolunteerMatchType), required=True,
-                               description="Eligible volunteers, best first (ties by id), at "
-                                           "most `limit`.")
-    excluded = graphene.List(graphene.NonNull(ExclusionCountType), required=True,
-                             description="One count per hard rule, in the order they apply.")
-    evaluated_at = graphene.DateTime(required=True, description="When it was computed.")
-    weights_version = graphene.String(required=True,
-                                      description="The version of the scoring weights used.")
-
-    class Meta:
-        name = "MatchResult"
-
-    @staticmethod
-    def resolve_candidates(result, info):
-        return result.candidates
-
-    @staticmethod
-    def resolve_excluded(result, info):
-        return [ExclusionCountType(reason=code, count=n) for code, n in result.excluded]
-
-    @staticmethod
-    def resolve_evaluated_at(result, info):
-        return result.evaluated_at
-
-    @staticmethod
-    def resolve_weights_version(result, info):
-        return result.version
 
 
 @field_descriptions(

@@ -8,6 +8,9 @@ from volunteers import permissions
 
 def details_visible(request, info) -> bool:
     # offers prefetched by selectors.service_request_queryset and the offer selectors
+    if request.requester_id is not None:
+        return permissions.can_view_help_details(info.context.user, request,
+                                                 request.offers.all())
     return permissions.can_see_job_details(info.context.user, request, request.offers.all())
 
 

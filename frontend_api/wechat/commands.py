@@ -44,6 +44,7 @@ class CommandContext:
     account: object            # backend.wechat.models.WeChatAccount
     binding: object            # backend.wechat.models.WeChatBinding
     args: str = ""
+    msg_id: str = ""           # WeChat's MsgId ("" for a menu click)
 
     @property
     def user(self):
@@ -97,12 +98,12 @@ def bind_prompt(account) -> str:
         url=bind_url(account))
 
 
-def dispatch(*, account, binding, text: str) -> str:
+def dispatch(*, account, binding, text: str, msg_id: str = "") -> str:
     word, args = split_command(text)
     cmd = REGISTRY.get(word)
     if cmd is None:
         return _("没看懂您的意思。\n回复「帮助」看看我能做什么。")
-    ctx = CommandContext(account=account, binding=binding, args=args)
+    ctx = CommandContext(account=account, binding=binding, args=args, msg_id=msg_id)
     if cmd.needs_binding and ctx.user is None:
         return bind_prompt(account)
     return cmd.handler(ctx)
@@ -126,6 +127,8 @@ HELP_LINES = (
     (gettext_lazy("我的"), gettext_lazy("我的报名、预约和服务")),
     (gettext_lazy("辅导"), gettext_lazy("预约志愿者一对一教用微信")),
     (gettext_lazy("证书"), gettext_lazy("我的证书和查验链接")),
+    (gettext_lazy("求助 想要的帮助"),
+     gettext_lazy("请志愿者上门帮忙，例如：求助 想理发，行动不便（也可以直接发照片）")),
     (gettext_lazy("任务"), gettext_lazy("志愿者：待答复的派单和要做的服务")),
     (gettext_lazy("解绑"), gettext_lazy("这个微信不再和邻里账号关联")),
     (gettext_lazy("帮助"), gettext_lazy("再看一遍这个说明")),

@@ -49,7 +49,7 @@ from backend.core.services import enqueue_on_commit
 from backend.wechat import client, selectors, services, tasks
 from backend.wechat.client import InboundMessage
 
-from . import commands
+from . import commands, help_commands
 
 logger = logging.getLogger(__name__)
 
@@ -231,8 +231,16 @@ def _respond(account, message: InboundMessage) -> str | None:
     if message.type == "text":
         services.binding_touch(account=account, openid=message.source)
         binding = selectors.binding_get(account=account, openid=message.source)
-        return commands.dispatch(account=account, binding=binding, text=message.content)
-    return _("我现在只看得懂文字。\n回复「帮助」看看我能做什么。")
+        return commands.dispatch(account=account, binding=binding, text=message.content,
+                                 msg_id=message.msg_id or "")
+    if message.type == "image":
+        # A photo starts a help request (便民纸条), like `求助`.
+        services.binding_touch(account=account, openid=message.source)
+        binding = selectors.binding_get(account=account, openid=message.source)
+        return help_commands.photo_message(account=account, binding=binding,
+                                           msg_id=message.msg_id or "",
+                                           media_id=message.media_id)
+    return _("我现在只看得懂文字和照片。\n回复「帮助」看看我能做什么。")
 
 
 def _handle_event(account, message: InboundMessage) -> str | None:

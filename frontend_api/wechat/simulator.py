@@ -1,7 +1,8 @@
 """The WeChat simulator for the demo (/dev/wechat/, DEBUG only; 404 otherwise).
 
 A phone-shaped page over the bundled fake WeChat's control API (at LINLI_WECHAT_API_ORIGIN):
-pick an account and one of its followers, send text or tap a menu item — delivered by the
+pick an account and one of its followers, send text or a photo or tap a menu item — a photo
+is stored in the fake as temporary media first, as WeChat does — delivered by the
 fake's `inbound` endpoint as a real signed callback to Linli — and read what that follower
 received (passive replies, template, customer-service and mass messages). A link opens "as
 that follower": the follower is remembered in the session and preset in the fake's OAuth.
@@ -11,6 +12,8 @@ demo person the follower is, made by the binding-link service as the demo staff 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from functools import wraps
 from urllib.parse import urlsplit
@@ -33,6 +36,8 @@ from backend.wechat.fake import FakeControlError, FakeWeChatControl
 from backend.wechat.models import WeChatAccount, WeChatBinding, WeChatTemplate
 
 from .signin import DEV_FOLLOWER_SESSION_KEY
+
+SIMULATOR_IMAGE_MAX_BYTES = 8 * 1024 * 1024  # what POST /api/uploads/ takes, too
 
 
 def debug_only(view):
@@ -104,8 +109,9 @@ def _account(slug: str) -> WeChatAccount | None:
 @require_POST
 @never_cache
 def send(request):
-    """{account, openid, text} or {account, openid, event, event_key}: through the fake's
-    inbound endpoint, i.e. the real signed callback; answers the passive reply."""
+    """{account, openid, text}, {account, openid, event, event_key} or {account, openid,
+    image_base64, content_type}: through the fake's inbound endpoint, i.e. the real signed
+    callback; answers the passive reply."""
     try:
         body = json.loads(request.body.decode("utf-8") or "{}")
     except (UnicodeDecodeError, ValueError):
@@ -116,9 +122,13 @@ def send(request):
         return JsonResponse({"error": "account and openid are required"}, status=400)
     text = body.get("text")
     event = body.get("event")
-    if not text and not event:
-        return JsonResponse({"error": "text or event is required"}, status=400)
+    image = body.get("image_base64")
+    if not text and not event and not image:
+        return JsonResponse({"error": "text, event or image_base64 is required"}, status=400)
     try:
+        if image:
+            return _send_image(account, openid, str(image),
+                               str(body.get("content_type") or "image/jpeg"))
         result = _control().inbound(
             account.app_id, openid, text=str(text) if text else None,
             event=str(event) if event else None,
@@ -126,6 +136,24 @@ def send(request):
     except (FakeControlError, OSError) as exc:
         return _fake_unreachable(exc)
     return JsonResponse({"reply": result.get("reply"),
+                         "callback_status": result.get("callback_status")})
+
+
+def _send_image(account, openid: str, image_base64: str, content_type: str) -> JsonResponse:
+    """A photo the follower sends: stored in the fake as temporary media (what WeChat does
+    with a photo), then delivered as an image message naming its MediaId."""
+    try:
+        data = base64.b64decode(image_base64, validate=True)
+    except (binascii.Error, ValueError):
+        return JsonResponse({"error": "image_base64 is not base64"}, status=400)
+    if not data or len(data) > SIMULATOR_IMAGE_MAX_BYTES:
+        return JsonResponse({"error": "图片不能超过 8 MB"}, status=413)
+    if content_type not in ("image/jpeg", "image/png"):
+        return JsonResponse({"error": "只能发 JPEG 或 PNG 图片"}, status=415)
+    control = _control()
+    media_id = control.add_media(account.app_id, data, content_type)
+    result = control.inbound(account.app_id, openid, media_id=media_id)
+    return JsonResponse({"reply": result.get("reply"), "media_id": media_id,
                          "callback_status": result.get("callback_status")})
 
 

@@ -106,6 +106,17 @@ AUDITS: dict[str, Audit] = {
     "page-shifts": Audit(("volunteer",)),
     "page-shift-cancel": Audit(("volunteer",), _gid("ShiftSignUp", "sign_up")),
     "page-credentials": Audit(("volunteer",)),
+    "page-offer-phone": Audit(skip="POST only: the resident's phone in the window before a "
+                                    "help visit (audited), shown on the offer page"),
+    # help requests (便民纸条): residents ask and follow them, staff triage at the desk
+    "page-help": Audit(("resident", "volunteer")),
+    "page-help-new": Audit(("resident",), lambda w: {"token": w.help_draft.token}),
+    "page-help-request": Audit(("resident", "staff", "coordinator"),
+                               _gid("ServiceRequest", "help_request")),
+    "page-help-rate": Audit(skip="POST only: rates the visit and redirects to its page"),
+    "page-desk-help": Audit(("staff", "coordinator")),
+    "page-desk-help-request": Audit(("staff", "coordinator"),
+                                    _gid("ServiceRequest", "help_request")),
     "page-desk-roster": Audit(("staff", "coordinator")),
     "page-desk-bookings": Audit(("staff", "coordinator")),
     "page-desk-calls": Audit(("staff", "coordinator")),

@@ -24,6 +24,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,7 +56,10 @@ from tests.factories.volunteers import (
     set_availability,
 )
 from tests.factories.wechat import WeChatAccountFactory
+from tests.helpers.help_front import photo_bytes
 from volunteers import services as volunteer_services
+from volunteers.help import services as help_services
+from volunteers.help.photos import help_photo_store
 
 from .conftest import PHONE, _context
 from .page_audit import ROLES, audits_for, unaudited_routes
@@ -129,6 +133,8 @@ class World:
     attended_booking: object
     offer: object
     sign_up: object
+    help_request: object
+    help_draft: object
 
     def checkin_token(self) -> str:
         code = course_services.session_checkin_code(actor=self.users["instructor"],
@@ -181,7 +187,21 @@ def build_world(community, street) -> World:
     volunteering = build_volunteering(tutor, users, community)
     return World(users=users, run=run, session=session, enrollment=enrollments[0],
                  lesson=lessons[0], certificate=certificate, resident=users["resident"],
-                 binding_token=token, **volunteering)
+                 binding_token=token, **volunteering, **build_help(users["resident"]))
+
+
+def build_help(resident) -> dict:
+    """A help request waiting at the desk (with a photo) and a WeChat draft to confirm."""
+    resident.address = "金口路12号3单元201"
+    resident.consent_version = settings.PRIVACY_NOTICE_VERSION
+    resident.save(update_fields=["address", "consent_version"])
+    photo = help_photo_store(uploader=resident, data=photo_bytes())
+    request = help_services.help_request_create(
+        actor=resident, description="我和老伴想理发，腿脚不便出不了门", skill_code="haircut",
+        preferred_date=timezone.localdate() + timedelta(days=4), part_of_day="AFTERNOON",
+        photo_ids=[photo.pk])
+    draft = help_services.help_draft_create(user=resident, text="水龙头坏了，一直滴水")
+    return {"help_request": request, "help_draft": draft}
 
 
 def _day_at(days: int, hour: int) -> datetime:

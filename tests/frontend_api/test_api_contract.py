@@ -50,6 +50,7 @@ QUERIES = {
                           "durationMinutes": "Int!", "communityId": "ID!", "limit": "Int"},
                          "MatchResult!"),
     "serviceRequest": ({"id": "ID!"}, "ServiceRequest"),
+    "myHelpRequests": ({}, "[ServiceRequest!]!"),
 }
 
 # Connections' node types, so `edges { node { ... } }` reaches the listed type.
@@ -87,7 +88,7 @@ KEY_FIELDS = {
                   "credentials.status", "availability.weekday", "availability.startTime",
                   "availability.endTime", "serviceHoursTotal"],
     "ServiceRequest": ["id", "status", "skill", "startsAt", "endsAt", "community", "externalRef",
-                       "offers"],
+                       "offers", "photos.id", "photos.url"],
     "Offer": ["id", "volunteer", "status", "expiresAt", "reason"],
     "MatchResult": ["candidates", "excluded", "evaluatedAt"],
     "VolunteerMatch": ["volunteer", "score", "reasons"],
@@ -126,7 +127,7 @@ ENUMS = {
     ("Certificate", "status"): {"VALID", "REVOKED", "EXPIRED"},
     ("TutoringBooking", "status"): {"BOOKED", "CANCELLED", "ATTENDED", "NO_SHOW"},
     ("ServiceRequest", "status"): {"OFFERED", "ACCEPTED", "ESCALATED", "COMPLETED", "CANCELLED",
-                                   "UNFULFILLED"},
+                                   "UNFULFILLED", "REQUESTED", "DECLINED"},
     ("Offer", "status"): {"OFFERED", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN"},
 }
 
@@ -181,10 +182,27 @@ MUTATIONS = {
     "serviceHoursLog": (["commitmentId", "hours", "note", "idempotencyKey"], ["entry"],
                         ["ALREADY_LOGGED"]),
     "serviceHoursReview": (["entryId", "approve", "reason"], ["entry"], ["ALREADY_REVIEWED"]),
+    "serviceRequestComplete": (["serviceRequestId"], ["serviceRequest"], ["INVALID_STATE"]),
+    "serviceRequestCancel": (["serviceRequestId", "reason"], ["serviceRequest"],
+                             ["INVALID_STATE"]),
+    "helpRequestCreate": (
+        ["description", "skill", "preferredDate", "partOfDay", "address", "photoIds",
+         "consentVersion", "idempotencyKey", "userId"],
+        ["serviceRequest"],
+        ["CONSENT_REQUIRED", "TOO_MANY_OPEN_REQUESTS", "ADDRESS_REQUIRED",
+         "IDEMPOTENCY_KEY_REUSED"]),
+    "helpRequestTriage": (["serviceRequestId", "skill", "startsAt", "durationMinutes",
+                           "volunteerId"], ["serviceRequest"],
+                          ["NO_CANDIDATE", "VOLUNTEER_UNAVAILABLE", "INVALID_STATE"]),
+    "helpRequestDecline": (["serviceRequestId", "reason"], ["serviceRequest"],
+                           ["INVALID_STATE"]),
+    "helpRequestRate": (["serviceRequestId", "rating", "comment"], ["serviceRequest"],
+                        ["INVALID_STATE", "ALREADY_RATED"]),
 }
 
 # The four mutations a person could double-submit take an optional idempotency key.
-IDEMPOTENT_MUTATIONS = ["courseEnroll", "tutoringBook", "dispatchCreate", "serviceHoursLog"]
+IDEMPOTENT_MUTATIONS = ["courseEnroll", "tutoringBook", "dispatchCreate", "serviceHoursLog",
+                        "helpRequestCreate"]
 
 # COMMON.md: every domain error enum carries these besides the API.md codes
 # (IDEMPOTENCY_KEY_REUSED is listed per mutation where API.md asks for it).

@@ -215,13 +215,23 @@ def test_unexpected_failure_is_never_a_500(send, account, monkeypatch):
     assert not WeChatInboundMessage.objects.filter(msg_id="777").exists()
 
 
-def test_non_text_message_gets_a_hint(send, account):
+def test_a_message_neither_text_nor_photo_gets_a_hint(send, account):
     xml = ("<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName>"
-           f"<CreateTime>{int(time.time())}</CreateTime><MsgType>image</MsgType>"
-           "<PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>99</MsgId></xml>")
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType>voice</MsgType>"
+           "<MediaId>m</MediaId><Format>amr</Format><MsgId>99</MsgId></xml>")
     response = send(account, xml)
     assert response.status_code == 200
     assert "帮助" in wire.reply_content(response.content)
+
+
+def test_a_photo_from_an_unbound_follower_asks_her_to_bind(send, account):
+    # A photo starts a help request (tests/wechat/test_help_wechat.py), for a bound person.
+    xml = ("<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName>"
+           f"<CreateTime>{int(time.time())}</CreateTime><MsgType>image</MsgType>"
+           "<PicUrl>http://x/y.jpg</PicUrl><MediaId>m</MediaId><MsgId>98</MsgId></xml>")
+    response = send(account, xml)
+    assert response.status_code == 200
+    assert "绑定" in wire.reply_content(response.content)
 
 
 # --- Subscribe / unsubscribe ------------------------------------------------------------

@@ -10,6 +10,7 @@ dispatch            doorstep jobs: offers, answers, expiry, the sweep
 dispatch_ops        a coordinator's actions on a job: complete, cancel, re-offer, escalate
 exports             hours and dispatch CSVs for a period
 shifts              shift sign-up and cancelling (one sign-up or the whole shift)
+../help/            help requests (便民纸条): asking, drafts, photos, triage, rating
 hours               service hours: log and review
 hours_certificates  the service-hours certificate
 csv_io              roster import and export
@@ -51,6 +52,19 @@ from .roster import (
 )
 from .shifts import shift_cancel, shift_sign_up, shift_sign_up_cancel
 
+# isort: split
+# Help requests last: their triage builds on the dispatch module above.
+from ..help.photos import help_photo_read, help_photo_store, help_photos_purge
+from ..help.services import (
+    help_draft_confirm,
+    help_draft_create,
+    help_draft_usable,
+    help_request_create,
+    help_request_phone_reveal,
+    help_request_rate,
+)
+from ..help.triage import help_request_decline, help_request_merge, help_request_triage
+
 __all__ = [  # noqa: RUF022 - the calendar first, as above
     # calendar (used by courses' tutoring)
     "commitment_cancel",
@@ -65,6 +79,18 @@ __all__ = [  # noqa: RUF022 - the calendar first, as above
     "credential_update",
     "dispatch_create",
     "dispatches_export_csv",
+    "help_draft_confirm",
+    "help_draft_create",
+    "help_draft_usable",
+    "help_photo_read",
+    "help_photo_store",
+    "help_photos_purge",
+    "help_request_create",
+    "help_request_decline",
+    "help_request_merge",
+    "help_request_phone_reveal",
+    "help_request_rate",
+    "help_request_triage",
     "hour_mask",
     "max_hours_for",
     "offer_expire",

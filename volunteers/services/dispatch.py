@@ -21,6 +21,7 @@ from backend.notifications.models import NotificationKind
 from .. import matching, permissions
 from .. import notifications as volunteer_notifications
 from ..error_codes import VolunteerErrorCode as Code
+from ..help import lifecycle as help_lifecycle
 from ..models import (
     CommitmentKind,
     CommitmentStatus,
@@ -100,6 +101,9 @@ def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer,
 
 
 def _visible_for(request: ServiceRequest):
+    if request.requester_id is not None:
+        # A help request goes to its unit's volunteers whoever triaged it (desk staff too).
+        return permissions.help_volunteers_visible(request)
     return (permissions.volunteers_visible_to(request.created_by)
             if request.created_by_id else None)
 
@@ -245,6 +249,7 @@ def offer_respond(*, actor, offer: Offer, accept: bool, reason: str = "") -> Off
                 commitment_confirm(commitment=offer.commitment)
             request.status = ServiceRequestStatus.ACCEPTED
             request.save(update_fields=["status", "updated_at"])
+            help_lifecycle.on_accepted(request, offer)
         else:
             offer.status = OfferStatus.DECLINED
             offer.save(update_fields=["status", "responded_at", "reason", "updated_at"])

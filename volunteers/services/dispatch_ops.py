@@ -15,6 +15,7 @@ from backend.core.services import audit_log_record
 from .. import matching, permissions
 from .. import notifications as volunteer_notifications
 from ..error_codes import VolunteerErrorCode as Code
+from ..help import lifecycle as help_lifecycle
 from ..models import (
     Offer,
     OfferStatus,
@@ -28,15 +29,19 @@ from .dispatch import _offer_next, _try_offer
 S = ServiceRequestStatus
 # Where a coordinator may still move the job to someone else or take it over.
 REASSIGNABLE = (S.OFFERED, S.ACCEPTED, S.ESCALATED)
-CANCELLABLE = (S.OFFERED, S.ACCEPTED, S.ESCALATED, "REQUESTED")
+CANCELLABLE = (S.OFFERED, S.ACCEPTED, S.ESCALATED, S.REQUESTED)
 
 
 def _invalid_state(message: str):
     return validation_error("service_request_id", message, Code.INVALID_STATE)
 
 
-def _lock(actor, service_request: ServiceRequest) -> ServiceRequest:
-    if not permissions.can_dispatch(actor, service_request.community):
+def _lock(actor, service_request: ServiceRequest, *, desk: bool = False) -> ServiceRequest:
+    """`desk`: the action is one community staff may take on a help request too."""
+    allowed = permissions.can_dispatch(actor, service_request.community) or (
+        desk and service_request.requester_id is not None
+        and permissions.can_triage_help(actor, service_request.community))
+    if not allowed:
         raise PermissionDenied
     return ServiceRequest.objects.select_for_update(of=("self",)).select_related(
         "skill", "community", "created_by").get(pk=service_request.pk)
@@ -54,12 +59,15 @@ def _withdraw(request: ServiceRequest, reason: str) -> Offer | None:
     offer = _live_offer(request)
     if offer is None:
         return None
+    was_accepted = offer.status == OfferStatus.ACCEPTED
     offer.status = OfferStatus.WITHDRAWN
     offer.reason = (reason or "")[:200]
     offer.save(update_fields=["status", "reason", "updated_at"])
     if offer.commitment is not None:
         commitment_cancel(commitment=offer.commitment)
     volunteer_notifications.offer_withdrawn(offer, request, reason)
+    if was_accepted and request.status != S.CANCELLED:
+        help_lifecycle.on_withdrawn_after_accept(request, offer, reason)
     return offer
 
 
@@ -72,7 +80,7 @@ def service_request_complete(*, actor, service_request: ServiceRequest) -> Servi
     """The accepted job was done: complete the volunteer's commitment and ask her to log
     her hours."""
     with transaction.atomic():
-        request = _lock(actor, service_request)
+        request = _lock(actor, service_request, desk=True)
         offer = _live_offer(request)
         if request.status != S.ACCEPTED or offer is None or offer.status != OfferStatus.ACCEPTED:
             raise _invalid_state(_("只有已接单的派单才能标记完成。"))
@@ -80,6 +88,7 @@ def service_request_complete(*, actor, service_request: ServiceRequest) -> Servi
             commitment_complete(commitment=offer.commitment)
         _set_status(request, S.COMPLETED)
         volunteer_notifications.job_completed(offer, request)
+        help_lifecycle.on_completed(request, actor)
         audit_log_record(actor=actor, action="dispatch.complete", obj=request,
                          detail={"offer": offer.pk})
         return request
@@ -90,12 +99,14 @@ def service_request_cancel(*, actor, service_request: ServiceRequest,
     """Call the job off: the waiting or accepted offer is withdrawn (she is told) and her
     time freed."""
     with transaction.atomic():
-        request = _lock(actor, service_request)
+        request = _lock(actor, service_request, desk=True)
         if request.status not in CANCELLABLE:
             raise _invalid_state(_("这个派单已结束，不能取消。"))
         reason = (reason or "").strip()[:200]
+        request.status = S.CANCELLED  # before the withdrawal: she is told "cancelled" once
         _withdraw(request, reason or _("服务已取消"))
         _set_status(request, S.CANCELLED)
+        help_lifecycle.on_cancelled(request, actor, reason)
         audit_log_record(actor=actor, action="dispatch.cancel", obj=request,
                          detail={"reason": reason})
         return request

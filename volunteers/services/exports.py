@@ -72,7 +72,9 @@ def _dispatch_row(actor, request) -> list:
     # A completed job keeps its volunteer on the ACCEPTED offer.
     volunteer = accepted.volunteer if accepted else None
     missed = sum(1 for o in offers if o.status in (OfferStatus.DECLINED, OfferStatus.EXPIRED))
-    return [request.pk, request.skill.name, request.community.name, _local(request.starts_at),
+    # A help request not triaged yet has no skill ("other").
+    skill = request.skill.name if request.skill_id else "其他"
+    return [request.pk, skill, request.community.name, _local(request.starts_at),
             _local(request.ends_at), request.get_status_display(),
             str(volunteer) if volunteer else "",
             _phone(actor, volunteer.user) if volunteer else "", len(offers), missed,

@@ -18,6 +18,7 @@ from backend.notifications.models import NotificationKind
 
 from .. import permissions
 from ..error_codes import VolunteerErrorCode as Code
+from ..help import lifecycle as help_lifecycle
 from ..models import Commitment, CommitmentStatus, HoursStatus, ServiceHours, Volunteer
 from .calendar import commitment_complete
 
@@ -72,12 +73,15 @@ def service_hours_log(*, actor, commitment: Commitment, hours, note: str = "",
                                        Code.ALREADY_LOGGED)
             try:
                 with transaction.atomic():
-                    return ServiceHours.objects.create(
+                    entry = ServiceHours.objects.create(
                         commitment=current, volunteer_id=current.volunteer_id, hours=value,
                         served_on=current.starts_at, note=(note or "")[:200], logged_by=actor)
             except IntegrityError:
                 raise validation_error("commitment_id", _("这次服务的时长已经登记过了。"),
                                        Code.ALREADY_LOGGED) from None
+            # A help request's visit is done once its hours are logged.
+            help_lifecycle.complete_for_hours(current, actor)
+            return entry
 
     return idempotent_call(
         user=actor, scope="volunteers.serviceHoursLog", key=idempotency_key,

@@ -100,7 +100,8 @@ class FakeWeChatControl:
         """A follower writes (or an event happens); the fake posts it, signed, to the
         account's callback (encrypted when the account has an EncodingAESKey). Returns
         {"callback_status", "body" (opened), "reply" (its text or None), "encrypted"}.
-        Give a text message's `msg_id` to deliver it again, as WeChat's retry does."""
+        Give a message's `msg_id` (text or image) to deliver it again, as WeChat's retry
+        does; an image message names media registered with `add_media`."""
         body = {"openid": openid, "text": text, "event": event, "event_key": event_key,
                 "media_id": media_id, "msg_id": msg_id}
         return self._call("POST", f"accounts/{quote(appid)}/inbound",

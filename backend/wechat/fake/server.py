@@ -185,9 +185,11 @@ class FakeWeChat:
                    + (f"<EventKey>{_cdata(key)}</EventKey>" if key is not None else "")
                    + "</xml>")
         elif body.get("media_id"):
-            msg_id = self.state.next_id()
+            # A PicUrl that leads nowhere: Linli must fetch photos through media/get.
+            msg_id = body.get("msg_id") or self.state.next_id()
+            pic_url = f"https://mmbiz.qpic.cn/fake/{body['media_id'][:32]}/0"
             xml = (f"<xml>{head}<MsgType>{_cdata('image')}</MsgType>"
-                   f"<PicUrl>{_cdata('')}</PicUrl><MediaId>{_cdata(body['media_id'])}"
+                   f"<PicUrl>{_cdata(pic_url)}</PicUrl><MediaId>{_cdata(body['media_id'])}"
                    f"</MediaId><MsgId>{msg_id}</MsgId></xml>")
         else:
             msg_id = body.get("msg_id") or self.state.next_id()

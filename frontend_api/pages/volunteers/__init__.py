@@ -3,8 +3,8 @@ upcoming jobs, shifts and tutoring, service hours, weekly availability and time 
 shifts, credentials. Thin views over volunteers' selectors and services, like GraphQL."""
 
 from .hours import credentials, hours
-from .offers import offer, offer_decline, offer_list
+from .offers import offer, offer_decline, offer_list, offer_phone
 from .schedule import availability, commitments, shift_cancel, shifts
 
 __all__ = ["availability", "commitments", "credentials", "hours", "offer", "offer_decline",
-           "offer_list", "shift_cancel", "shifts"]
+           "offer_list", "offer_phone", "shift_cancel", "shifts"]

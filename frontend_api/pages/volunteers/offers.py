@@ -1,10 +1,12 @@
 """Job offers: my offers, one offer (what, when, roughly where; the exact address and the
-resident's note only once accepted), accept, decline with a reason on a second screen."""
+resident's note only once accepted — for a help request also what she wrote, her photos and
+the visit code, and her phone in the window before the visit: offer_help.py), accept,
+decline with a reason on a second screen."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -17,6 +19,7 @@ from volunteers.models import OfferStatus
 
 from ..common import field_errors, page_ids, page_login_required, page_view, render_page
 from .common import my_volunteer, not_a_volunteer
+from .offer_help import offer_help_facts
 
 LIST_SIZE = 30
 
@@ -48,6 +51,7 @@ def _offer_context(request, offer, **extra):
         # The address rule is the API's (permissions.can_see_job_details).
         "show_details": permissions.can_see_job_details(
             request.user, offer.request, offer.request.offers.all()),
+        "help": offer_help_facts(request.user, offer.request, state),
         "errors": {},
         **extra,
     }
@@ -143,3 +147,24 @@ def offer_decline(request, id):
         chosen=request.POST.get("reason_choice", ""),
         reason_text=request.POST.get("reason_text", "")),
         status=400 if errors else 200)
+
+
+@never_cache
+@require_http_methods(["POST"])
+@page_view
+@page_login_required
+@page_ids(id="Offer")
+def offer_phone(request, id):
+    """查看居民电话: the resident's phone, for the accepted volunteer of a help request from
+    two hours before the visit until it ends; each reveal audited by the service."""
+    offer = _my_offer(request, id)
+    try:
+        phone = services.help_request_phone_reveal(actor=request.user,
+                                                        service_request=offer.request)
+    except PermissionDenied:
+        messages.info(request, "上门前 2 小时到服务结束之间，才能在这里查看居民电话。")
+        return _back(offer)
+    context = _offer_context(request, offer)
+    context["help"] = offer_help_facts(request.user, offer.request, context["state"],
+                                       phone=phone or "没有登记电话，请联系社区工作人员")
+    return render_page(request, "pages/volunteers/offer.html", context)

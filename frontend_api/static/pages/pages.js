@@ -13,3 +13,11 @@ document.addEventListener("submit", function (event) {
     });
   }, 0);
 });
+
+// A chosen photo is named beside its button (the browser's own file label is hidden).
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file][data-file-name]")) return;
+  var out = document.getElementById(input.dataset.fileName);
+  if (out) out.textContent = input.files.length ? "已选：" + input.files[0].name : "";
+});

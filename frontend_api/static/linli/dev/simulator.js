@@ -165,6 +165,45 @@
     post({ text: text });
   });
 
+  // A photo, as a follower sends one: the simulator shrinks a large one (the request body
+  // has a size limit) and the fake keeps it as temporary media behind an image message.
+  var PHOTO_MAX_BYTES = 1500000;
+  function photoData(file) {
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onerror = reject;
+      reader.onload = function () {
+        if (file.size <= PHOTO_MAX_BYTES) { resolve({ url: reader.result, type: file.type }); return; }
+        var img = new Image();
+        img.onerror = reject;
+        img.onload = function () {
+          var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
+          var canvas = document.createElement("canvas");
+          canvas.width = Math.round(img.width * scale); canvas.height = Math.round(img.height * scale);
+          canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+          resolve({ url: canvas.toDataURL("image/jpeg", 0.85), type: "image/jpeg" });
+        };
+        img.src = reader.result;
+      };
+      reader.readAsDataURL(file);
+    });
+  }
+
+  $("photo").addEventListener("change", function () {
+    var file = $("photo").files[0];
+    if (!file) return;
+    photoData(file).then(function (photo) {
+      var li = document.createElement("li");
+      li.className = "me";
+      var img = document.createElement("img");
+      img.src = photo.url; img.alt = "［图片］";
+      li.appendChild(img);
+      $("chat").appendChild(li);
+      $("photo").value = "";
+      post({ image_base64: photo.url.split(",")[1], content_type: photo.type });
+    });
+  });
+
   fetch(root.dataset.accountsUrl, { credentials: "same-origin" })
     .then(function (r) { return r.json(); })
     .then(function (data) {

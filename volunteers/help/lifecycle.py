@@ -1,0 +1,74 @@
+"""Hooks the dispatch services call when a job that is a help request moves: the
+resident's timeline and messages follow the one record. Inside the caller's transaction.
+Imports no service module, so the dispatch and hours services can import it."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    CommitmentKind,
+    HelpEvent,
+    HelpEventKind,
+    Offer,
+    OfferStatus,
+    ServiceRequest,
+)
+from ..models import ServiceRequestStatus as S
+from . import notify
+
+
+def _event(request, kind, actor=None, note=""):
+    HelpEvent.objects.create(request=request, kind=kind, note=(note or "")[:200],
+                             actor=actor if getattr(actor, "pk", None) else None)
+
+
+def on_accepted(request: ServiceRequest, offer: Offer) -> None:
+    if request.requester_id is None:
+        return
+    _event(request, HelpEventKind.ACCEPTED, actor=offer.volunteer.user)
+    notify.volunteer_coming(request, offer)
+
+
+def on_withdrawn_after_accept(request: ServiceRequest, offer: Offer, note: str) -> None:
+    """The volunteer who was coming no longer is (re-offered, escalated)."""
+    if request.requester_id is None:
+        return
+    _event(request, HelpEventKind.CHANGED, note=note)
+    notify.changed(request, _("原定志愿者无法前来，我们正在另行安排。"), version=f"offer{offer.pk}")
+
+
+def on_cancelled(request: ServiceRequest, actor, reason: str) -> None:
+    if request.requester_id is None:
+        return
+    _event(request, HelpEventKind.CANCELLED, actor=actor, note=reason)
+    notify.changed(request, _("这次求助已取消。%(reason)s") % {"reason": reason},
+                   version="cancelled")
+
+
+def on_completed(request: ServiceRequest, actor=None) -> None:
+    if request.requester_id is None:
+        return
+    request.completed_at = timezone.now()
+    request.save(update_fields=["completed_at", "updated_at"])
+    _event(request, HelpEventKind.COMPLETED, actor=actor)
+    notify.done(request)
+
+
+def complete_for_hours(commitment, actor) -> ServiceRequest | None:
+    """The accepted volunteer logged hours for a help request's visit: it is COMPLETED."""
+    if commitment.kind != CommitmentKind.DISPATCH:
+        return None  # a shift or tutoring: no request to look for
+    offer = (Offer.objects.filter(commitment_id=commitment.pk, status=OfferStatus.ACCEPTED)
+             .only("request_id").first())
+    if offer is None:
+        return None
+    request = (ServiceRequest.objects.select_for_update(of=("self",))
+               .select_related("skill", "community", "requester").get(pk=offer.request_id))
+    if request.requester_id is None or request.status != S.ACCEPTED:
+        return None
+    request.status = S.COMPLETED
+    request.save(update_fields=["status", "updated_at"])
+    on_completed(request, actor)
+    return request
