@@ -9,8 +9,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_api_tokens'),
-        ('volunteers', '0005_shift_cancelled'),
-        ('wechat', '0007_help_requests'),
+        ('volunteers', '0006_encrypt_credential_numbers_and_request_address'),
+        ('wechat', '0008_help_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

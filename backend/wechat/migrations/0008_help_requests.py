@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('wechat', '0006_job_completed_kind'),
+        ('wechat', '0007_encrypt_account_secrets'),
     ]
 
     operations = [
