@@ -180,11 +180,12 @@ def can_view_volunteer_certificates(user, volunteer) -> bool:
 
 
 def can_read_request_free_text(user, request) -> bool:
-    """A job's note and address unmasked: whoever wrote them (the dispatcher) and the
-    coordinators of its community; a volunteer sees phone numbers in them masked."""
+    """A job's note and address unmasked: whoever wrote them (the dispatcher, or the resident
+    who asked for help) and the coordinators of its community; a volunteer sees phone
+    numbers in them masked."""
     if not _authenticated(user):
         return False
-    if request.created_by_id == user.pk:
+    if user.pk in (request.created_by_id, request.requester_id):
         return True
     return accounts.is_coordinator(user) and accounts.is_coordinator_for(user, request.community)
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from backend.core.links import absolute_url, node_id
 from backend.core.masking import mask_name
 from frontend_api.core.descriptions import enum_description
+from frontend_api.volunteers.visibility import free_text
 from volunteers import permissions, services
 from volunteers.help.fields import PartOfDay
 from volunteers.models import HelpEventKind
@@ -126,7 +127,8 @@ class HelpRequestFields:
 
     @staticmethod
     def resolve_description(request, info):
-        return request.description if _help_details(request, info) else ""
+        # Her words may hold a phone number: masked but for her and the unit's coordinators.
+        return free_text(request, info, request.description)
 
     @staticmethod
     def resolve_part_of_day(request, info):

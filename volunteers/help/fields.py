@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.fields import EncryptedTextField
+
 
 class PartOfDay(models.TextChoices):
     MORNING = "MORNING", _("上午")
@@ -22,7 +24,8 @@ class HelpRequestFields(models.Model):
     requester = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("求助人"), null=True,
                                   blank=True, on_delete=models.PROTECT,
                                   related_name="help_requests")
-    description = models.TextField(_("求助内容"), max_length=1000, blank=True)
+    # Her own words may hold a phone number or an address: encrypted at rest.
+    description = EncryptedTextField(_("求助内容"), max_length=1000, blank=True)
     preferred_date = models.DateField(_("希望日期"), null=True, blank=True)
     part_of_day = models.CharField(_("希望时段"), max_length=16, choices=PartOfDay.choices,
                                    blank=True)

@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.core.fields import EncryptedTextField
 from backend.core.models import TimeStampedModel
 
 
@@ -23,7 +24,7 @@ class HelpDraft(TimeStampedModel):
     openid = models.CharField(_("OpenID"), max_length=64, blank=True)
     # WeChat's MsgId: a message WeChat retries makes no second draft.
     msg_id = models.CharField(_("消息编号"), max_length=64, blank=True)
-    text = models.TextField(_("内容"), max_length=1000, blank=True)
+    text = EncryptedTextField(_("内容"), max_length=1000, blank=True)  # her words: encrypted
     expires_at = models.DateTimeField(_("有效期至"))
     used_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
     request = models.ForeignKey("volunteers.ServiceRequest", verbose_name=_("求助"), null=True,
