@@ -70,7 +70,9 @@ PINS: dict[str, int | dict[str, int]] = {
     # dispatchCreate matches once: PostgreSQL's three extra statements as for volunteerMatches.
     "dispatchCreate": {"postgresql": 44, "sqlite": 41},
     "offerRespond": 12,
-    "serviceHoursLog": 16,
+    # +1 (issue 15): the accepted offer behind a dispatch commitment, so hours logged for
+    # a help request's visit complete the request in the same transaction.
+    "serviceHoursLog": 17,
     # --- Code called outside GraphQL (calendar feed, notifications, role checks) ---------
     "courses.calendarItemsForUser": 3,
     "volunteers.calendarItemsForUser": 1,
