@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "django_filters",
     "django_celery_beat",
+    "csp",
     # Platform apps first, then the domains, then the interface layer (import order).
     "backend.core",
     "backend.accounts",
@@ -69,7 +71,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz from a loopback peer, whatever its Host header (a local probe of plain HTTP
+    # against 127.0.0.1 while ALLOWED_HOSTS names only the public host).
+    "frontend_api.rest.health.LoopbackHealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files straight from gunicorn (`make run`, or behind a plain reverse proxy).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.context.RequestContextMiddleware",
@@ -121,6 +127,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / "test_linli.sqlite3"))
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts connections and never answers must not hold a request (or
+    # /healthz) for ever: give up connecting after DB_CONNECT_TIMEOUT seconds and end any
+    # statement after DB_STATEMENT_TIMEOUT_MS (0 = none; a task that needs longer sets its
+    # own with SET LOCAL, as broadcast planning does). GraphQL requests have a tighter one.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
+        "options": f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '30000'))}",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -304,10 +319,45 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Deploy (API.md "Production"; `check --deploy --fail-level WARNING` passes) -------------
+# The reverse proxy terminates TLS and marks HTTPS with X-Forwarded-Proto (it must set the
+# header itself, overwriting any the client sent).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS is sent on HTTPS responses only (SecurityMiddleware); a year, as the check asks.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# The proxy redirects HTTP to HTTPS; Django does not (SECURE_SSL_REDIRECT stays off) so that
+# /healthz answers plain HTTP on loopback for the local monitor. Hence W008 is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
+
+# Content Security Policy (django-csp 4): scripts and <style> only from Linli itself or
+# carrying the response's nonce (`{{ request.csp_nonce }}`); no inline style attributes.
+# Enforced with DEBUG off; report-only with it on, so a violation shows in the browser
+# console (the browser tests fail on one) without breaking local use.
+_CSP = {"DIRECTIVES": {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, NONCE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+}}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 # Privacy notice shown before a resident consents; its version is recorded with consent.
 PRIVACY_NOTICE_VERSION = "2026-11"
