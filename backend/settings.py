@@ -132,9 +132,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # /healthz) for ever: give up connecting after DB_CONNECT_TIMEOUT seconds and end any
     # statement after DB_STATEMENT_TIMEOUT_MS (0 = none; a task that needs longer sets its
     # own with SET LOCAL, as broadcast planning does). GraphQL requests have a tighter one.
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
     DATABASES["default"].setdefault("OPTIONS", {}).update({
         "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
-        "options": f"-c statement_timeout={int(os.environ.get('DB_STATEMENT_TIMEOUT_MS', '30000'))}",
+        "options": f"-c statement_timeout={_statement_ms}",
     })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
