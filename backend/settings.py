@@ -315,9 +315,20 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (calendar tokens, binding links, certificate codes) never reach a log
+    # line: "Not Found: /verify/<code>" becomes "/verify/[redacted]". gunicorn's access log
+    # does the same through gunicorn.conf.py.
+    "filters": {"redact_secrets": {"()": "backend.core.logredact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # Django's default handlers for "django" (console under DEBUG, mail_admins)
+                # would write the raw path beside ours: everything goes to the root's.
+                "django": {"handlers": [], "level": "INFO", "propagate": True},
+                # runserver's request lines (`make dev`), through the same filter.
+                "django.server": {"handlers": ["console"], "level": "INFO",
+                                  "propagate": False}},
 }
 
 # --- Deploy (API.md "Production"; `check --deploy --fail-level WARNING` passes) -------------
