@@ -37,7 +37,7 @@ _PARAMS = re.compile(r"([?&](?:%s)=)[^&\s\"'#]*" % "|".join(SECRET_PARAMS), re.I
 
 def redact(text: str) -> str:
     """`text` with every secret path segment and secret query value replaced."""
-    if not isinstance(text, str) or "/" not in text and "=" not in text:
+    if not isinstance(text, str) or ("/" not in text and "=" not in text):
         return text
     for pattern in _PATHS:
         text = pattern.sub(rf"\g<1>{REDACTED}\g<2>", text)
