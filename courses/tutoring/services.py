@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts import selectors as account_selectors
+from backend.accounts import services as account_services
 from backend.core.errors import has_code, validation_error
 from backend.core.services import audit_log_record, idempotent_call
 from volunteers import selectors as volunteer_selectors
@@ -327,11 +328,14 @@ def _book(*, actor, user, slot_id: int, note: str, address: str | None) -> Tutor
 
 
 def tutoring_book(*, actor, user, slot_id: int, note: str = "", address: str | None = None,
-                  idempotency_key: str | None = None) -> TutoringBooking:
+                  idempotency_key: str | None = None,
+                  consent_version: str | None = None) -> TutoringBooking:
     """Book a seat in a slot for `user` (the actor, or a resident staff book for at the
-    counter — the caller checked permissions.can_book_on_behalf)."""
+    counter — the caller checked permissions.can_book_on_behalf). Her consent to the
+    current privacy notice is needed (recorded from `consent_version` when she has none)."""
     if user.pk != actor.pk and not permissions.can_book_on_behalf(actor, user):
         raise PermissionDenied
+    account_services.consent_ensure(actor=actor, user=user, consent_version=consent_version)
     return idempotent_call(
         user=actor, scope="courses.tutoringBook", key=idempotency_key,
         payload={"slot": slot_id, "user": user.pk, "note": note or "",

@@ -44,6 +44,8 @@ VolunteerErrorCodeEnum = graphene.Enum.from_enum(
             "INVALID_STATE": "The job is not in a state that allows this (e.g. completing a "
                              "job nobody accepted, cancelling a finished one).",
             "ALREADY_CANCELLED": "It (the sign-up or the shift) was cancelled before.",
+            "CONSENT_REQUIRED": "The person has not consented to the current privacyNotice; "
+                                "pass its version as consentVersion.",
         }))
 VolunteerStatusEnum = graphene.Enum.from_enum(
     VolunteerStatus, name="VolunteerStatus", description=enum_description(

@@ -11,8 +11,8 @@ from graphql_relay import to_global_id
 
 from backend.notifications.models import Notification, NotificationKind, NotificationStatus
 from courses.models import Enrollment, EnrollmentStatus
-from tests.helpers.broker import broker_down  # noqa: F401 - a fixture
 from tests.factories.courses import book
+from tests.helpers.broker import broker_down  # noqa: F401 - a fixture
 from tests.helpers.graphql import gql
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -31,6 +31,10 @@ class TutoringBook(BaseMutation):
             "Ignored for slots at a venue."))
         user_id = graphene.ID(description="Book for this resident instead of yourself "
                                           "(staff of their community, coordinators).")
+        consent_version = graphene.String(description=(
+            "The privacyNotice version the person agreed to; recorded when she has not yet "
+            "consented to the current notice (CONSENT_REQUIRED otherwise). Not needed once "
+            "recorded."))
 
     booking = graphene.Field(TutoringBookingType, description="The booking, BOOKED; null when "
                                                               "refused.")
@@ -40,7 +44,7 @@ class TutoringBook(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, slot_id, note=None, address=None, idempotency_key=None,
-                user_id=None):
+                user_id=None, consent_version=None):
         resident = user
         if user_id is not None:
             if not permissions.can_book_on_behalf_somewhere(user):
@@ -48,5 +52,6 @@ class TutoringBook(BaseMutation):
             resident = load(user_id, "User", account_selectors.user_with_unit, field="user_id")
         pk = decode_id(slot_id, "TutoringSlot", field="slot_id")
         booking = tutoring.tutoring_book(actor=user, user=resident, slot_id=pk, note=note or "",
-                                         address=address, idempotency_key=idempotency_key)
+                                         address=address, idempotency_key=idempotency_key,
+                                         consent_version=consent_version)
         return cls.success(booking=selectors.booking_get(booking.pk))
