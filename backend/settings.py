@@ -129,14 +129,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that accepts connections and never answers must not hold a request (or
-    # /healthz) for ever: give up connecting after DB_CONNECT_TIMEOUT seconds and end any
-    # statement after DB_STATEMENT_TIMEOUT_MS (0 = none; a task that needs longer sets its
-    # own with SET LOCAL, as broadcast planning does). GraphQL requests have a tighter one.
-    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", "30000"))
-    DATABASES["default"].setdefault("OPTIONS", {}).update({
-        "connect_timeout": int(os.environ.get("DB_CONNECT_TIMEOUT", "5")),
-        "options": f"-c statement_timeout={_statement_ms}",
-    })
+    # /healthz) for ever: give up connecting after DB_CONNECT_TIMEOUT seconds, and end a
+    # statement after DB_STATEMENT_TIMEOUT_MS. gunicorn.conf.py sets the latter (30 s) for
+    # the web processes only: `migrate`, the worker and beat have none unless it is set
+    # (a long index build must not be cut off). GraphQL requests have a tighter one.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or "0")
+    if _statement_ms > 0:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={_statement_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -53,7 +53,9 @@ def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 
 SETTINGS_PROBE = """
-import json, django
+import json, os, runpy, sys, django
+if sys.argv[1:] == ["web"]:
+    runpy.run_path("gunicorn.conf.py")  # what gunicorn does before it loads Linli
 from django.conf import settings
 django.setup()
 print(json.dumps({
@@ -87,9 +89,15 @@ def test_check_deploy_passes_with_the_readme_block():
     assert seen["proxy"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     assert seen["csp"] is True and seen["csp_report_only"] is False  # enforced, DEBUG off
     assert seen["silenced"] == ["security.W008"]  # the proxy redirects; nothing else silenced
-    # A database that never answers cannot hold a request: connect and statement timeouts.
+    # A database that never answers cannot hold a request: connect and statement timeouts
+    # (the statement timeout for the web processes only, from gunicorn.conf.py).
     assert seen["db_options"]["connect_timeout"] == 5
-    assert "statement_timeout=30000" in seen["db_options"]["options"]
+    assert "options" not in seen["db_options"]  # migrate, worker, beat: not cut off
+    web = _run({**env, "DJANGO_SETTINGS_MODULE": "backend.settings"}, "-c", SETTINGS_PROBE,
+               "web")
+    assert web.returncode == 0, web.stderr
+    web_options = json.loads(web.stdout.strip().splitlines()[-1])["db_options"]
+    assert web_options["options"] == "-c statement_timeout=30000"
 
     result = _run(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
