@@ -129,6 +129,20 @@ def consent_ensure(*, actor: User, user: User, consent_version: str | None,
                      detail={"consent_version": current, "on_behalf": actor.pk != user.pk})
 
 
+@transaction.atomic
+def consent_withdraw(*, actor: User, user: User) -> None:
+    """She withdraws her consent to the privacy notice: nothing that needs it (a booking, a
+    shift, a help request) goes through until she consents again; what she already has
+    stays. Audit-logged."""
+    if actor.pk != user.pk:
+        raise PermissionDenied
+    withdrawn = user.consent_version
+    User.objects.filter(pk=user.pk).update(consent_version="", consented_at=None)
+    user.consent_version, user.consented_at = "", None
+    audit_log_record(actor=actor, action="account.consent_withdraw", obj=user,
+                     detail={"consent_version": withdrawn})
+
+
 def act_for_check(*, actor, person: User | None, field: str = "user_id") -> None:
     """Refuse unless `actor` may act for `person` (permissions.can_act_for). Desk workers
     (staff, coordinators) get OUTSIDE_YOUR_UNIT, anyone else PERMISSION_DENIED; the answer
