@@ -130,16 +130,14 @@ def consent_ensure(*, actor: User, user: User, consent_version: str | None,
 
 
 @transaction.atomic
-def consent_withdraw(*, actor: User, user: User) -> None:
-    """She withdraws her consent to the privacy notice: nothing that needs it (a booking, a
-    shift, a help request) goes through until she consents again; what she already has
-    stays. Audit-logged."""
-    if actor.pk != user.pk:
-        raise PermissionDenied
+def consent_withdraw(*, user: User) -> None:
+    """She withdraws her own consent to the privacy notice: nothing that needs it (a
+    booking, a shift, a help request) goes through until she consents again; what she
+    already has stays. Audit-logged."""
     withdrawn = user.consent_version
     User.objects.filter(pk=user.pk).update(consent_version="", consented_at=None)
     user.consent_version, user.consented_at = "", None
-    audit_log_record(actor=actor, action="account.consent_withdraw", obj=user,
+    audit_log_record(actor=user, action="account.consent_withdraw", obj=user,
                      detail={"consent_version": withdrawn})
 
 

@@ -86,6 +86,6 @@ def my_data_download(request):
 @page_view
 @page_login_required
 def consent_withdraw(request):
-    account_services.consent_withdraw(actor=request.user, user=request.user)
+    account_services.consent_withdraw(user=request.user)
     messages.success(request, "已撤回同意。以后预约、报名前会再请您阅读并同意隐私声明。")
     return redirect("page-my-data")
