@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "django_filters",
     "django_celery_beat",
+    "csp",
     # Platform apps first, then the domains, then the interface layer (import order).
     "backend.core",
     "backend.accounts",
@@ -71,7 +73,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz from a loopback peer, whatever its Host header (a local probe of plain HTTP
+    # against 127.0.0.1 while ALLOWED_HOSTS names only the public host).
+    "frontend_api.rest.health.LoopbackHealthMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Static files straight from gunicorn (`make run`, or behind a plain reverse proxy).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.context.RequestContextMiddleware",
@@ -125,6 +131,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("SQLITE_TEST_NAME", str(BASE_DIR / "test_linli.sqlite3"))
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that accepts connections and never answers must not hold a request (or
+    # /healthz) for ever: give up connecting after DB_CONNECT_TIMEOUT seconds, and end a
+    # statement after DB_STATEMENT_TIMEOUT_MS. gunicorn.conf.py sets the latter (30 s) for
+    # the web processes only: `migrate`, the worker and beat have none unless it is set
+    # (a long index build must not be cut off). GraphQL requests have a tighter one.
+    DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = int(
+        os.environ.get("DB_CONNECT_TIMEOUT", "5"))
+    _statement_ms = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS") or "0")
+    if _statement_ms > 0:
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c statement_timeout={_statement_ms}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -308,15 +325,61 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Secrets in URLs (calendar tokens, binding links, certificate codes) never reach a log
+    # line: "Not Found: /verify/<code>" becomes "/verify/[redacted]". gunicorn's access log
+    # does the same through gunicorn.conf.py.
+    "filters": {"redact_secrets": {"()": "backend.core.logredact.RedactSecretsFilter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain",
+                             "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"},
+                # Django's default handlers for "django" (console under DEBUG, mail_admins)
+                # would write the raw path beside ours: everything goes to the root's.
+                "django": {"handlers": [], "level": "INFO", "propagate": True},
+                # runserver's request lines (`make dev`), through the same filter.
+                "django.server": {"handlers": ["console"], "level": "INFO",
+                                  "propagate": False}},
 }
 
+# --- Deploy (API.md "Production"; `check --deploy --fail-level WARNING` passes) -------------
+# The reverse proxy terminates TLS and marks HTTPS with X-Forwarded-Proto (it must set the
+# header itself, overwriting any the client sent).
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HSTS is sent on HTTPS responses only (SecurityMiddleware); a year, as the check asks.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# The proxy redirects HTTP to HTTPS; Django does not (SECURE_SSL_REDIRECT stays off) so that
+# /healthz answers plain HTTP on loopback for the local monitor. Hence W008 is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
+
+# Content Security Policy (django-csp 4): scripts and <style> only from Linli itself or
+# carrying the response's nonce (`{{ request.csp_nonce }}`); no inline style attributes.
+# Enforced with DEBUG off; report-only with it on, so a violation shows in the browser
+# console (the browser tests fail on one) without breaking local use.
+_CSP = {"DIRECTIVES": {
+    "default-src": [SELF],
+    "script-src": [SELF, NONCE],
+    "style-src": [SELF, NONCE],
+    "img-src": [SELF, "data:"],
+    "font-src": [SELF, "data:"],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [SELF],
+    "frame-ancestors": [NONE],
+}}
+if DEBUG:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP
+else:
+    CONTENT_SECURITY_POLICY = _CSP
 
 # --- Field-level encryption of personal data (backend/core/crypto.py) -----------------------
 # FIELD_ENCRYPTION_KEYS: comma-separated Fernet keys, newest first; FIELD_HASH_KEY keys the

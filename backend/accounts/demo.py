@@ -1,5 +1,8 @@
 """Demo district: 10 streets, 65 communities, and the documented demo accounts."""
 
+from django.conf import settings
+from django.utils import timezone
+
 from backend.core.demo import DEMO_PASSWORD, DemoContext
 
 from . import services
@@ -68,6 +71,10 @@ def seed(ctx: DemoContext) -> None:
                 user.is_superuser = True
                 user.is_staff = True
                 user.save(update_fields=["is_superuser", "is_staff"])
+        if user.consent_version != settings.PRIVACY_NOTICE_VERSION:
+            # The demo people have read and accepted the current privacy notice.
+            User.objects.filter(pk=user.pk).update(
+                consent_version=settings.PRIVACY_NOTICE_VERSION, consented_at=timezone.now())
         services.role_assign(
             user=user, role=role,
             street=street if unit == "street" else None,

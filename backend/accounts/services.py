@@ -109,6 +109,38 @@ def resident_create(
     return user
 
 
+def consent_ensure(*, actor: User, user: User, consent_version: str | None,
+                   field: str = "consent_version") -> None:
+    """API.md "Consent": the consent that counts is the version recorded on the person.
+    She passes when she has consented to the current notice; otherwise `consent_version`
+    (given by her, or by staff at the counter after she agreed) must be the current
+    version, and it is recorded. Anything else is CONSENT_REQUIRED."""
+    current = settings.PRIVACY_NOTICE_VERSION
+    if user.consent_version == current:
+        return
+    if (consent_version or "").strip() != current:
+        raise validation_error(
+            field, _("请先阅读并同意当前版本（%(version)s）的隐私声明。") % {"version": current},
+            AccountErrorCode.CONSENT_REQUIRED)
+    now = timezone.now()
+    User.objects.filter(pk=user.pk).update(consent_version=current, consented_at=now)
+    user.consent_version, user.consented_at = current, now
+    audit_log_record(actor=actor, action="account.consent", obj=user,
+                     detail={"consent_version": current, "on_behalf": actor.pk != user.pk})
+
+
+@transaction.atomic
+def consent_withdraw(*, user: User) -> None:
+    """She withdraws her own consent to the privacy notice: nothing that needs it (a
+    booking, a shift, a help request) goes through until she consents again; what she
+    already has stays. Audit-logged."""
+    withdrawn = user.consent_version
+    User.objects.filter(pk=user.pk).update(consent_version="", consented_at=None)
+    user.consent_version, user.consented_at = "", None
+    audit_log_record(actor=user, action="account.consent_withdraw", obj=user,
+                     detail={"consent_version": withdrawn})
+
+
 def act_for_check(*, actor, person: User | None, field: str = "user_id") -> None:
     """Refuse unless `actor` may act for `person` (permissions.can_act_for). Desk workers
     (staff, coordinators) get OUTSIDE_YOUR_UNIT, anyone else PERMISSION_DENIED; the answer

@@ -30,8 +30,9 @@ from django.utils.translation import gettext as _
 
 from backend.accounts import permissions as account_permissions
 from backend.accounts import selectors as account_selectors
+from backend.accounts import services as account_services
 from backend.core.errors import has_code, validation_error
-from backend.core.services import audit_log_record, enqueue_on_commit, idempotent_call
+from backend.core.services import audit_log_record, idempotent_call
 from volunteers import selectors as volunteer_selectors
 from volunteers import services as volunteer_services
 from volunteers.error_codes import VolunteerErrorCode
@@ -48,7 +49,6 @@ from .rules import (
     in_service_area,
     open_booking_limit,
 )
-from .tasks import booking_cancelled_notify as booking_cancelled_notify_task
 
 TUTORING_SKILL = "wechat_tutoring"
 MIN_DURATION, MAX_DURATION = 15, 240
@@ -252,8 +252,10 @@ def tutoring_slot_cancel(*, actor, slot_id: int) -> TutoringSlot:
     slot.refresh_from_db()
     audit_log_record(actor=actor, action="tutoring.slot.cancel", obj=slot,
                      detail={"bookings_cancelled": booking_ids})
+    # In this transaction, like every other notice: the outbox row commits with the
+    # cancellation and the sweep delivers it even if the publish after commit is lost.
     for booking_id in booking_ids:
-        enqueue_on_commit(booking_cancelled_notify_task, booking_id)
+        notifications.booking_cancelled(booking_id=booking_id)
     return slot
 
 
@@ -327,11 +329,15 @@ def _book(*, actor, user, slot_id: int, note: str, address: str | None) -> Tutor
 
 
 def tutoring_book(*, actor, user, slot_id: int, note: str = "", address: str | None = None,
-                  idempotency_key: str | None = None) -> TutoringBooking:
+                  idempotency_key: str | None = None,
+                  consent_version: str | None = None) -> TutoringBooking:
     """Book a seat in a slot for `user` (the actor, or a resident staff book for at the
-    counter: the "act for this person" rule, accounts.permissions.can_act_for)."""
+    counter: the "act for this person" rule, accounts.permissions.can_act_for). Her consent
+    to the current privacy notice is needed (recorded from `consent_version` when she has
+    none)."""
     if user.pk != actor.pk and not account_permissions.can_act_for(actor, user):
         raise PermissionDenied
+    account_services.consent_ensure(actor=actor, user=user, consent_version=consent_version)
     return idempotent_call(
         user=actor, scope="courses.tutoringBook", key=idempotency_key,
         payload={"slot": slot_id, "user": user.pk, "note": note or "",
@@ -381,8 +387,8 @@ def tutoring_booking_cancel(*, actor, booking_id: int) -> TutoringBooking:
                      detail={"slot_id": booking.slot_id, "user_id": booking.user_id,
                              "by": role})
     notifications.tutoring_cancelled_by_resident(booking, role)
-    if role != "resident":
-        enqueue_on_commit(booking_cancelled_notify_task, booking.pk)
+    if role != "resident":  # the tutor or a coordinator cancelled: she is told, same commit
+        notifications.booking_cancelled(booking_id=booking.pk)
     return booking
 
 

@@ -147,7 +147,8 @@ class PrivacyNoticeType(graphene.ObjectType):
     """The privacy notice a person consents to before registering; public."""
 
     version = graphene.String(required=True,
-                              description="Pass this as residentCreate's consentVersion.")
+                              description=("Pass this as the consentVersion of residentCreate, "
+                                           "tutoringBook, shiftSignUp or helpRequestCreate."))
     text = graphene.String(required=True, description="The notice as shown, in Chinese.")
 
     class Meta:

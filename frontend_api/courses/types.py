@@ -96,6 +96,8 @@ CourseErrorCodeEnum = graphene.Enum.from_enum(
                                     "community is in the tutor's street.",
             "ADDRESS_REQUIRED": "A doorstep slot needs an address, and the resident has no "
                                 "registered one.",
+            "CONSENT_REQUIRED": "The person has not consented to the current privacyNotice; "
+                                "pass its version as consentVersion.",
         }))
 
 

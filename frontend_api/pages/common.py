@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from graphql_relay import from_global_id
 
 from backend.core.links import node_id
+from frontend_api.accounts.types import PrivacyNoticeType
 
 LARGE_TEXT_COOKIE = "linli_large_text"
 LARGE_TEXT_MAX_AGE = 365 * 24 * 3600
@@ -133,3 +134,12 @@ def safe_next(request, value: str | None, default: str = "/") -> str:
             and value.startswith("/") and not value.startswith("//"):
         return value
     return default
+
+
+def consent_notice(user):
+    """The privacy notice to show with a form whose action needs her consent (API.md
+    "Consent"), or None when she has consented to the current one. The form posts the
+    checked box as `consent_version` (templates/pages/_consent.html)."""
+    if user.consent_version == settings.PRIVACY_NOTICE_VERSION:
+        return None
+    return PrivacyNoticeType.current()

@@ -24,6 +24,7 @@ from courses.tutoring.rules import (
 )
 
 from .common import (
+    consent_notice,
     field_errors,
     new_form_key,
     page_ids,
@@ -92,7 +93,8 @@ def slot_book(request, id):
             tutoring.tutoring_book(
                 actor=request.user, user=request.user, slot_id=slot.pk,
                 note=request.POST.get("note", "")[:200], address=address,
-                idempotency_key=(request.POST.get("idempotency_key") or "")[:128] or None)
+                idempotency_key=(request.POST.get("idempotency_key") or "")[:128] or None,
+                consent_version=request.POST.get("consent_version", "")[:32] or None)
         except ValidationError as exc:
             errors = field_errors(exc)
         else:
@@ -100,7 +102,8 @@ def slot_book(request, id):
             return redirect("page-bookings")
     return render_page(request, "pages/tutoring/book.html", {
         "slot": slot, "address": address, "note": request.POST.get("note", ""),
-        "errors": errors, "form_key": new_form_key()}, status=400 if errors else 200)
+        "errors": errors, "form_key": new_form_key(), "consent": consent_notice(request.user)},
+        status=400 if errors else 200)
 
 
 def _booking_row(booking, now):

@@ -11,6 +11,7 @@ from . import (
     home,
     instructors,
     learners,
+    my_data,
     tutoring,
     tutoring_tutor,
     volunteers,
@@ -29,6 +30,9 @@ urlpatterns = [
     path("learn/<str:id>/lessons/<str:lesson_id>/", learners.lesson, name="page-lesson"),
     path("learn/<str:id>/quiz/", learners.quiz, name="page-quiz"),
     path("me/certificates/", learners.certificates, name="page-certificates"),
+    path("me/data/", my_data.my_data, name="page-my-data"),
+    path("me/data/download/", my_data.my_data_download, name="page-my-data-download"),
+    path("me/consent/withdraw/", my_data.consent_withdraw, name="page-consent-withdraw"),
     # Tutoring: residents book, tutors publish.
     path("tutoring/", tutoring.slot_list, name="page-tutoring"),
     path("tutoring/slots/<str:id>/", tutoring.slot_detail, name="page-tutoring-slot"),

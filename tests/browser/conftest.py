@@ -2,6 +2,7 @@
 downloads. Without chromium they are skipped locally (with the reason) and fail in CI."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -78,9 +79,37 @@ def browser(tmp_path_factory):
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+# Every Content-Security-Policy violation (enforced, or report-only under DEBUG) is written
+# to the console by this listener, and chromium logs its own "Refused to …" line; a context
+# that saw either fails its test (`csp_problems`).
+# Playwright itself evaluates strings in the page (`wait_for_function("…")`): an eval with
+# no source file of the page's own is the test harness, not Linli, and is not counted.
+CSP_LISTENER = """document.addEventListener("securitypolicyviolation", (e) => {
+  if (e.blockedURI === "eval" && !e.sourceFile) return;
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"}`
+                + ` at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
+});"""
+CSP_MESSAGE = re.compile(r"CSP violation|Content Security Policy|Refused to (execute|apply|load)")
+HARNESS_EVAL = re.compile(r"Evaluating a string as JavaScript|'unsafe-eval'")
+
+
+def csp_problems(context) -> list[str]:
+    return list(context.csp_violations)
+
+
 def _context(browser, options):
     context = browser.new_context(**options)
     context.aborted = []  # URLs that tried to leave the machine
+    context.csp_violations = []
+    context.add_init_script(script=CSP_LISTENER)
+
+    def on_console(message):
+        if HARNESS_EVAL.search(message.text) and not message.location.get("url"):
+            return
+        if CSP_MESSAGE.search(message.text):
+            context.csp_violations.append(f"{message.text} ({message.location.get('url')})")
+
+    context.on("console", on_console)
 
     def only_loopback(route):
         host = urlsplit(route.request.url).hostname or ""
@@ -100,6 +129,7 @@ def phone(browser):
     context = _context(browser, PHONE)
     yield context
     context.close()
+    assert csp_problems(context) == [], "Content-Security-Policy violations"
 
 
 @pytest.fixture
@@ -108,6 +138,7 @@ def desktop(browser):
     context = _context(browser, DESKTOP)
     yield context
     context.close()
+    assert csp_problems(context) == [], "Content-Security-Policy violations"
 
 
 @pytest.fixture

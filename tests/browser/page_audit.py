@@ -52,6 +52,10 @@ def _gid(type_name: str, attr: str, name: str = "id"):
 AUDITS: dict[str, Audit] = {
     # home, login, the 大字 switch
     "page-home": Audit(ROLES),
+    # her data, its download, withdrawing consent
+    "page-my-data": Audit(SIGNED_IN),
+    "page-my-data-download": Audit(skip="a JSON file download, no screen"),
+    "page-consent-withdraw": Audit(skip="POST only: withdraws consent and redirects back"),
     "page-login": Audit(("anonymous",)),
     "page-logout": Audit(skip="POST only: signs out and redirects to the login page"),
     "page-text-size": Audit(skip="POST only: sets the 大字 cookie and redirects back"),

@@ -61,7 +61,7 @@ from volunteers import services as volunteer_services
 from volunteers.help import services as help_services
 from volunteers.help.photos import help_photo_store
 
-from .conftest import PHONE, _context
+from .conftest import PHONE, _context, csp_problems
 from .page_audit import ROLES, audits_for, unaudited_routes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -314,5 +314,6 @@ def test_page_audit(role, browser, live_server, login, screenshot, community, st
     finally:
         context.close()
     assert context.aborted == []
+    assert csp_problems(context) == [], "Content-Security-Policy violations"
     assert not failures, f"page audit for {role}:\n" + "\n".join(
         f"- {where}\n    " + "\n    ".join(items) for where, items in failures.items())

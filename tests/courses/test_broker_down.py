@@ -11,6 +11,7 @@ from graphql_relay import to_global_id
 
 from backend.notifications.models import Notification, NotificationKind, NotificationStatus
 from courses.models import Enrollment, EnrollmentStatus
+from tests.factories.courses import book
 from tests.helpers.broker import broker_down  # noqa: F401 - a fixture
 from tests.helpers.graphql import gql
 
@@ -48,3 +49,22 @@ def test_an_enrolment_commits_and_answers_enrolled_while_the_broker_is_down(
     again = gql(ENROLL, {"runId": to_global_id("CourseRun", run.pk)}, user=resident)
     assert again.data["courseEnroll"]["enrollment"]["id"] == payload["enrollment"]["id"]
     assert Enrollment.objects.filter(user=resident).count() == 1
+
+
+TUTORING_SLOT_CANCEL = """
+mutation C($id: ID!) { tutoringSlotCancel(slotId: $id) { slot { status } errors { code } } }"""
+
+
+def test_a_tutoring_cancellation_notice_is_in_the_outbox_while_the_broker_is_down(
+        broker_down, tutor, slot, resident):  # noqa: F811 - the fixture
+    """Row 4 of issue #13: the resident's notice of a withdrawn slot was created by a task,
+    so a publish lost with the broker lost the notice. It is now written with the
+    cancellation: the row is there, PENDING, for the sweep."""
+    booking = book(slot, resident)
+    result = gql(TUTORING_SLOT_CANCEL, {"id": to_global_id("TutoringSlot", slot.pk)},
+                 user=tutor.user)
+    assert result.errors is None, result.errors
+    assert result.data["tutoringSlotCancel"]["errors"] == []
+    notice = Notification.objects.get(user=resident, kind=NotificationKind.TUTORING_CANCELLED)
+    assert notice.dedup_key == f"tutoring-cancelled:{booking.pk}"
+    assert notice.status == NotificationStatus.PENDING  # its delivery publish failed; swept

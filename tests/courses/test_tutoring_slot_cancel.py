@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from graphql_relay import to_global_id
 
-from courses.tutoring import tasks
+from backend.notifications.models import Notification, NotificationKind
 from courses.tutoring.models import TutoringBooking, TutoringSlot
 from tests.factories.accounts import UserFactory
 from tests.factories.courses import book, publish_slot
@@ -29,17 +29,17 @@ def _codes(result):
 
 
 def test_the_tutor_withdraws_a_slot_its_bookings_go_and_the_time_is_free(
-        gql, tutor, slot, resident, community, monkeypatch,
-        django_capture_on_commit_callbacks):
-    sent = []
-    monkeypatch.setattr(tasks.booking_cancelled_notify, "delay", sent.append)
+        gql, tutor, slot, resident, community, django_capture_on_commit_callbacks):
     TutoringSlot.objects.filter(pk=slot.pk).update(capacity=2)
     first, second = book(slot, resident), book(slot, UserFactory(community=community))
     with django_capture_on_commit_callbacks(execute=True):
         payload = _cancel(gql, tutor.user, slot).data["tutoringSlotCancel"]
     assert payload["errors"] == [] and payload["slot"]["status"] == "CANCELLED"
     assert set(TutoringBooking.objects.values_list("status", flat=True)) == {"CANCELLED"}
-    assert sorted(sent) == sorted([first.pk, second.pk])
+    # each resident is told, by an outbox row written with the cancellation
+    notices = Notification.objects.filter(kind=NotificationKind.TUTORING_CANCELLED)
+    assert sorted(notices.values_list("dedup_key", flat=True)) == sorted(
+        [f"tutoring-cancelled:{first.pk}", f"tutoring-cancelled:{second.pk}"])
     slot.refresh_from_db()
     assert slot.commitment.status == "CANCELLED"
     # the same time can be published again

@@ -1,4 +1,5 @@
 import factory
+from django.conf import settings
 from factory.django import DjangoModelFactory
 
 from backend.accounts.models import Community, Role, RoleAssignment, Street, User
@@ -32,6 +33,9 @@ class UserFactory(DjangoModelFactory):
     display_name = factory.Sequence(lambda n: f"张{n}三")
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     community = factory.SubFactory(CommunityFactory)
+    # People in tests have consented to the current privacy notice (API.md "Consent");
+    # tests of consent itself pass consent_version="".
+    consent_version = factory.LazyFunction(lambda: settings.PRIVACY_NOTICE_VERSION)
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation

@@ -6,14 +6,13 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.accounts.services import act_for_check
+from backend.accounts.services import act_for_check, consent_ensure
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record, idempotent_call
 
@@ -45,24 +44,6 @@ def _window(preferred_date: date, part_of_day: str) -> tuple[datetime, datetime]
     start, end = PART_WINDOWS[PartOfDay(part_of_day)]
     return (timezone.make_aware(datetime.combine(preferred_date, start)),
             timezone.make_aware(datetime.combine(preferred_date, end)))
-
-
-def _check_consent(person: User, consent_version: str | None) -> None:
-    """API.md "Consent": the version recorded on the person counts; a consentVersion
-    argument records it. CONSENT_REQUIRED only when she has none for the current notice."""
-    current = settings.PRIVACY_NOTICE_VERSION
-    if consent_version:
-        if consent_version != current:
-            raise validation_error(
-                "consent_version", _("请先阅读并同意当前版本（%(version)s）的隐私声明。")
-                % {"version": current}, Code.CONSENT_REQUIRED)
-        if person.consent_version != current:
-            person.consent_version, person.consented_at = current, timezone.now()
-            person.save(update_fields=["consent_version", "consented_at"])
-        return
-    if person.consent_version != current:
-        raise validation_error("consent_version", _("请先阅读并同意隐私声明。"),
-                               Code.CONSENT_REQUIRED)
 
 
 def _check_input(*, description: str, preferred_date: date, part_of_day: str,
@@ -125,7 +106,7 @@ def _create(*, actor, person, description, preferred_date, part_of_day, skill, a
     # Her row locked: concurrent asks for one person queue here, so the open-request cap
     # holds (PostgreSQL; SQLite's IMMEDIATE transactions already serialise writers).
     person = User.objects.select_for_update().get(pk=person.pk)
-    _check_consent(person, consent_version)
+    consent_ensure(actor=actor, user=person, consent_version=consent_version)
     where = (address or "").strip() or person.address.strip()
     if not where:
         raise validation_error("address", _("请填写上门地址。"), Code.ADDRESS_REQUIRED)

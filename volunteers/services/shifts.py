@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import services as account_services
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
@@ -20,12 +21,14 @@ from ..selectors import volunteer_for_user, volunteer_holds_skill
 from .calendar import commitment_cancel, commitment_create
 
 
-def shift_sign_up(*, actor, shift: Shift) -> ShiftSignUp:
+def shift_sign_up(*, actor, shift: Shift, consent_version: str | None = None) -> ShiftSignUp:
     """Take a place (conditional UPDATE ... WHERE taken < capacity) and put the shift in
-    the volunteer's calendar; both or neither."""
+    the volunteer's calendar; both or neither. Her consent to the current privacy notice
+    is needed (recorded from `consent_version` when she has none)."""
     volunteer = volunteer_for_user(actor)
     if volunteer is None:
         raise PermissionDenied
+    account_services.consent_ensure(actor=actor, user=actor, consent_version=consent_version)
     now = timezone.now()
     if (shift.cancelled_at is not None
             or (shift.signup_opens_at and now < shift.signup_opens_at)

@@ -29,6 +29,10 @@ class TutoringBook(BaseMutation):
             "Ignored for slots at a venue."))
         user_id = graphene.ID(description="Book for this resident instead of yourself "
                                           "(staff of their community, coordinators).")
+        consent_version = graphene.String(description=(
+            "The privacyNotice version the person agreed to; recorded when she has not yet "
+            "consented to the current notice (CONSENT_REQUIRED otherwise). Not needed once "
+            "recorded."))
 
     booking = graphene.Field(TutoringBookingType, description="The booking, BOOKED; null when "
                                                               "refused.")
@@ -38,11 +42,12 @@ class TutoringBook(BaseMutation):
 
     @classmethod
     def perform(cls, info, user, *, slot_id, note=None, address=None, idempotency_key=None,
-                user_id=None):
+                user_id=None, consent_version=None):
         resident = user
         if user_id is not None:
             resident = person_to_act_for(user, user_id)
         pk = decode_id(slot_id, "TutoringSlot", field="slot_id")
         booking = tutoring.tutoring_book(actor=user, user=resident, slot_id=pk, note=note or "",
-                                         address=address, idempotency_key=idempotency_key)
+                                         address=address, idempotency_key=idempotency_key,
+                                         consent_version=consent_version)
         return cls.success(booking=selectors.booking_get(booking.pk))

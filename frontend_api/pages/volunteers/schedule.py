@@ -18,6 +18,7 @@ from volunteers import permissions, selectors, services
 from volunteers.models import CommitmentKind, CommitmentStatus, SignUpStatus
 
 from ..common import (
+    consent_notice,
     decode_page_id,
     field_errors,
     page_ids,
@@ -71,14 +72,17 @@ def shifts(request):
         if shift is None:
             raise Http404
         try:
-            services.shift_sign_up(actor=request.user, shift=shift)
+            services.shift_sign_up(
+                actor=request.user, shift=shift,
+                consent_version=request.POST.get("consent_version", "")[:32] or None)
         except ValidationError as exc:
             errors = {shift.pk: [m for found in field_errors(exc).values() for m in found]}
         else:
             messages.success(request, "报名成功！已放进您的日程。")
             return redirect("page-shifts")
     return render_page(request, "pages/volunteers/shifts.html", {
-        "shifts": selectors.open_shifts(volunteer), "errors": errors},
+        "shifts": selectors.open_shifts(volunteer), "errors": errors,
+        "consent": consent_notice(request.user)},
         status=400 if errors else 200)
 
 

@@ -19,6 +19,10 @@ class ShiftSignUpMutation(BaseMutation):
 
     class Arguments:
         shift_id = graphene.ID(required=True, description="The shift.")
+        consent_version = graphene.String(description=(
+            "The privacyNotice version the person agreed to; recorded when she has not yet "
+            "consented to the current notice (CONSENT_REQUIRED otherwise). Not needed once "
+            "recorded."))
 
     sign_up = graphene.Field(ShiftSignUpType, description="The sign-up with its commitment; "
                                                           "null when refused.")
@@ -27,7 +31,7 @@ class ShiftSignUpMutation(BaseMutation):
     error_codes = VolunteerErrorCodeEnum
 
     @classmethod
-    def perform(cls, info, user, *, shift_id):
+    def perform(cls, info, user, *, shift_id, consent_version=None):
         shift = load(selectors.shift_get, shift_id, "Shift", field="shift_id")
-        signup = services.shift_sign_up(actor=user, shift=shift)
+        signup = services.shift_sign_up(actor=user, shift=shift, consent_version=consent_version)
         return cls.success(sign_up=signup)
