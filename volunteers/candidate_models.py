@@ -31,8 +31,10 @@ class SlotMaskField(models.CharField):
 
 class CredentialState(models.IntegerChoices):
     NOT_REQUIRED = 0, _("无需资质")
-    ONE = 1, _("一份有效期")  # the range is in credential_from / credential_until
-    SEVERAL = 2, _("多份")  # matching probes the credentials (rare)
+    # The ranges of the one or two credentials that count (one inside another does not)
+    # are in credential_from / credential_until and credential2_from / credential2_until.
+    RANGES = 1, _("有效期见字段")
+    SEVERAL = 2, _("多份")  # more than two ranges: matching probes the credentials (rare)
     NONE = 3, _("没有")
 
 
@@ -50,6 +52,9 @@ class MatchCandidate(models.Model):
     credential_state = models.PositiveSmallIntegerField(choices=CredentialState.choices)
     credential_from = models.DateField(null=True)
     credential_until = models.DateField(null=True)
+    # A second range: a renewal leaves the old credential next to the new one.
+    credential2_from = models.DateField(null=True)
+    credential2_until = models.DateField(null=True)
     # Layer l, weekday d (ISO), slot s: character l*WEEK_SLOTS + (d-1)*SLOTS_PER_DAY + s is
     # "1" when a rule of that layer covers the slot; a layer's rules never touch, so a run
     # of ones is one rule and "all slots of the window set in one layer" is exact.

@@ -105,12 +105,23 @@ def slot_mask(rules) -> tuple[str, bool]:
 
 
 # --- Refreshing -------------------------------------------------------------------------------
-def _credential_state(held: list[tuple]) -> tuple[int, object, object]:
+def _covers(outer: tuple, inner: tuple) -> bool:
+    return outer[0] <= inner[0] and (outer[1] is None or (
+        inner[1] is not None and inner[1] <= outer[1]))
+
+
+def _credential_state(held: list[tuple]) -> tuple[int, list[tuple]]:
+    """The ranges that count: a range inside another one never decides anything."""
     if not held:
-        return CredentialState.NONE, None, None
-    if len(held) == 1:
-        return CredentialState.ONE, held[0][0], held[0][1]
-    return CredentialState.SEVERAL, None, None
+        return CredentialState.NONE, []
+    ranges = []
+    for index, candidate in enumerate(held):
+        if not any(_covers(other, candidate) and (other != candidate or i < index)
+                   for i, other in enumerate(held) if i != index):
+            ranges.append(candidate)
+    if len(ranges) > 2:
+        return CredentialState.SEVERAL, []
+    return CredentialState.RANGES, sorted(ranges, key=lambda r: r[0])
 
 
 def _refresh_chunk(ids: list[int]) -> int:
@@ -134,15 +145,16 @@ def _refresh_chunk(ids: list[int]) -> int:
     rows = []
     for vid, skill_id, level, type_id, status, consent, community_id in holdings:
         if type_id is None:
-            state, valid_from, valid_until = CredentialState.NOT_REQUIRED, None, None
+            state, ranges = CredentialState.NOT_REQUIRED, []
         else:
-            state, valid_from, valid_until = _credential_state(held.get((vid, type_id), []))
+            state, ranges = _credential_state(held.get((vid, type_id), []))
+        first, second = [*ranges, (None, None), (None, None)][:2]
         mask, exact = masks[vid]
         rows.append(MatchCandidate(
             skill_id=skill_id, volunteer_id=vid, level=level, community_id=community_id,
             active=status == VolunteerStatus.ACTIVE and consent, credential_state=state,
-            credential_from=valid_from, credential_until=valid_until, mask=mask,
-            mask_exact=exact))
+            credential_from=first[0], credential_until=first[1], credential2_from=second[0],
+            credential2_until=second[1], mask=mask, mask_exact=exact))
     MatchCandidate.objects.bulk_create(rows, batch_size=CHUNK)
     return len(rows)
 

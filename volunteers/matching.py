@@ -200,11 +200,16 @@ def _slots(window: Window) -> tuple[int, int]:
 
 
 def _rule_exists(window: Window) -> Exists:
-    """The exact rule lookup, one index probe per row, for rows whose mask is inexact."""
+    """The exact rule lookup, one index probe per row, for rows whose mask is inexact.
+
+    The extra `volunteer_id >= outer` (always true with the equality) keeps PostgreSQL
+    from turning this EXISTS into a hashed subplan that reads every rule of the weekday
+    in the district; as written it is one index probe, and only for the rows that reach
+    it (CASE evaluates left to right)."""
     vol = OuterRef("volunteer_id")
     return Exists(
         AvailabilityRule.objects.filter(
-            volunteer_id=vol, weekday=window.weekday,
+            volunteer_id=vol, volunteer_id__gte=vol, weekday=window.weekday,
             start_time__lte=window.start_time, end_time__gte=window.end_time)
         .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=window.start_date))
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.start_date)))
@@ -227,11 +232,16 @@ def _not_available(window: Window) -> Q | Value:
 def _credential_missing(skill: Skill, window: Window) -> Q | Value:
     if skill.credential_type_id is None:
         return Value(False)
-    one = (Q(credential_state=CredentialState.ONE, credential_from__lte=window.start_date)
-           & (Q(credential_until__isnull=True) | Q(credential_until__gte=window.end_date)))
+    one = Q(credential_state=CredentialState.RANGES) & (
+        (Q(credential_from__lte=window.start_date)
+         & (Q(credential_until__isnull=True) | Q(credential_until__gte=window.end_date)))
+        | (Q(credential2_from__lte=window.start_date)
+           & (Q(credential2_until__isnull=True) | Q(credential2_until__gte=window.end_date))))
+    # A per-row probe for the few holding several (`>=`: as in _rule_exists).
     several = Q(credential_state=CredentialState.SEVERAL) & Q(Exists(
         Credential.objects.filter(
-            volunteer_id=OuterRef("volunteer_id"), type_id=skill.credential_type_id,
+            volunteer_id=OuterRef("volunteer_id"), volunteer_id__gte=OuterRef("volunteer_id"),
+            type_id=skill.credential_type_id,
             revoked_at__isnull=True, valid_from__lte=window.start_date)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date))))
     return ~(one | several)

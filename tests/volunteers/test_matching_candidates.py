@@ -80,14 +80,15 @@ def generate_district(rng: random.Random, *, volunteers: int = 120) -> list[Comm
         for s in rng.sample(skills, rng.randint(1, 3)):
             held.append(VolunteerSkill(volunteer=v, skill=s, level=rng.randint(1, 3)))
         for t in rng.sample(types, rng.randint(0, 3)):
-            for n in range(1 if rng.random() < 0.8 else 2):  # a few hold two of a kind
+            # Renewals: 1-4 credentials of a kind, each 30-200 days after the one before.
+            begins = today - timedelta(days=rng.choice([400, 200, 2]))
+            for n in range(1 if rng.random() < 0.6 else rng.randint(2, 4)):
                 roll = rng.random()
+                until = None if roll < 0.2 else begins + timedelta(days=rng.randint(60, 420))
                 creds.append(Credential(
-                    volunteer=v, type=t, number=f"G{v.pk}-{t.pk}-{n}",
-                    valid_from=today - timedelta(days=rng.choice([400, 2])),
-                    valid_until=None if roll < 0.3 else today + timedelta(
-                        days=rng.randint(-20, 30)),
-                    revoked_at=now if roll > 0.95 else None))
+                    volunteer=v, type=t, number=f"G{v.pk}-{t.pk}-{n}", valid_from=begins,
+                    valid_until=until, revoked_at=now if roll > 0.95 else None))
+                begins += timedelta(days=rng.randint(30, 200))
         if rng.random() < 0.5:
             s = now + timedelta(hours=rng.randint(0, 10 * 24))
             offs.append(TimeOff(volunteer=v, starts_at=s,
@@ -160,7 +161,7 @@ def test_new_matcher_agrees_with_the_old_over_a_generated_district():
     # lookup, one credential and several, were exercised.
     assert nonempty >= 15
     assert {True, False} <= set(MatchCandidate.objects.values_list("mask_exact", flat=True))
-    assert {CredentialState.ONE, CredentialState.SEVERAL} <= set(
+    assert {CredentialState.RANGES, CredentialState.SEVERAL} <= set(
         MatchCandidate.objects.values_list("credential_state", flat=True))
 
 
@@ -186,7 +187,8 @@ def test_the_filters_and_the_per_row_rules_agree_with_the_old():
 def _table():
     return sorted(MatchCandidate.objects.values_list(
         "skill_id", "volunteer_id", "level", "community_id", "active", "credential_state",
-        "credential_from", "credential_until", "mask", "mask_exact"))
+        "credential_from", "credential_until", "credential2_from", "credential2_until", "mask",
+        "mask_exact"))
 
 
 def test_roster_writes_keep_the_candidate_table_equal_to_a_rebuild(district_admin):

@@ -61,9 +61,11 @@ class Migration(migrations.Migration):
                 ("level", models.PositiveSmallIntegerField()),
                 ("active", models.BooleanField()),
                 ("credential_state", models.PositiveSmallIntegerField(
-                    choices=[(0, "无需资质"), (1, "一份有效期"), (2, "多份"), (3, "没有")])),
+                    choices=[(0, "无需资质"), (1, "有效期见字段"), (2, "多份"), (3, "没有")])),
                 ("credential_from", models.DateField(null=True)),
                 ("credential_until", models.DateField(null=True)),
+                ("credential2_from", models.DateField(null=True)),
+                ("credential2_until", models.DateField(null=True)),
                 ("mask", volunteers.candidate_models.SlotMaskField(max_length=1344)),
                 ("mask_exact", models.BooleanField()),
                 ("community", models.ForeignKey(
