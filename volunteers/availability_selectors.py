@@ -91,7 +91,7 @@ def volunteers_available_in_window(*, user, skill: Skill, day: date, start: time
     for moment in starts:
         result = matching.match_volunteers(
             skill=skill, starts_at=moment, ends_at=moment + timedelta(minutes=duration_minutes),
-            community=community, limit=limit, visible=visible)
+            community=community, limit=limit, visible=visible, with_rule_of=True)
         considered = max(considered, result.considered)
         for candidate in result.candidates:
             found.setdefault(candidate.volunteer.pk, WindowCandidate(candidate, moment))

@@ -11,7 +11,7 @@ from django.utils import timezone
 from backend.accounts.models import Community, Role, RoleAssignment, User
 from backend.core.demo import DemoContext, load_district_data
 
-from . import services
+from . import candidates, services
 from .demo_history import seed_history
 from .help.demo import seed_help
 from .models import (
@@ -190,6 +190,8 @@ def seed(ctx: DemoContext) -> None:
         Credential.objects.bulk_create(credentials)
         AvailabilityRule.objects.bulk_create(rules)
         Commitment.objects.bulk_create(commitments)
+        # bulk_create sends no signals: the matching candidate table is told here.
+        candidates.volunteers_changed(v.pk for v in by_user.values())
         created = len(missing)
     created += _seed_demo_account(today)
     ctx.count("志愿者", created, Volunteer.objects.count())

@@ -5,42 +5,54 @@ that excludes them): NOT_ACTIVE, LEVEL_TOO_LOW, CREDENTIAL_MISSING, NOT_AVAILABL
 TIME_OFF, BUSY, DAILY_CAP. Soft rules rank with the weights below — the one place they
 live, with a version. Ties break by volunteer id.
 
-Cost: the universe is the holders of the skill (index on VolunteerSkill(skill, volunteer)),
-evaluated by the database in two statements (counts per rule, then the top `limit`), so
-the number of queries is constant and volunteers without the skill are never touched.
-"Who holds a valid credential / is off / is busy / is at the daily cap in this window" is
-computed once per statement from the range indexes (an uncorrelated IN-set), not probed
-per holder. The weekly hour mask on Volunteer is a cheap necessary condition checked before
-the exact (per-row, indexed) availability-rule lookup.
+Cost: the universe is the skill's rows in the candidate table (MatchCandidate, kept in step
+with the roster by volunteers.candidates): level, activity, credential validity, home
+community and an exact quarter-hour availability mask are columns, so the hard rules need
+no join. "Who is off / busy / at the daily cap in this window" is computed once per
+statement from range indexes (GiST on tstzrange on PostgreSQL). One grouped statement
+counts the exclusions; fairness and recency — the expensive part of the score — are then
+computed only for the rows whose cheap score can still reach the top `limit` (usually one
+statement); the winners are loaded once. The number of queries does not grow with the
+roster.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, cast
 
+from django.contrib.postgres.fields import DateTimeRangeField
 from django.db import connection, transaction
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
     Exists,
-    Max,
+    Func,
     OuterRef,
     Q,
+    QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
 
+from backend.accounts.models import Community
+
+from .candidate_models import (
+    MASK_LAYERS,
+    SLOT_MINUTES,
+    SLOTS_PER_DAY,
+    WEEK_SLOTS,
+    CredentialState,
+    MatchCandidate,
+)
 from .models import (
     ACTIVE_COMMITMENT_STATUSES,
     AvailabilityRule,
@@ -53,8 +65,6 @@ from .models import (
     Skill,
     TimeOff,
     Volunteer,
-    VolunteerSkill,
-    VolunteerStatus,
 )
 
 # --- The weights: ONE place, versioned. Change a number -> bump the version. -------------
@@ -81,6 +91,7 @@ MAX_SOFT_POINTS = WEIGHTS.fairness_max + max(points for _days, points in WEIGHTS
 FAIRNESS_DAYS = 30
 DAILY_JOB_CAP = 3
 DEFAULT_TRAVEL_BUFFER_MINUTES = 30
+SLOT_SECONDS = SLOT_MINUTES * 60
 
 HARD_RULES = ("NOT_ACTIVE", "LEVEL_TOO_LOW", "CREDENTIAL_MISSING", "NOT_AVAILABLE",
               "TIME_OFF", "BUSY", "DAILY_CAP")
@@ -124,22 +135,14 @@ class Window:
     start_date: object
     end_date: object
     single_day: bool
-    mask_pos: int  # 1-based position in the hour mask
-    mask_len: int
 
     @classmethod
     def of(cls, starts_at: datetime, ends_at: datetime) -> Window:
         ls, le = timezone.localtime(starts_at), timezone.localtime(ends_at)
-        single_day = ls.date() == le.date()
-        last_hour = le.hour if (le.minute or le.second or le.microsecond) else le.hour - 1
-        first_hour = ls.hour
         return cls(
             starts_at=starts_at, ends_at=ends_at, weekday=ls.isoweekday(),
             start_time=ls.time().replace(tzinfo=None), end_time=le.time().replace(tzinfo=None),
-            start_date=ls.date(), end_date=le.date(), single_day=single_day,
-            mask_pos=(ls.isoweekday() - 1) * 24 + first_hour + 1,
-            mask_len=max(last_hour - first_hour + 1, 1),
-        )
+            start_date=ls.date(), end_date=le.date(), single_day=ls.date() == le.date())
 
 
 def local_day_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -187,58 +190,101 @@ def explain(*, same_community: bool, same_street: bool, level: int, hours_30d: f
 
 
 # --- The query -------------------------------------------------------------------------------
-def _rule_expressions(*, skill: Skill, window: Window, min_level: int, travel_buffer: timedelta):
-    """One SQL expression per hard rule, each True when the rule EXCLUDES the row."""
+def _slots(window: Window) -> tuple[int, int]:
+    """The window's quarter hours of its day: [first, end). A rule on the grid covers the
+    window exactly when it covers these slots."""
+    ls, le = timezone.localtime(window.starts_at), timezone.localtime(window.ends_at)
+    start = ls.hour * 3600 + ls.minute * 60 + ls.second + ls.microsecond / 1e6
+    end = le.hour * 3600 + le.minute * 60 + le.second + le.microsecond / 1e6
+    return int(start // SLOT_SECONDS), -int(-end // SLOT_SECONDS)
+
+
+def _rule_exists(window: Window) -> Exists:
+    """The exact rule lookup, one index probe per row, for rows whose mask is inexact.
+
+    The extra `volunteer_id >= outer` (always true with the equality) keeps PostgreSQL
+    from turning this EXISTS into a hashed subplan that reads every rule of the weekday
+    in the district; as written it is one index probe, and only for the rows that reach
+    it (CASE evaluates left to right)."""
     vol = OuterRef("volunteer_id")
-    not_active = ~Q(volunteer__status=VolunteerStatus.ACTIVE) | Q(volunteer__dispatch_consent=False)
-    level_low = Q(level__lt=min_level)
-    # Credentials, time off, busy and the daily cap are each a set of volunteer ids
-    # computed ONCE per match (an uncorrelated `IN (SELECT ...)`, which PostgreSQL hashes
-    # and SQLite materialises), read from the range indexes, instead of one correlated
-    # probe per holder of the skill.
-    credential_missing: Q | Value
-    not_available: Q | Value
-    if skill.credential_type_id is None:
-        credential_missing = Value(False)
-    else:
-        credential_missing = ~Q(volunteer_id__in=Credential.objects.filter(
-            type_id=skill.credential_type_id, revoked_at__isnull=True,
-            valid_from__lte=window.start_date)
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date))
-            .values("volunteer_id"))
+    return Exists(
+        AvailabilityRule.objects.filter(
+            volunteer_id=vol, volunteer_id__gte=vol, weekday=window.weekday,
+            start_time__lte=window.start_time, end_time__gte=window.end_time)
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=window.start_date))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.start_date)))
+
+
+def _not_available(window: Window) -> Q | Value:
     if not window.single_day:
-        not_available = Value(True)  # a rule is within one day; no rule covers midnight
+        return Value(True)  # a rule is within one day; no rule covers midnight
+    first, end = _slots(window)
+    if end <= first:  # an empty window: the rules decide, there is no slot to test
+        return ~Q(_rule_exists(window))
+    offset = (window.weekday - 1) * SLOTS_PER_DAY + first + 1
+    ones = Value("1" * (end - first))
+    covered = Q()
+    for layer in range(MASK_LAYERS):
+        covered |= Q(Exact(Substr("mask", layer * WEEK_SLOTS + offset, end - first), ones))
+    return ~(covered & (Q(mask_exact=True) | Q(_rule_exists(window))))
+
+
+def _credential_missing(skill: Skill, window: Window) -> Q | Value:
+    if skill.credential_type_id is None:
+        return Value(False)
+    one = Q(credential_state=CredentialState.RANGES) & (
+        (Q(credential_from__lte=window.start_date)
+         & (Q(credential_until__isnull=True) | Q(credential_until__gte=window.end_date)))
+        | (Q(credential2_from__lte=window.start_date)
+           & (Q(credential2_until__isnull=True) | Q(credential2_until__gte=window.end_date))))
+    # A per-row probe for the few holding several (`>=`: as in _rule_exists).
+    several = Q(credential_state=CredentialState.SEVERAL) & Q(Exists(
+        Credential.objects.filter(
+            volunteer_id=OuterRef("volunteer_id"), volunteer_id__gte=OuterRef("volunteer_id"),
+            type_id=skill.credential_type_id,
+            revoked_at__isnull=True, valid_from__lte=window.start_date)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.end_date))))
+    return ~(one | several)
+
+
+class TsTzRange(Func):
+    """tstzrange(starts_at, ends_at): the expression the GiST indexes of migration 0006
+    are built on ('[)' bounds, as `starts_at < end AND ends_at > start`)."""
+
+    function = "TSTZRANGE"
+    output_field = DateTimeRangeField()
+
+
+def _overlapping(model, starts, ends, **filters) -> Q:
+    """Volunteers with a row of `model` whose [starts_at, ends_at) overlaps [starts, ends),
+    as a set computed once: on PostgreSQL through the GiST index, elsewhere by the ends."""
+    rows = model.objects.filter(**filters)
+    if connection.vendor == "postgresql":
+        rows = rows.alias(span=TsTzRange("starts_at", "ends_at")).filter(
+            span__overlap=(starts, ends))
     else:
-        mask_ok: Exact = Exact(Substr("volunteer__hour_mask", window.mask_pos, window.mask_len),
-                        Value("1" * window.mask_len))
-        # The extra `volunteer_id >= outer` (always true with the equality) keeps
-        # PostgreSQL from turning this EXISTS into a hashed subplan that scans every rule
-        # of the weekday in the district; per row it is one index probe, and only for
-        # rows whose hour mask already passed (CASE/OR evaluate left to right).
-        rule_ok = Exists(
-            AvailabilityRule.objects.filter(
-                volunteer_id=vol, volunteer_id__gte=vol, weekday=window.weekday,
-                start_time__lte=window.start_time, end_time__gte=window.end_time)
-            .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=window.start_date))
-            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=window.start_date)))
-        not_available = ~(Q(mask_ok) & Q(rule_ok))
-    time_off = Q(volunteer_id__in=TimeOff.objects.filter(
-        starts_at__lt=window.ends_at, ends_at__gt=window.starts_at).values("volunteer_id"))
-    busy = Q(volunteer_id__in=Commitment.objects.filter(
-        status__in=ACTIVE_COMMITMENT_STATUSES,
-        starts_at__lt=window.ends_at + travel_buffer,
-        ends_at__gt=window.starts_at - travel_buffer).values("volunteer_id"))
+        rows = rows.filter(starts_at__lt=ends, ends_at__gt=starts)
+    return Q(volunteer_id__in=rows.values("volunteer_id"))
+
+
+def _rule_conditions(*, skill: Skill, window: Window, min_level: int, travel_buffer: timedelta):
+    """One SQL condition per hard rule over the candidate table, each True when the rule
+    EXCLUDES the row, in HARD_RULES order."""
+    time_off = _overlapping(TimeOff, window.starts_at, window.ends_at)
+    busy = _overlapping(Commitment, window.starts_at - travel_buffer,
+                        window.ends_at + travel_buffer,
+                        status__in=list(ACTIVE_COMMITMENT_STATUSES))
     day_start, day_end = local_day_bounds(window.starts_at)
-    # `ends_at > day_start` is implied by starts_at >= day_start; it lets the (ends_at,
-    # starts_at) index bound the scan.
+    # The partial index on dispatch commitments' starts_at (migration 0006) bounds this.
     over_cap = Q(volunteer_id__in=Commitment.objects.filter(
         kind=CommitmentKind.DISPATCH,
         status__in=[*ACTIVE_COMMITMENT_STATUSES, CommitmentStatus.COMPLETED],
-        ends_at__gt=day_start, starts_at__gte=day_start, starts_at__lt=day_end)
+        starts_at__gte=day_start, starts_at__lt=day_end)
         .order_by().values("volunteer_id").annotate(n=Count("id"))
         .filter(n__gte=DAILY_JOB_CAP).values("volunteer_id"))
-    return [("NOT_ACTIVE", not_active), ("LEVEL_TOO_LOW", level_low),
-            ("CREDENTIAL_MISSING", credential_missing), ("NOT_AVAILABLE", not_available),
+    return [("NOT_ACTIVE", Q(active=False)), ("LEVEL_TOO_LOW", Q(level__lt=min_level)),
+            ("CREDENTIAL_MISSING", _credential_missing(skill, window)),
+            ("NOT_AVAILABLE", _not_available(window)),
             ("TIME_OFF", time_off), ("BUSY", busy), ("DAILY_CAP", over_cap)]
 
 
@@ -254,112 +300,135 @@ def _first_failed_rule(rules) -> Case:
     return Case(*whens, default=Value(""))
 
 
+def _locality(community) -> Case:
+    """2 same community, 1 same street, 0 elsewhere (the street's communities inline)."""
+    street = Community.objects.filter(street_id=community.street_id).values("id")
+    return Case(When(community_id=community.pk, then=Value(2)),
+                When(community_id__in=street, then=Value(1)), default=Value(0))
+
+
+def _cheap(level: int, locality: int) -> float:
+    """Locality and level: the part of the score the candidate row knows (same float
+    operations as the full score, so the sum below is the same number)."""
+    points = (WEIGHTS.same_community if locality == 2
+              else WEIGHTS.same_street if locality == 1 else 0.0)
+    return points + WEIGHTS.per_level * level
+
+
+def _soft_scored(base, tiers, *, now: datetime) -> list[tuple[float, int, int, float, Any]]:
+    """Full scores of the eligible rows in the given (level, locality) tiers: fairness and
+    recency read per row from their indexes, for these rows only."""
+    if not tiers:
+        return []
+    in_tiers = Q()
+    for level, locality in tiers:
+        in_tiers |= Q(level=level, locality=locality)
+    hours = (ServiceHours.objects.filter(
+        volunteer_id=OuterRef("volunteer_id"), status=HoursStatus.APPROVED,
+        served_on__gte=now - timedelta(days=FAIRNESS_DAYS), served_on__lte=now)
+        .order_by().values("volunteer_id").annotate(s=Sum("hours")).values("s"))
+    last = (Commitment.objects.filter(
+        volunteer_id=OuterRef("volunteer_id"), kind=CommitmentKind.DISPATCH,
+        status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED], ends_at__lte=now)
+        .order_by("-ends_at").values("ends_at")[:1])
+    rows = (base.filter(in_tiers, failed_rule="")
+            .annotate(hours=Subquery(hours), last=Subquery(last)).order_by()
+            .values_list("volunteer_id", "level", "locality", "hours", "last"))
+    scored = []
+    for vid, level, locality, total, last_job in rows:
+        hours_30d = float(total or 0)
+        days = None if last_job is None else (now - last_job).total_seconds() / 86400
+        # Summed in the order of explain()'s reasons, so the score is the same number.
+        score = round(_cheap(level, locality) + fairness_points(hours_30d)
+                      + recency_points(days), 2)
+        scored.append((score, vid, level, hours_30d, last_job))
+    return scored
+
+
+def _top(base, histogram: dict[tuple[int, int], int], *, limit: int, now: datetime):
+    """The top `limit` by full score, computing fairness and recency for as few rows as
+    can win: first the best cheap tiers holding `limit` rows, then only the tiers whose
+    cheap score plus MAX_SOFT_POINTS can still reach the limit-th score found."""
+    if limit <= 0 or not histogram:
+        return []
+    tiers = sorted(histogram, key=lambda t: -_cheap(*t))
+    first, held = [], 0
+    for tier in tiers:
+        if held >= limit and _cheap(*tier) < _cheap(*first[-1]):
+            break
+        first.append(tier)
+        held += histogram[tier]
+    scored = _soft_scored(base, first, now=now)
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    if len(scored) >= limit:
+        floor = scored[limit - 1][0]
+        rest = [t for t in tiers[len(first):] if _cheap(*t) + MAX_SOFT_POINTS >= floor]
+        scored += _soft_scored(base, rest, now=now)
+        scored.sort(key=lambda item: (-item[0], item[1]))
+    return scored[:limit]
+
+
 def match_volunteers(
     *, skill: Skill, starts_at: datetime, ends_at: datetime, community, limit: int = 10,
     min_level: int = 1, travel_buffer_minutes: int = DEFAULT_TRAVEL_BUFFER_MINUTES,
     now: datetime | None = None, visible: Q | None = None,
     exclude_volunteer_ids=(), only_volunteer_id: int | None = None,
+    volunteers: QuerySet[Volunteer] | None = None, with_rule_of: bool = False,
 ) -> MatchResult:
     """Rank the holders of `skill` for the window. `visible` is a Q over Volunteer fields
     (from permissions) limiting whom the asker may consider; `exclude_volunteer_ids` are
-    volunteers already offered this job."""
+    volunteers already offered this job; `volunteers` is the queryset the winners are
+    loaded through (once, with what the caller shows); `with_rule_of` adds each holder's
+    first failed rule to `extra["rule_of"]` (the availability search merges windows)."""
     now = now or timezone.now()
     window = Window.of(starts_at, ends_at)
-    rules = _rule_expressions(skill=skill, window=window, min_level=min_level,
-                              travel_buffer=timedelta(minutes=travel_buffer_minutes))
-    base = VolunteerSkill.objects.filter(skill_id=skill.pk)
+    rules = _rule_conditions(skill=skill, window=window, min_level=min_level,
+                             travel_buffer=timedelta(minutes=travel_buffer_minutes))
+    base = MatchCandidate.objects.filter(skill_id=skill.pk)
     if visible is not None:
         base = base.filter(_prefix_q(visible, "volunteer__"))
     if exclude_volunteer_ids:
         base = base.exclude(volunteer_id__in=list(exclude_volunteer_ids))
     if only_volunteer_id is not None:
         base = base.filter(volunteer_id=only_volunteer_id)
-    base = base.annotate(failed_rule=_first_failed_rule(rules))
+    base = base.annotate(failed_rule=_first_failed_rule(rules), locality=_locality(community))
 
+    counts: Counter = Counter()
+    histogram: Counter = Counter()  # eligible rows per (level, locality)
+    extra: dict = {}
     with _no_jit():
-        # 1. Every holder's first failed hard rule, with what the cheap score needs: one
-        #    pass over the holders, the rule sets computed once (see _rule_expressions).
-        rows = list(base.order_by().values_list(
-            "volunteer_id", "failed_rule", "level", "volunteer__community_id",
-            "volunteer__community__street_id"))
-    counts = Counter(row[1] for row in rows)
-    eligible = [row for row in rows if row[1] == ""]
-    # 2. Soft terms only for those who can still reach the top `limit`: locality and level
-    #    are known; fairness and recency add at most MAX_SOFT_POINTS, so anyone whose cheap
-    #    score plus that is below the limit-th best cheap score cannot make it (the
-    #    per-skill candidate approach: rank cheaply, compute the expensive part for few).
-    cheap = {vid: _locality_points(cid, sid, community) + WEIGHTS.per_level * level
-             for vid, _rule, level, cid, sid in eligible}
-    if 0 < limit < len(cheap):
-        floor = sorted(cheap.values(), reverse=True)[limit - 1] - MAX_SOFT_POINTS
-        cheap = {vid: points for vid, points in cheap.items() if points >= floor}
-    hours, last_jobs = _soft_terms(list(cheap), now=now)
-    scored = []
-    for vid, _rule, level, _cid, _sid in eligible:
-        if vid in cheap:
-            last = last_jobs.get(vid)
-            days = None if last is None else (now - last).total_seconds() / 86400
-            # Summed in the order of explain()'s reasons, so the score is the same number.
-            score = round(cheap[vid] + fairness_points(hours.get(vid, 0.0))
-                          + recency_points(days), 2)
-            scored.append((score, vid, level))
-    scored.sort(key=lambda item: (-item[0], item[1]))
-    top = scored[:limit]
-    # 3. The chosen volunteers with what the callers show, and why they were chosen.
-    volunteers = Volunteer.objects.select_related("user", "community__street").in_bulk(
-        [vid for _score, vid, _level in top]) if top else {}
+        # 1. Every holder's first failed rule: one pass over the skill's candidate rows,
+        #    the time-off / busy / cap sets computed once; grouped unless asked per row.
+        if with_rule_of:
+            rows = list(base.order_by().values_list("volunteer_id", "failed_rule", "level",
+                                                    "locality"))
+            extra["rule_of"] = {vid: rule for vid, rule, _level, _loc in rows}
+            grouped = Counter((rule, level, loc) for _vid, rule, level, loc in rows)
+        else:
+            grouped = Counter({(rule, level, loc): n for rule, level, loc, n in (
+                base.order_by().values("failed_rule", "level", "locality")
+                .annotate(n=Count("id")).values_list("failed_rule", "level", "locality", "n"))})
+        for (rule, level, loc), n in grouped.items():
+            counts[rule] += n
+            if rule == "":
+                histogram[(level, loc)] += n
+        # 2. Fairness and recency only for the rows that can still win (see _top).
+        top = _top(base, histogram, limit=limit, now=now)
+    # 3. The winners, loaded once with what the caller shows, and why they were chosen.
+    loader = volunteers if volunteers is not None else Volunteer.objects.select_related(
+        "user", "community__street")
+    chosen = loader.in_bulk([vid for _score, vid, *_rest in top]) if top else {}
     candidates = []
-    for score, vid, level in top:
-        volunteer = volunteers[vid]
+    for score, vid, level, hours_30d, last_job in top:
+        volunteer = chosen[vid]
         reasons = explain(same_community=volunteer.community_id == community.pk,
                           same_street=volunteer.community.street_id == community.street_id,
-                          level=level, hours_30d=hours.get(vid, 0.0),
-                          last_job_at=last_jobs.get(vid), now=now)
+                          level=level, hours_30d=hours_30d, last_job_at=last_job, now=now)
         candidates.append(Candidate(volunteer=volunteer, level=level, score=score,
                                     reasons=reasons))
     excluded = [(code, counts.get(code, 0)) for code in HARD_RULES]
-    # Each holder's first failed rule (or "" for eligible), for callers that merge several
-    # windows (the admin's availability search): already computed, no query.
     return MatchResult(candidates=candidates, excluded=excluded, evaluated_at=now,
-                       skill=skill, considered=len(rows),
-                       extra={"rule_of": {row[0]: row[1] for row in rows}})
-
-
-def _locality_points(community_id: int, street_id: int, community) -> float:
-    if community_id == community.pk:
-        return WEIGHTS.same_community
-    if street_id == community.street_id:
-        return WEIGHTS.same_street
-    return 0.0
-
-
-def _id_in(volunteer_ids: list[int]) -> RawSQL:
-    """`volunteer_id IN ids` as ONE parameter (an array on PostgreSQL, a JSON list on
-    SQLite): building and sending hundreds of placeholders cost more than the query."""
-    if connection.vendor == "postgresql":
-        return RawSQL("volunteer_id = ANY(%s)", (list(volunteer_ids),),
-                      output_field=BooleanField())
-    return RawSQL("volunteer_id IN (SELECT value FROM json_each(%s))",
-                  (json.dumps(list(volunteer_ids)),), output_field=BooleanField())
-
-
-def _soft_terms(volunteer_ids: list[int], *, now: datetime
-                ) -> tuple[dict[int, float], dict[int, datetime]]:
-    """Approved hours in the last FAIRNESS_DAYS and the end of the last dispatched job, per
-    volunteer: two grouped queries over the given ids (none when there are none)."""
-    if not volunteer_ids:
-        return {}, {}
-    hours = dict(ServiceHours.objects.filter(
-        _id_in(volunteer_ids), status=HoursStatus.APPROVED,
-        served_on__gte=now - timedelta(days=FAIRNESS_DAYS), served_on__lte=now)
-        .order_by().values("volunteer_id").annotate(s=Sum("hours"))
-        .values_list("volunteer_id", "s"))
-    last_jobs = dict(Commitment.objects.filter(
-        _id_in(volunteer_ids), kind=CommitmentKind.DISPATCH,
-        status__in=[CommitmentStatus.CONFIRMED, CommitmentStatus.COMPLETED], ends_at__lte=now)
-        .order_by().values("volunteer_id").annotate(last=Max("ends_at"))
-        .values_list("volunteer_id", "last"))
-    return {vid: float(total or 0) for vid, total in hours.items()}, last_jobs
+                       skill=skill, considered=sum(counts.values()), extra=extra)
 
 
 @contextmanager
@@ -371,12 +440,13 @@ def _no_jit():
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        # Parallel workers cost more to start than they save on one skill's rows here.
+        cursor.execute("SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0")
         yield
 
 
 def _prefix_q(q: Q, prefix: str) -> Q:
-    """Re-root a Q written over Volunteer fields onto VolunteerSkill.volunteer."""
+    """Re-root a Q written over Volunteer fields onto MatchCandidate.volunteer."""
     if not q.children:
         return q
     clone = Q()

@@ -492,3 +492,7 @@ class ServiceHours(TimeStampedModel):
 
     def __str__(self):
         return f"{self.volunteer} {self.hours}h"
+
+
+# Registered from here so Django finds it; defined apart to keep this module short.
+from .candidate_models import MatchCandidate  # noqa: E402, F401

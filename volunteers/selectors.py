@@ -146,21 +146,16 @@ def volunteer_matches(*, user, skill_code: str, starts_at: datetime, duration_mi
                       community: Community, limit: int = 10, min_level: int = 1
                       ) -> matching.MatchResult | None:
     """Ranked, explained candidates; None for an unknown skill. Candidates come with their
-    Volunteer type data prefetched (constant queries)."""
+    Volunteer type data prefetched, loaded once (constant queries)."""
     if not permissions.can_match_in(user, community):
         raise PermissionDenied
     skill = skill_get(skill_code)
     if skill is None:
         return None
-    result = matching.match_volunteers(
+    return matching.match_volunteers(
         skill=skill, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=duration_minutes),
         community=community, limit=max(1, min(limit, 100)), min_level=min_level,
-        visible=permissions.volunteers_visible_to(user))
-    ids = [c.volunteer.pk for c in result.candidates]
-    full = {v.pk: v for v in volunteer_queryset().filter(pk__in=ids)} if ids else {}
-    for candidate in result.candidates:
-        candidate.volunteer = full.get(candidate.volunteer.pk, candidate.volunteer)
-    return result
+        visible=permissions.volunteers_visible_to(user), volunteers=volunteer_queryset())
 
 
 def service_request_queryset() -> QuerySet[ServiceRequest]:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from backend.core.errors import validation_error
 
-from .. import permissions
+from .. import candidates, permissions
 from ..error_codes import VolunteerErrorCode as Code
 from ..models import WEEK_HOURS, AvailabilityRule, TimeOff, Volunteer
 
@@ -63,10 +63,12 @@ def availability_set(*, actor, volunteer: Volunteer, rules: list[dict]) -> Volun
             volunteer=volunteer, weekday=weekday, start_time=start, end_time=end,
             valid_from=raw.get("valid_from"), valid_until=raw.get("valid_until")))
     Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
-    AvailabilityRule.objects.filter(volunteer=volunteer).delete()
-    AvailabilityRule.objects.bulk_create(new_rules)
-    volunteer.hour_mask = hour_mask(new_rules)
-    volunteer.save(update_fields=["hour_mask", "updated_at"])
+    # One refresh of the matching candidate rows for the whole replacement, not one per rule.
+    with candidates.batch():
+        AvailabilityRule.objects.filter(volunteer=volunteer).delete()
+        AvailabilityRule.objects.bulk_create(new_rules)
+        volunteer.hour_mask = hour_mask(new_rules)
+        volunteer.save(update_fields=["hour_mask", "updated_at"])
     return volunteer
 
 

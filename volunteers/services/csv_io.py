@@ -13,7 +13,7 @@ from backend.accounts import services as account_services
 from backend.accounts.models import Community, User
 from backend.core.services import audit_log_record
 
-from .. import permissions, report_selectors
+from .. import candidates, permissions, report_selectors
 from ..models import Skill, VolunteerSkill, VolunteerStatus
 from .roster import volunteer_create
 
@@ -83,6 +83,8 @@ def volunteers_import_csv(*, actor, content: str) -> dict:
             VolunteerSkill.objects.bulk_create([
                 VolunteerSkill(volunteer=volunteer, skill=skill, level=level)
                 for skill, level in skill_levels])
+            # bulk_create sends no signals: the candidate table is told here.
+            candidates.volunteers_changed([volunteer.pk])
         audit_log_record(actor=actor, action="volunteer.import",
                          object_type="volunteers.volunteer", detail={"created": len(parsed)})
     return {"created": len(parsed), "rejected": []}
