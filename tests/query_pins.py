@@ -54,8 +54,8 @@ PINS: dict[str, int | dict[str, int]] = {
     # `SET LOCAL jit = off`, three statements SQLite does not run.
     "volunteerMatches": {"postgresql": 19, "sqlite": 16},
     # --- GraphQL mutations ---------------------------------------------------------------
-    "courseEnroll": 30,
-    "courseEnroll.waitlist": 32,
+    "courseEnroll": 22,
+    "courseEnroll.waitlist": 24,
     "tutoringBook": 24,
     # Measured making 2 slots; each further slot costs ".perSlot" more (the one-slot path).
     "tutoringSlotsPublishFromAvailability": 46,
@@ -90,7 +90,7 @@ PINS: dict[str, int | dict[str, int]] = {
     "wechat.certificates": 11,
     # --- The scripted scenario, in order (read by the performance gate) ------------------
     "scenario.courses": 8,
-    "scenario.courseEnroll": 25,
+    "scenario.courseEnroll": 22,
     "scenario.tutoringBook": 24,
     # PostgreSQL's three extra statements: as for volunteerMatches above.
     "scenario.volunteerMatches": {"postgresql": 19, "sqlite": 16},
