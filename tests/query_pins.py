@@ -48,7 +48,7 @@ PINS: dict[str, int | dict[str, int]] = {
     "myCommitments": 3,
     "streets": 2,
     "volunteers": 11,
-    "volunteers.certificates": 9,
+    "volunteers.certificates": 8,
     # volunteers.matching runs its statements with PostgreSQL's JIT switched off: an atomic
     # block (a SAVEPOINT and its RELEASE inside the test's transaction) around
     # `SET LOCAL jit = off`, three statements SQLite does not run.
