@@ -5,6 +5,7 @@ import graphene
 from .accounts.schema import AccountsMutation, AccountsQuery
 from .certificates.schema import CertificatesMutation, CertificatesQuery
 from .core.descriptions import describe_relay_plumbing
+from .core.selection import optimize_root_lists
 from .courses.schema import CoursesMutation, CoursesQuery
 from .stats.schema import StatsQuery
 from .volunteers.schema import VolunteersMutation, VolunteersQuery
@@ -23,3 +24,4 @@ class Mutation(AccountsMutation, CoursesMutation, VolunteersMutation, Certificat
 
 schema = graphene.Schema(query=Query, mutation=Mutation)
 describe_relay_plumbing(schema.graphql_schema)
+optimize_root_lists(schema.graphql_schema)

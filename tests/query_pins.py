@@ -34,13 +34,13 @@ exactly those five.
 
 PINS: dict[str, int | dict[str, int]] = {
     # --- GraphQL lists (each also checked equal at 1 and 50 rows: no N+1) ----------------
-    "courses": 10,
-    "courses.anonymous": 6,
-    "courseRuns": 8,
-    "myEnrollments": 7,
-    "myEnrollments.certificates": 8,
+    "courses": 8,
+    "courses.anonymous": 4,
+    "courseRuns": 7,
+    "myEnrollments": 6,
+    "myEnrollments.certificates": 4,
     "venues": 1,
-    "tutoringSlots": 5,
+    "tutoringSlots": 4,
     "myTutoringBookings": 3,
     "myTutoringSlots": 4,
     "myCertificates": 3,
@@ -54,7 +54,7 @@ PINS: dict[str, int | dict[str, int]] = {
     # +1: the coordinator is shown unmasked phones, audited in one INSERT at the request's
     # end (backend/core/audit.py; issue #13 build item 5), however many rows.
     "volunteers": 12,
-    "volunteers.certificates": 11,
+    "volunteers.certificates": 8,
     # volunteers.matching runs its statements with PostgreSQL's JIT switched off: an atomic
     # block (a SAVEPOINT and its RELEASE inside the test's transaction) around
     # `SET LOCAL jit = off`, three statements SQLite does not run. Matching itself: the
@@ -63,8 +63,8 @@ PINS: dict[str, int | dict[str, int]] = {
     # reads, as for volunteers.
     "volunteerMatches": {"postgresql": 18, "sqlite": 15},
     # --- GraphQL mutations ---------------------------------------------------------------
-    "courseEnroll": 30,
-    "courseEnroll.waitlist": 32,
+    "courseEnroll": 22,
+    "courseEnroll.waitlist": 24,
     "tutoringBook": 24,
     # Measured making 2 slots; each further slot costs ".perSlot" more (the one-slot path).
     "tutoringSlotsPublishFromAvailability": 46,
@@ -101,8 +101,8 @@ PINS: dict[str, int | dict[str, int]] = {
     "wechat.tutoring": 11,
     "wechat.certificates": 11,
     # --- The scripted scenario, in order (read by the performance gate) ------------------
-    "scenario.courses": 10,
-    "scenario.courseEnroll": 25,
+    "scenario.courses": 8,
+    "scenario.courseEnroll": 22,
     "scenario.tutoringBook": 24,
     # PostgreSQL's three extra statements: as for volunteerMatches above.
     "scenario.volunteerMatches": {"postgresql": 17, "sqlite": 14},

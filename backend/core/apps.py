@@ -15,7 +15,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("平台核心")
 
     def ready(self):
-        from . import checks  # noqa: F401, PLC0415 - registers the checks (they read models)
+        from . import after_response, checks  # noqa: F401, PLC0415 - checks read models
+
+        after_response.connect()
 
         post_migrate.connect(_create_cache_table, sender=self,
                              dispatch_uid="linli.create_cache_table")

@@ -6,9 +6,11 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from celery import current_app
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
+from . import after_response
 from .context import current_ip
 from .error_codes import CoreErrorCode
 from .errors import validation_error
@@ -52,9 +54,15 @@ def enqueue_on_commit(task, *args, countdown: float | None = None, **kwargs) -> 
         else:
             task.apply_async(args, kwargs, countdown=countdown)
 
+    def send_or_defer() -> None:
+        # Without a broker the task would run here, inside the request: let the response
+        # go first (backend.core.after_response).
+        if not (current_app.conf.task_always_eager and after_response.defer(send)):
+            send()
+
     # robust: the caller's data is committed already; a broker that is briefly down must not
     # turn that into an error. Periodic sweeps pick up what was not sent.
-    transaction.on_commit(send, robust=True)
+    transaction.on_commit(send_or_defer, robust=True)
 
 
 def _hash_input(payload: Any) -> str:

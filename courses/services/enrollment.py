@@ -97,7 +97,7 @@ def _enroll(*, actor, user, run_id: int) -> Enrollment:
         raise validation_error("run_id", _("已经报名了这个班期。"), Code.ALREADY_ENROLLED)
     if enrollment is None:
         # A cancelled place is reused: one row per person and run, never deleted.
-        enrollment = Enrollment(run_id=run.pk, user=user)
+        enrollment = Enrollment(run=run, user=user)
     if _take_seat(run.pk):
         enrollment.status = EnrollmentStatus.ENROLLED
         enrollment.waitlist_seq = None

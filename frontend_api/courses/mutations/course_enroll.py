@@ -39,4 +39,4 @@ class CourseEnroll(BaseMutation):
         run = load(run_id, "CourseRun", selectors.run_for_update_checks, field="run_id")
         enrollment = services.enrollment_create(actor=user, user=learner, run_id=run.pk,
                                                 idempotency_key=idempotency_key)
-        return cls.success(enrollment=selectors.enrollment_get_plain(enrollment.pk))
+        return cls.success(enrollment=selectors.enrollment_get_counted(enrollment.pk))

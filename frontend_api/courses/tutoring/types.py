@@ -159,6 +159,9 @@ class TutoringSlotType(DjangoObjectType):
     bookings = graphene.List(graphene.NonNull(TutoringBookingType),
                              description="For the tutor (myTutoringSlots) only; else null.")
 
+    # frontend_api.core.selection: `bookings` reads the selectors' `booking_list`.
+    selection_lookups = {"bookings": ("booking_list",)}
+
     class Meta:
         model = TutoringSlot
         name = "TutoringSlot"
