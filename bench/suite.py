@@ -17,6 +17,7 @@ DATABASE_URL is never used, so the bench cannot drop the database you work on.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import platform
 import random
@@ -176,6 +177,11 @@ def main(argv=None) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     os.environ.setdefault("SECRET_KEY", "bench-suite-not-a-secret-" + "x" * 30)
     os.environ["DEBUG"] = "0"  # no query log growing in the generator
+    # Production refuses to start without field keys; the bench's data is throwaway, so fixed
+    # keys let a later `--keep` run read what an earlier one wrote.
+    os.environ.setdefault("FIELD_ENCRYPTION_KEYS",
+                          base64.urlsafe_b64encode(b"linli-bench-field-key-0123456789").decode())
+    os.environ.setdefault("FIELD_HASH_KEY", "linli-bench-hash-key-not-a-secret")
     os.environ.pop("REDIS_URL", None)
     if args.redis_url:
         os.environ["REDIS_URL"] = args.redis_url
