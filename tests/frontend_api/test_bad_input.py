@@ -35,7 +35,7 @@ ID_TYPES = {
     "signUpId": "ShiftSignUp",
     "instructorIds": "User", "questionId": "Question", "choiceIds": "Choice",
     "serviceRequestId": "ServiceRequest",
-    "streetId": "Street", "broadcastId": "Broadcast",
+    "streetId": "Street", "broadcastId": "Broadcast", "photoIds": "HelpPhoto",
 }
 ROOT_ID_TYPES = {"course": "Course", "courseRun": "CourseRun", "volunteer": "Volunteer",
                  "serviceRequest": "ServiceRequest"}
