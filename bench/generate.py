@@ -60,14 +60,18 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+PHONE_POOL = 1000
+
 # Each statement takes %(n)s-style parameters: c (community ids), plus the scale's sizes.
 STATEMENTS = [
     ("users", """
      INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email,
-       is_staff, is_active, date_joined, display_name, phone, consent_version, address,
-       community_id)
+       is_staff, is_active, date_joined, display_name, phone, phone_hash, consent_version,
+       address, community_id)
      SELECT '!', false, CASE WHEN g <= %(volunteers)s THEN 'bv' ELSE 'br' END || g, '', '', '',
-       false, true, now(), '居民' || g, '138' || lpad(g::text, 8, '0'), '', '',
+       false, true, now(), '居民' || g,
+       (%(phones)s::text[])[1 + g %% cardinality(%(phones)s::text[])],
+       (%(phone_hashes)s::text[])[1 + g %% cardinality(%(phone_hashes)s::text[])], '', '',
        (%(c)s::bigint[])[1 + g %% cardinality(%(c)s::bigint[])]
      FROM generate_series(1, %(volunteers)s + %(residents)s) AS g"""),
     ("volunteers", """
@@ -106,16 +110,17 @@ STATEMENTS = [
      WHERE k <= v.id %% 3
      ON CONFLICT DO NOTHING"""),
     ("credentials", """
-     INSERT INTO volunteers_credential (created_at, updated_at, number, valid_from, valid_until,
-       source, revoked_reason, type_id, volunteer_id)
-     SELECT now(), now(), 'B' || v.id, current_date - 300, current_date + (v.id %% 400)::int - 30,
-       'bench', '', (SELECT min(id) FROM volunteers_credentialtype), v.id
+     INSERT INTO volunteers_credential (created_at, updated_at, number, number_hash, valid_from,
+       valid_until, source, revoked_reason, type_id, volunteer_id)
+     SELECT now(), now(), '', 'bench-B' || v.id, current_date - 300,
+       current_date + (v.id %% 400)::int - 30, 'bench', '',
+       (SELECT min(id) FROM volunteers_credentialtype), v.id
      FROM volunteers_volunteer v"""),
     # The credential each held skill needs; one in seven has expired.
     ("skill credentials", """
-     INSERT INTO volunteers_credential (created_at, updated_at, number, valid_from, valid_until,
-       source, revoked_reason, type_id, volunteer_id)
-     SELECT DISTINCT now(), now(), 'K' || vs.volunteer_id || '-' || s.credential_type_id,
+     INSERT INTO volunteers_credential (created_at, updated_at, number, number_hash, valid_from,
+       valid_until, source, revoked_reason, type_id, volunteer_id)
+     SELECT DISTINCT now(), now(), '', 'bench-K' || vs.volunteer_id || '-' || s.credential_type_id,
        current_date - 400, CASE WHEN vs.volunteer_id %% 7 = 0 THEN current_date - 10
                                 ELSE current_date + 365 END,
        'bench', '', s.credential_type_id, vs.volunteer_id
@@ -218,12 +223,13 @@ STATEMENTS = [
      FROM volunteers_commitment m WHERE m.source_key LIKE 'bench:%%'"""),
     ("service requests", """
      INSERT INTO volunteers_servicerequest (created_at, updated_at, min_level, starts_at, ends_at,
-       address, note, external_ref, status, community_id, skill_id)
+       address, note, external_ref, status, community_id, skill_id, description, part_of_day,
+       decline_reason, consent_version, visit_code, rating_comment)
      SELECT s, now(), 1, s + interval '1 day', s + interval '25 hours', '', '', '',
        (ARRAY['COMPLETED', 'COMPLETED', 'ACCEPTED', 'CANCELLED', 'UNFULFILLED',
               'ESCALATED'])[1 + g %% 6],
        (%(c)s::bigint[])[1 + g %% cardinality(%(c)s::bigint[])],
-       (SELECT min(id) FROM volunteers_skill)
+       (SELECT min(id) FROM volunteers_skill), '', '', '', '', '', ''
      FROM generate_series(1, %(requests)s) AS g
      CROSS JOIN LATERAL (SELECT now() - (g %% 365) * interval '1 day'
                                 - (g %% 24) * interval '1 hour' AS s) AS t"""),
@@ -241,6 +247,7 @@ def generate(scale: dict) -> None:
     from django.db import connection, transaction
 
     from backend.accounts.models import Community, Street
+    from backend.core import crypto
     from bench.broadcast import make_street
     from volunteers.models import Skill
 
@@ -249,7 +256,12 @@ def generate(scale: dict) -> None:
         street = Street.objects.create(name=f"基准第{s + 1}街道", sort_order=s)
         communities += [Community.objects.create(street=street, name=f"基准{s + 1}-{c + 1}社区")
                         for c in range(COMMUNITIES_PER_STREET)]
+    # Phones are encrypted at rest (backend/core/fields.py): a pool of real Fernet tokens and
+    # lookup hashes, handed out by id, keeps decryption in every read that shows a phone.
+    pool = [f"138{k:08d}" for k in range(PHONE_POOL)]
     params = {**scale, "c": [c.pk for c in communities], "per_run": ENROLMENTS_PER_RUN,
+              "phones": [crypto.encrypt(p) for p in pool],
+              "phone_hashes": [crypto.phone_hash(p) for p in pool],
               "skills": list(Skill.objects.order_by("id").values_list("id", flat=True))}
     with connection.cursor() as cursor:
         for label, sql in STATEMENTS:

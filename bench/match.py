@@ -48,10 +48,10 @@ PREPARE = [
      WHERE random() < 0.2
      ON CONFLICT DO NOTHING"""),
     ("credentials", """
-     INSERT INTO volunteers_credential (created_at, updated_at, number, valid_from, valid_until,
-       source, revoked_reason, type_id, volunteer_id)
+     INSERT INTO volunteers_credential (created_at, updated_at, number, number_hash,
+       valid_from, valid_until, source, revoked_reason, type_id, volunteer_id)
      SELECT DISTINCT ON (vs.volunteer_id, s.credential_type_id) now(), now(),
-       'M' || vs.volunteer_id || '-' || s.credential_type_id, current_date - 400,
+       '', 'bench-M' || vs.volunteer_id || '-' || s.credential_type_id, current_date - 400,
        CASE WHEN random() < 0.15 THEN current_date - 1 - floor(random() * 300)::int
             WHEN t.validity_months IS NULL THEN NULL
             ELSE current_date + 1 + floor(random() * 700)::int END,
