@@ -251,7 +251,10 @@ def can_view_help_request(user, request, offers) -> bool:
 
 
 def can_rate_help(user, request) -> bool:
-    return _authenticated(user) and _speaks_for_requester(user, request)
+    """API.md: the person who asked — her rating is her own word about the visit, so staff
+    who may act for her (and graded the service's own work) may not give it for her."""
+    return (_authenticated(user) and request.requester_id is not None
+            and request.requester_id == user.pk)
 
 
 def can_reveal_requester_phone(user, request, offers, now) -> bool:

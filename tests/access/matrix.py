@@ -72,6 +72,15 @@ OVERRIDES = {
     "tokenCreate": lambda w: {"username": w.users["resident"].username,
                               "password": "wrong-password"},
     "certificateVerify": lambda w: {"code": w.values["certificate_code"]},
+    # help requests (便民纸条): staff of her community ask on the resident's behalf; triage
+    # and decline her REQUESTED request; she rates her COMPLETED one
+    "helpRequestCreate": lambda w: {
+        "userId": w.ids["userId"], "consentVersion": settings.PRIVACY_NOTICE_VERSION,
+        "address": "张州二路125号",
+        "preferredDate": (w.values["job_start"] + timedelta(days=1)).date().isoformat()},
+    "helpRequestTriage": lambda w: {"serviceRequestId": w.ids["helpRequestId"]},
+    "helpRequestDecline": lambda w: {"serviceRequestId": w.ids["helpRequestId"]},
+    "helpRequestRate": lambda w: {"serviceRequestId": w.ids["completedHelpRequestId"]},
     "availabilitySet": {"rules": [{"weekday": 1, "startTime": "09:00", "endTime": "11:00"}]},
 }
 
@@ -101,6 +110,8 @@ MATRIX: dict[str, str] = {
     "me": "EMPTY OK OK OK OK OK OK OK OK",
     "streets": "OK OK OK OK OK OK OK OK OK",
     "privacyNotice": "OK OK OK OK OK OK OK OK OK",
+    # her own help requests (the world's resident asked twice); nobody else's
+    "myHelpRequests": "U OK EMPTY EMPTY EMPTY EMPTY EMPTY EMPTY EMPTY",
     # --- mutations (API.md "Mutations", who column). userId = the resident herself. ---
     "wechatBindingLinkCreate": "U OK D D OK OUTSIDE_YOUR_UNIT OK OK D",
     # a broadcast outside the caller's units does not exist for her (NOT_FOUND)
@@ -148,4 +159,13 @@ MATRIX: dict[str, str] = {
     "tokenRevoke": "U OK OK OK OK OK OK OK OK",
     "residentCreate": "U D D D OK OUTSIDE_YOUR_UNIT OK OK D",
     "calendarTokenRegenerate": "U OK OK OK OK OK OK OK OK",
+    # help requests (API.md "Mutations"): asking on her behalf (userId = the resident) is the
+    # acting-for rule (staff of her community, her unit's coordinators, admins); triage and
+    # decline of her REQUESTED request: staff of her community, the unit's coordinators,
+    # admins and service accounts (they dispatch as dispatchCreate does); rating her
+    # COMPLETED visit: only she who asked
+    "helpRequestCreate": "U OK D D OK OUTSIDE_YOUR_UNIT OK OK D",
+    "helpRequestTriage": "U D D D OK D OK OK OK",
+    "helpRequestDecline": "U D D D OK D OK OK OK",
+    "helpRequestRate": "U OK D D D D D D D",
 }

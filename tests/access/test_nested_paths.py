@@ -11,9 +11,11 @@ from graphql_relay import to_global_id
 
 from backend.accounts.models import Role
 from tests.factories.accounts import user_with_role
+from tests.factories.volunteers import VolunteerFactory
+from volunteers import services
 
 from .runner import post
-from .world import build_world
+from .world import HELP_ADDRESS, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,96 @@ def test_an_instructors_phone_through_a_run(world, role, sees):
     answer = _text(world, role, RUN_PATH, {"id": world.ids["runId"]})
     assert to_global_id("User", str(instructor.pk)) in answer  # the path is real
     assert (instructor.phone in answer) is sees
+
+
+# --- Help requests (便民纸条): her address, words, photo, visit code and phone -----------------
+HELP_FIELDS = """id isHelpRequest address description note visitCode requesterName
+  requesterPhone photos { id url } timeline { kind note }"""
+HELP_BY_ID = ("query($id: ID!) { serviceRequest(id: $id) { %s "
+              "offers { id serviceRequest { %s } } } }" % (HELP_FIELDS, HELP_FIELDS))
+HELP_VIA_OFFERS = "query { myOffers { id status serviceRequest { %s } } }" % HELP_FIELDS
+MY_HELP = "query { myHelpRequests { %s } }" % HELP_FIELDS
+OFFER_DECLINE = """mutation($id: ID!) { offerRespond(offerId: $id, accept: false, reason: "没空") {
+  serviceRequest { %s } errors { code } } }""" % HELP_FIELDS
+
+
+@pytest.fixture
+def help_world(world):
+    """The world's REQUESTED help request triaged to the tutor (her offer OFFERED), plus a
+    volunteer of the same community who was never dispatched and another resident."""
+    request = world.objects["help_request"]
+    services.help_request_triage(actor=world.users["community_staff"], service_request=request,
+                                 skill_code="haircut", starts_at=world.values["job_start"],
+                                 duration_minutes=60, volunteer=world.objects["tutor"])
+    request.refresh_from_db()
+    world.users["idle_volunteer"] = VolunteerFactory(community=world.objects["community"]).user
+    world.users["another_resident"] = user_with_role(Role.RESIDENT,
+                                                     community=world.objects["community"])
+    world.objects["help_offer"] = request.offers.get()
+    world.values["secrets"] = {"address": HELP_ADDRESS, "description": "想理发，行动不便",
+                               "phone": world.users["resident"].phone,
+                               "photo": to_global_id("HelpPhoto", request.photos.get().pk)}
+    return world
+
+
+def _leaks(world, answer: str) -> list[str]:
+    return [name for name, value in world.values["secrets"].items() if value in answer]
+
+
+def _help_id(world) -> dict:
+    return {"id": world.ids["helpRequestId"]}
+
+
+@pytest.mark.parametrize("role", ["another_resident", "other_staff", "other_coordinator",
+                                  "idle_volunteer", "instructor", "anonymous"])
+def test_outsiders_cannot_reach_a_help_request_by_id_or_their_own_lists(help_world, role):
+    world = help_world
+    answer = _text(world, role, HELP_BY_ID, _help_id(world))
+    assert (json.loads(answer)["data"] or {}).get("serviceRequest") is None
+    if role == "anonymous":
+        assert _leaks(world, answer) == []
+        return
+    mine = json.loads(_text(world, role, MY_HELP))["data"]["myHelpRequests"]
+    offers = json.loads(_text(world, role, HELP_VIA_OFFERS))["data"]["myOffers"]
+    assert mine == [] and offers == []
+    assert _leaks(world, answer) == []
+
+
+@pytest.mark.parametrize("role", ["resident", "community_staff", "coordinator",
+                                  "district_admin"])
+def test_control_her_desk_and_the_units_coordinators_see_it(help_world, role):
+    world = help_world
+    answer = json.loads(_text(world, role, HELP_BY_ID, _help_id(world)))
+    request = answer["data"]["serviceRequest"]
+    assert request["address"] == HELP_ADDRESS and request["description"] == "想理发，行动不便"
+    assert request["visitCode"] == world.objects["help_request"].visit_code
+    assert [p["id"] for p in request["photos"]] == [world.values["secrets"]["photo"]]
+    assert request["requesterPhone"] is None  # only the accepted volunteer, near the visit
+
+
+def test_an_offered_volunteer_sees_no_address_code_or_phone_until_she_accepts(help_world):
+    world = help_world
+    for query, variables in ((HELP_VIA_OFFERS, None), (HELP_BY_ID, _help_id(world))):
+        answer = _text(world, "volunteer", query, variables)
+        assert _leaks(world, answer) == [], query
+        assert '"visitCode": null' in answer and '"visitCode": "' not in answer, query
+    # control: once accepted, her offer page carries the address, words, photo and code
+    services.offer_respond(actor=world.users["volunteer"], offer=world.objects["help_offer"],
+                           accept=True)
+    offer = json.loads(_text(world, "volunteer", HELP_VIA_OFFERS))["data"]["myOffers"]
+    job = next(o["serviceRequest"] for o in offer
+               if o["serviceRequest"]["id"] == world.ids["helpRequestId"])
+    assert job["address"] == HELP_ADDRESS and job["description"] == "想理发，行动不便"
+    assert job["visitCode"] == world.objects["help_request"].visit_code
+    assert [p["id"] for p in job["photos"]] == [world.values["secrets"]["photo"]]
+    assert job["requesterPhone"] is None  # 8 days ahead: outside the two-hour window
+
+
+def test_a_volunteer_who_declines_keeps_nothing_of_the_help_request(help_world):
+    world = help_world
+    offer_id = to_global_id("Offer", str(world.objects["help_offer"].pk))
+    answer = _text(world, "volunteer", OFFER_DECLINE, {"id": offer_id})
+    assert json.loads(answer)["data"]["offerRespond"]["errors"] == []
+    later = _text(world, "volunteer", HELP_VIA_OFFERS) + _text(
+        world, "volunteer", HELP_BY_ID, _help_id(world))
+    assert _leaks(world, answer + later) == []

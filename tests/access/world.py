@@ -4,17 +4,22 @@ ids, so every query field and mutation can be called with arguments that exist.
 The unit is `community` in `street`; "another street" is `other_community` in
 `other_street`. The resident is enrolled in the run, has booked the tutor's slot and holds
 a certificate; the volunteer (also the tutor) has an offer, a shift sign-up and a finished
-job with pending hours.
+job with pending hours. The resident has asked for help twice (便民纸条): one request still
+REQUESTED (her address, a photo; `helpRequestId`) and one COMPLETED, not rated yet
+(`completedHelpRequestId`).
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from io import BytesIO
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 from graphql_relay import to_global_id
+from PIL import Image
 
 from backend.accounts.models import Role
 from backend.certificates.models import CertificateKind
@@ -45,7 +50,9 @@ from tests.factories.volunteers import (
 from tests.factories.wechat import WeChatAccountFactory
 from tests.helpers.graphql import token_for
 from volunteers import services as volunteer_services
-from volunteers.models import CommitmentStatus, ServiceHours
+from volunteers.models import CommitmentStatus, ServiceHours, ServiceRequestStatus
+
+HELP_ADDRESS = "张州二路123号2单元301"
 
 # The roles every field is called as, in the table's column order (tests/access/matrix.py).
 ROLES = ("anonymous", "resident", "volunteer", "instructor", "community_staff",
@@ -67,6 +74,30 @@ def _gid(type_name: str, obj) -> str:
 def _next_local(days: int, hour: int):
     local = timezone.localtime() + timedelta(days=days)
     return local.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def _jpeg() -> bytes:
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def _help_requests(resident):
+    """Her two help requests, asked through the service as she would: one waiting for
+    triage (a photo, her doorstep address), one done (marked COMPLETED directly, so the
+    tutor's calendar, offers and matching stay as the rest of the table expects)."""
+    photo = volunteer_services.help_photo_store(uploader=resident, data=_jpeg())
+    ask = {"actor": resident, "part_of_day": "AFTERNOON",
+           "preferred_date": timezone.localdate() + timedelta(days=4),
+           "consent_version": settings.PRIVACY_NOTICE_VERSION}
+    waiting = volunteer_services.help_request_create(
+        description="想理发，行动不便", skill_code="haircut", address=HELP_ADDRESS,
+        photo_ids=[photo.pk], **ask)
+    done = volunteer_services.help_request_create(description="水龙头漏水", address=HELP_ADDRESS,
+                                                  **ask)
+    type(done).objects.filter(pk=done.pk).update(status=ServiceRequestStatus.COMPLETED,
+                                                 completed_at=timezone.now())
+    return waiting, done
 
 
 def build_world() -> World:
@@ -124,6 +155,8 @@ def build_world() -> World:
     hours = ServiceHours.objects.create(commitment=done, volunteer=tutor, hours=Decimal(2),
                                         served_on=done.starts_at, logged_by=users["volunteer"])
 
+    help_request, completed_help = _help_requests(resident)
+
     # WeChat: the district account and the community's, a planned broadcast.
     WeChatAccountFactory(slug="weishinan", name="微市南")
     local_account = WeChatAccountFactory(slug="jinkoulu", community=community)
@@ -149,9 +182,12 @@ def build_world() -> World:
         "broadcastId": _gid("Broadcast", broadcast), "userId": _gid("User", resident),
         "instructorIds": [_gid("User", users["instructor"])],
         "otherVolunteerId": _gid("Volunteer", other_volunteer),
+        "helpRequestId": _gid("ServiceRequest", help_request),
+        "completedHelpRequestId": _gid("ServiceRequest", completed_help),
     })
     world.values.update({"certificate_code": certificate.code,
                          "job_start": _next_local(8, 14), "run": run})
     world.objects.update({"street": street, "community": community, "tutor": tutor,
-                          "other_community": other_community, "offer": offer, "job": job})
+                          "other_community": other_community, "offer": offer, "job": job,
+                          "help_request": help_request, "completed_help": completed_help})
     return world

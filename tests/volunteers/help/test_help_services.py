@@ -261,6 +261,20 @@ def test_rating_out_of_range_and_by_others(accepted, consenting, community_staff
         services.help_request_rate(actor=neighbour, service_request=accepted, rating=1)
 
 
+@pytest.mark.parametrize("who", ["community_staff", "coordinator", "district_admin"])
+def test_only_the_person_who_asked_rates_the_visit(accepted, consenting, community_staff,
+                                                    request, who):
+    """API.md: helpRequestRate is for the person who asked. Found by the access matrix:
+    staff who may act for her (her desk, the unit's coordinator, an admin) could rate the
+    visit in her name."""
+    services.service_request_complete(actor=community_staff, service_request=accepted)
+    actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        services.help_request_rate(actor=actor, service_request=accepted, rating=5)
+    accepted.refresh_from_db()
+    assert accepted.rated_at is None
+
+
 def test_low_rating_reaches_the_units_coordinators(accepted, consenting, community_staff,
                                                    coordinator, other_coordinator):
     services.service_request_complete(actor=community_staff, service_request=accepted)
