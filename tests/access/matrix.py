@@ -101,6 +101,7 @@ MATRIX: dict[str, str] = {
     "me": "EMPTY OK OK OK OK OK OK OK OK",
     "streets": "OK OK OK OK OK OK OK OK OK",
     "privacyNotice": "OK OK OK OK OK OK OK OK OK",
+    "myData": "EMPTY OK OK OK OK OK OK OK OK",
     # --- mutations (API.md "Mutations", who column). userId = the resident herself. ---
     "wechatBindingLinkCreate": "U OK D D OK OUTSIDE_YOUR_UNIT OK OK D",
     # a broadcast outside the caller's units does not exist for her (NOT_FOUND)
@@ -148,4 +149,6 @@ MATRIX: dict[str, str] = {
     "tokenRevoke": "U OK OK OK OK OK OK OK OK",
     "residentCreate": "U D D D OK OUTSIDE_YOUR_UNIT OK OK D",
     "calendarTokenRegenerate": "U OK OK OK OK OK OK OK OK",
+    "dataDeletionRequest": "U OK OK OK OK OK OK OK OK",
+    "consentWithdraw": "U OK OK OK OK OK OK OK OK",
 }
