@@ -7,7 +7,7 @@ from backend.core import audit
 from backend.core.admin_inlines import ScopedAutocompleteMixin
 
 from . import permissions, services
-from .models import Community, DataRequest, RoleAssignment, Street, User
+from .models import Community, DataRequest, DataRequestStatus, RoleAssignment, Street, User
 
 
 class CommunityInline(admin.TabularInline):
@@ -109,6 +109,19 @@ class DataRequestAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(
             permissions.data_request_filter(request.user))
+
+    def has_module_permission(self, request):
+        return permissions.can_use_data_request_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        # Staff write 处理说明 (the refusal's reason) on an open request of their unit.
+        if not self.has_module_permission(request):
+            return False
+        return obj is None or (obj.status == DataRequestStatus.OPEN
+                               and permissions.can_handle_data_request(request.user, obj.person))
 
     def has_add_permission(self, request):
         return False  # she asks on /me/data/ or through the API

@@ -190,3 +190,10 @@ def can_handle_data_request(user, person: User) -> bool:
 def data_request_filter(user):
     """The requests a user sees in the admin: those of people in units she coordinates."""
     return coordinated_community_filter(user, "person__community")
+
+
+def can_use_data_request_admin(user) -> bool:
+    """Coordinators work in the admin without model permissions; data_request_filter
+    limits what they see."""
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and (user.is_superuser or is_coordinator(user)))

@@ -1,5 +1,3 @@
-import json
-
 import graphene
 
 from backend.accounts import selectors
@@ -23,8 +21,9 @@ class AccountsQuery(graphene.ObjectType):
     privacy_notice = graphene.Field(PrivacyNoticeType, required=True,
                                     description="The current privacy notice; public.")
     my_data = graphene.JSONString(
-        description="Everything Linli keeps about the logged-in person, as in the download "
-                    "of /me/data/ (audit-logged as an export); null when anonymous.")
+        description="Everything Linli keeps about the logged-in person, as a JSON string with "
+                    "the content of the /me/data/ download (audit-logged as an export); null "
+                    "when anonymous.")
 
     @staticmethod
     def resolve_me(root, info):
@@ -38,8 +37,7 @@ class AccountsQuery(graphene.ObjectType):
             return None
         audit_log_record(actor=user, action="account.data_export", obj=user,
                          detail={"via": "graphql"})
-        # Plain JSON values only (dates are already strings in collect()).
-        return json.loads(json.dumps(collect(user), ensure_ascii=False))
+        return collect(user)  # plain JSON values: collect() gives dates as strings
 
     @staticmethod
     def resolve_streets(root, info):
