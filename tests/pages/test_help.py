@@ -126,7 +126,8 @@ def test_other_in_her_own_words_has_no_skill(client_for, her):
 
 
 def test_without_consent_the_form_asks_for_it_and_records_it(client_for, community):
-    person = user_with_role(Role.RESIDENT, community=community, address=HOME)
+    person = user_with_role(Role.RESIDENT, community=community, address=HOME,
+                            consent_version="")
     client = client_for(person)
     assert 'name="consent_version"' in client.get("/help/").content.decode()
     refused = client.post("/help/", form())
