@@ -293,6 +293,9 @@ CELERY_BEAT_SCHEDULE = {
     # Help-request photos older than HELP_PHOTO_RETENTION_DAYS lose their file.
     "volunteers-help-photos-purge": {"task": "volunteers.help_photos_purge",
                                      "schedule": crontab(hour=3, minute=0)},
+    # Accounts past LINLI_RETENTION_DAYS (or deactivated) are anonymised, statistics kept.
+    "accounts-retention": {"task": "accounts.retention_anonymise",
+                           "schedule": crontab(hour=2, minute=30)},
 }
 # Where Linli reaches WeChat: its API and its OAuth page. Point both at the bundled fake
 # (python -m backend.wechat.fake) to run every WeChat feature without WeChat.
@@ -323,6 +326,11 @@ LINLI_STRICT_ERROR_CODES = env_bool("LINLI_STRICT_ERROR_CODES", DEBUG)
 VOLUNTEER_OFFER_TTL_MINUTES = float(os.environ.get("VOLUNTEER_OFFER_TTL_MINUTES", "30"))
 # Help-request photos: the file is deleted this many days after upload (the row stays).
 HELP_PHOTO_RETENTION_DAYS = int(os.environ.get("HELP_PHOTO_RETENTION_DAYS", "90"))
+# Retention (README "Security"): accounts not seen (last sign-in, else registration) for
+# this many days are anonymised by the daily job, deactivated ones after the second figure;
+# staff accounts and accounts with open business (a seat, a help request) are left alone.
+LINLI_RETENTION_DAYS = int(os.environ.get("LINLI_RETENTION_DAYS", "1095"))
+LINLI_RETENTION_DELETED_DAYS = int(os.environ.get("LINLI_RETENTION_DELETED_DAYS", "30"))
 
 # --- Logging: never personal data; the masking helpers exist for that ----------------------
 LOGGING = {

@@ -8,6 +8,8 @@ class VolunteersConfig(AppConfig):
 
     def ready(self):
         # The candidate table follows every roster write (see volunteers.candidates).
-        from . import candidates  # noqa: PLC0415 - models are ready only now
+        from . import candidates, privacy  # noqa: PLC0415 - models are ready only now
 
         candidates.connect()
+        # What she wrote goes when her account is anonymised (backend.accounts.anonymise).
+        privacy.connect()

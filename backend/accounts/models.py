@@ -66,6 +66,9 @@ class User(AbstractUser):
     # The secret in the person's calendar feed URL; regenerating it cuts off old links.
     calendar_token = models.CharField(_("日历订阅令牌"), max_length=43, unique=True, null=True,
                                       blank=True, editable=False)
+    # Set once her personal data has been removed (backend.accounts.anonymise); the row
+    # stays so statistics and certificates keep their counts.
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True, editable=False)
 
     class Meta(AbstractUser.Meta):  # type: ignore[name-defined]  # not in django-stubs
         verbose_name = _("用户")
@@ -138,3 +141,43 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.key[:6]}…"
+
+
+class DataRequestKind(models.TextChoices):
+    DELETE = "DELETE", _("删除我的信息")
+
+
+class DataRequestStatus(models.TextChoices):
+    OPEN = "OPEN", _("待处理")
+    DONE = "DONE", _("已匿名化")
+    REFUSED = "REFUSED", _("已拒绝")
+
+
+class DataRequest(TimeStampedModel):
+    """A person's request about her data (PIPL's right to deletion). Staff of her unit
+    check it in the admin and either anonymise her account or refuse, saying why."""
+
+    person = models.ForeignKey(User, verbose_name=_("申请人"), on_delete=models.CASCADE,
+                               related_name="data_requests")
+    kind = models.CharField(_("类型"), max_length=16, choices=DataRequestKind.choices,
+                            default=DataRequestKind.DELETE)
+    status = models.CharField(_("状态"), max_length=16, choices=DataRequestStatus.choices,
+                              default=DataRequestStatus.OPEN)
+    # Staff's answer when refusing (shown to her); never her personal data.
+    reason = models.CharField(_("处理说明"), max_length=300, blank=True)
+    handled_by = models.ForeignKey(User, verbose_name=_("处理人"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    handled_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("个人信息申请")
+        verbose_name_plural = _("个人信息申请")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open request of a kind per person: pressing the button twice asks once.
+            models.UniqueConstraint(fields=["person", "kind"], condition=Q(status="OPEN"),
+                                    name="data_request_one_open_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} · {self.person_id} · {self.get_status_display()}"

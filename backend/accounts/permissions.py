@@ -172,3 +172,28 @@ def works_a_desk(user) -> bool:
     """Community staff and coordinators: the desk page is their first screen."""
     return bool(user is not None and user.is_authenticated
                 and (user.is_superuser or can_register_residents_somewhere(user)))
+
+
+def can_handle_data_request(user, person: User) -> bool:
+    """Who checks a person's deletion request and anonymises her account: the coordinators
+    of her unit (street coordinator of her street, district admin) and superusers. Never
+    for a staff account: those are closed by an admin by hand."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    if person.is_superuser or person.is_staff:
+        return is_district_admin(user)
+    return is_coordinator_of_user(user, person)
+
+
+def data_request_filter(user):
+    """The requests a user sees in the admin: those of people in units she coordinates."""
+    return coordinated_community_filter(user, "person__community")
+
+
+def can_use_data_request_admin(user) -> bool:
+    """Coordinators work in the admin without model permissions; data_request_filter
+    limits what they see."""
+    return bool(user is not None and user.is_authenticated and user.is_active
+                and (user.is_superuser or is_coordinator(user)))

@@ -3,7 +3,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from backend.core import crypto
 
 from . import permissions
-from .models import Community, Street, User
+from .models import Community, DataRequest, DataRequestKind, Street, User
 
 
 def street_list() -> QuerySet[Street]:
@@ -46,3 +46,9 @@ def desk_people_search(user, query: str, *, limit: int = 20) -> list[User]:
     return list(User.objects.select_related("community__street")
                 .filter(permissions.desk_community_filter(user), match, is_active=True)
                 .order_by("display_name", "id")[:limit])
+
+
+def data_request_latest(user: User, kind: str = DataRequestKind.DELETE) -> DataRequest | None:
+    """Her most recent request of `kind` (open, done or refused), or None."""
+    return DataRequest.objects.filter(person=user, kind=kind).order_by("-created_at", "-id") \
+        .first()

@@ -13,9 +13,20 @@ from django.utils.translation import gettext as _
 from backend.core.errors import validation_error
 from backend.core.services import audit_log_record
 
-from . import permissions, ratelimit
+from . import anonymise, permissions, ratelimit
 from .error_codes import AccountErrorCode
-from .models import ApiToken, Community, Role, RoleAssignment, Street, User, phone_validator
+from .models import (
+    ApiToken,
+    Community,
+    DataRequest,
+    DataRequestKind,
+    DataRequestStatus,
+    Role,
+    RoleAssignment,
+    Street,
+    User,
+    phone_validator,
+)
 
 
 def _validate_phone(phone: str) -> str:
@@ -193,3 +204,53 @@ def token_revoke(*, user: User, key: str) -> bool:
     """End one of the user's own tokens; False when it is not theirs or already ended."""
     return bool(ApiToken.objects.filter(user=user, key=key, revoked_at__isnull=True)
                 .update(revoked_at=timezone.now()))
+
+
+def data_request_delete(*, user: User) -> DataRequest:
+    """She asks for her personal data to be deleted; asking again while one is open answers
+    the open one. Staff of her unit act on it (data_request_complete / _refuse)."""
+    with transaction.atomic():
+        request, created = DataRequest.objects.get_or_create(
+            person=user, kind=DataRequestKind.DELETE, status=DataRequestStatus.OPEN)
+        if created:
+            audit_log_record(actor=user, action="account.data_request", obj=request,
+                             detail={"kind": request.kind})
+    return request
+
+
+def _handle_check(actor: User, request: DataRequest) -> None:
+    if not permissions.can_handle_data_request(actor, request.person):
+        raise PermissionDenied
+    if request.status != DataRequestStatus.OPEN:
+        raise validation_error("id", _("这条申请已经处理过了。"),
+                               AccountErrorCode.ALREADY_HANDLED)
+
+
+@transaction.atomic
+def data_request_complete(*, actor: User, request: DataRequest) -> dict[str, int]:
+    """Staff checked the request: anonymise her account and close it."""
+    request = DataRequest.objects.select_for_update().select_related(
+        "person__community").get(pk=request.pk)
+    _handle_check(actor, request)
+    done = anonymise.anonymise_user(user=request.person, actor=actor,
+                                    why=f"data_request:{request.pk}")
+    request.status, request.handled_by, request.handled_at = (
+        DataRequestStatus.DONE, actor, timezone.now())
+    request.save(update_fields=["status", "handled_by", "handled_at", "updated_at"])
+    return done
+
+
+@transaction.atomic
+def data_request_refuse(*, actor: User, request: DataRequest, reason: str) -> None:
+    """Staff refuse (e.g. a help visit still open), saying why; she can ask again later."""
+    request = DataRequest.objects.select_for_update().select_related(
+        "person__community").get(pk=request.pk)
+    _handle_check(actor, request)
+    reason = (reason or "").strip()
+    if not reason:
+        raise validation_error("reason", _("请写明拒绝的原因。"), AccountErrorCode.REQUIRED)
+    request.status, request.reason = DataRequestStatus.REFUSED, reason[:300]
+    request.handled_by, request.handled_at = actor, timezone.now()
+    request.save(update_fields=["status", "reason", "handled_by", "handled_at", "updated_at"])
+    audit_log_record(actor=actor, action="account.data_request_refuse", obj=request,
+                     detail={"kind": request.kind})

@@ -6,3 +6,9 @@ class CertificatesConfig(AppConfig):
     name = "backend.certificates"
     label = "certificates"
     verbose_name = _("证书")
+
+    def ready(self):
+        # Her data here goes when her account is anonymised (backend.accounts.anonymise).
+        from . import privacy  # noqa: PLC0415 - models are ready only now
+
+        privacy.connect()

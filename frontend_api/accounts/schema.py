@@ -1,8 +1,12 @@
 import graphene
 
 from backend.accounts import selectors
+from backend.core.services import audit_log_record
+from frontend_api.pages.my_data import collect
 
 from .mutations.calendar_token_regenerate import CalendarTokenRegenerate
+from .mutations.consent_withdraw import ConsentWithdraw
+from .mutations.data_deletion_request import DataDeletionRequest
 from .mutations.resident_create import ResidentCreate
 from .mutations.token_create import TokenCreate
 from .mutations.token_revoke import TokenRevoke
@@ -16,11 +20,24 @@ class AccountsQuery(graphene.ObjectType):
                                         "public.")
     privacy_notice = graphene.Field(PrivacyNoticeType, required=True,
                                     description="The current privacy notice; public.")
+    my_data = graphene.JSONString(
+        description="Everything Linli keeps about the logged-in person, as a JSON string with "
+                    "the content of the /me/data/ download (audit-logged as an export); null "
+                    "when anonymous.")
 
     @staticmethod
     def resolve_me(root, info):
         user = info.context.user
         return selectors.user_with_unit(user.pk) if user.is_authenticated else None
+
+    @staticmethod
+    def resolve_my_data(root, info):
+        user = info.context.user
+        if not user.is_authenticated:
+            return None
+        audit_log_record(actor=user, action="account.data_export", obj=user,
+                         detail={"via": "graphql"})
+        return collect(user)  # plain JSON values: collect() gives dates as strings
 
     @staticmethod
     def resolve_streets(root, info):
@@ -36,3 +53,5 @@ class AccountsMutation(graphene.ObjectType):
     token_revoke = TokenRevoke.Field()
     resident_create = ResidentCreate.Field()
     calendar_token_regenerate = CalendarTokenRegenerate.Field()
+    data_deletion_request = DataDeletionRequest.Field()
+    consent_withdraw = ConsentWithdraw.Field()

@@ -40,6 +40,7 @@ AccountErrorCodeEnum = graphene.Enum.from_enum(
                              "says which).",
             "RATE_LIMITED": "Too many failed sign-ins from this address (or for this "
                             "username from it); try again later (API.md \"Sign-in limits\").",
+            "ALREADY_HANDLED": "The data request was already completed or refused.",
         }))
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from backend.accounts import selectors as account_selectors
 from backend.accounts import services as account_services
 from backend.certificates import selectors as certificate_selectors
 from backend.certificates.models import CertificateStatus
@@ -66,7 +67,8 @@ def collect(user) -> dict:
 def my_data(request):
     data = collect(request.user)
     audit_log_record(actor=request.user, action="account.data_view", obj=request.user)
-    return render_page(request, "pages/my_data.html", {"data": data})
+    return render_page(request, "pages/my_data.html", {
+        "data": data, "deletion": account_selectors.data_request_latest(request.user)})
 
 
 @never_cache
@@ -88,4 +90,14 @@ def my_data_download(request):
 def consent_withdraw(request):
     account_services.consent_withdraw(user=request.user)
     messages.success(request, "已撤回同意。以后预约、报名前会再请您阅读并同意隐私声明。")
+    return redirect("page-my-data")
+
+
+@require_POST
+@page_view
+@page_login_required
+def data_deletion_request(request):
+    account_services.data_request_delete(user=request.user)
+    messages.success(request, "已收到您的申请。社区工作人员核对后会删除您的个人信息，"
+                              "届时您的账号将无法再登录。")
     return redirect("page-my-data")

@@ -32,6 +32,7 @@ urlpatterns = [
     path("me/certificates/", learners.certificates, name="page-certificates"),
     path("me/data/", my_data.my_data, name="page-my-data"),
     path("me/data/download/", my_data.my_data_download, name="page-my-data-download"),
+    path("me/data/delete/", my_data.data_deletion_request, name="page-data-deletion-request"),
     path("me/consent/withdraw/", my_data.consent_withdraw, name="page-consent-withdraw"),
     # Tutoring: residents book, tutors publish.
     path("tutoring/", tutoring.slot_list, name="page-tutoring"),

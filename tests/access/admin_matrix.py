@@ -14,6 +14,9 @@ ADMIN_MATRIX: dict[str, str] = {
     # superuser's (403). A district's official accounts are added by district admins only.
     "accounts.community add": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",
     "accounts.community changelist": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",
+    # Deletion requests: every coordinator has the page, showing her unit's requests only.
+    "accounts.datarequest add": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",
+    "accounts.datarequest changelist": "LOGIN LOGIN LOGIN LOGIN LOGIN 200 200 200 LOGIN",
     "accounts.roleassignment add": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",
     "accounts.roleassignment changelist": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",
     "accounts.street add": "LOGIN LOGIN LOGIN LOGIN LOGIN 403 403 403 LOGIN",

@@ -112,6 +112,7 @@ MATRIX: dict[str, str] = {
     "privacyNotice": "OK OK OK OK OK OK OK OK OK",
     # her own help requests (the world's resident asked twice); nobody else's
     "myHelpRequests": "U OK EMPTY EMPTY EMPTY EMPTY EMPTY EMPTY EMPTY",
+    "myData": "EMPTY OK OK OK OK OK OK OK OK",
     # --- mutations (API.md "Mutations", who column). userId = the resident herself. ---
     "wechatBindingLinkCreate": "U OK D D OK OUTSIDE_YOUR_UNIT OK OK D",
     # a broadcast outside the caller's units does not exist for her (NOT_FOUND)
@@ -168,4 +169,6 @@ MATRIX: dict[str, str] = {
     "helpRequestTriage": "U D D D OK D OK OK OK",
     "helpRequestDecline": "U D D D OK D OK OK OK",
     "helpRequestRate": "U OK D D D D D D D",
+    "dataDeletionRequest": "U OK OK OK OK OK OK OK OK",
+    "consentWithdraw": "U OK OK OK OK OK OK OK OK",
 }

@@ -19,6 +19,7 @@ TASKS = {
                        "followers_sync_all_task": "wechat.followers_sync_all",
                        "broadcast_chunk_send": "wechat.broadcast_chunk_send"},
     "backend.core": {"ping": "core.ping"},
+    "backend.accounts": {"retention_anonymise": "accounts.retention_anonymise"},
 }
 
 

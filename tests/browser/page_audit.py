@@ -56,6 +56,7 @@ AUDITS: dict[str, Audit] = {
     "page-my-data": Audit(SIGNED_IN),
     "page-my-data-download": Audit(skip="a JSON file download, no screen"),
     "page-consent-withdraw": Audit(skip="POST only: withdraws consent and redirects back"),
+    "page-data-deletion-request": Audit(skip="POST only: asks for deletion, redirects back"),
     "page-login": Audit(("anonymous",)),
     "page-logout": Audit(skip="POST only: signs out and redirects to the login page"),
     "page-text-size": Audit(skip="POST only: sets the 大字 cookie and redirects back"),
