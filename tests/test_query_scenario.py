@@ -35,15 +35,15 @@ def test_each_scenario_step_costs_its_pin(size):
 
 
 def test_the_gate_fails_on_the_step_that_adds_a_query(monkeypatch):
-    # A service that starts issuing one query more (here the run lookup of courseEnroll)
+    # A service that starts issuing one query more (here the payload load of courseEnroll)
     # fails the gate, which names that step and only that step.
-    original = course_selectors.run_for_update_checks
+    original = course_selectors.enrollment_get_counted
 
     def with_one_more_query(pk):
         course_selectors.venue_list().exists()
         return original(pk)
 
-    monkeypatch.setattr(course_selectors, "run_for_update_checks", with_one_more_query)
+    monkeypatch.setattr(course_selectors, "enrollment_get_counted", with_one_more_query)
     failures, _result = run_gate(scenario.arrange())
     expected = pinned_count("scenario.courseEnroll")
     assert len(failures) == 1, failures

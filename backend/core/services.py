@@ -7,13 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from celery import current_app
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from . import after_response
 from .context import current_ip
 from .error_codes import CoreErrorCode
 from .errors import validation_error
+from .inserts import insert_unless_conflict
 from .models import AuditLog, IdempotencyKey
 
 
@@ -73,14 +74,19 @@ def _hash_input(payload: Any) -> str:
 
 def idempotent_call(
     *, user, scope: str, key: str | None, payload: Any,
-    action: Callable[[], Any], dump: Callable[[Any], Any], load: Callable[[Any], Any],
+    action: Callable[[], Any], dump: Callable[[Any], Any] | None,
+    load: Callable[[Any], Any],
 ) -> Any:
     """Run `action` once per (user, scope, key).
 
     The key row is inserted first, inside the caller's transaction: a concurrent call with
-    the same key blocks on the unique index (PostgreSQL) or the write lock (SQLite) until
+    the same key waits on the unique index (PostgreSQL) or the write lock (SQLite) until
     the first commits, then reads its stored result. A failed action rolls the key back
-    too, so a corrected retry with the same key is possible.
+    too, so a corrected retry with the same key is possible. The insert skips a duplicate
+    instead of failing (ON CONFLICT DO NOTHING), so it needs no savepoint of its own.
+
+    `dump=None`: nothing is stored; `load(None)` finds the first result again from the
+    input (e.g. the one enrolment of a person in a run), which saves the update.
     """
     if not key:
         return action()
@@ -89,19 +95,16 @@ def idempotent_call(
                                CoreErrorCode.INVALID)
     request_hash = _hash_input(payload)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    user=user, scope=scope, key=key, request_hash=request_hash
-                )
-        except IntegrityError:
+        record = IdempotencyKey(user=user, scope=scope, key=key, request_hash=request_hash)
+        if not insert_unless_conflict(record):
             record = IdempotencyKey.objects.get(user=user, scope=scope, key=key)
             if record.request_hash != request_hash:
                 raise validation_error("idempotency_key",
                                        _("这个幂等键已用于另一个不同的请求。"),
-                                       CoreErrorCode.IDEMPOTENCY_KEY_REUSED) from None
+                                       CoreErrorCode.IDEMPOTENCY_KEY_REUSED)
             return load(record.result)
         result = action()
-        record.result = dump(result)
-        record.save(update_fields=["result"])
+        if dump is not None:
+            record.result = dump(result)
+            record.save(update_fields=["result"])
         return result

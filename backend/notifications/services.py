@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from kombu.exceptions import KombuError
 
 from backend.core.errors import validation_error
+from backend.core.inserts import insert_unless_conflict
 from backend.core.masking import mask_personal_data_in_text
 from backend.core.services import audit_log_record, enqueue_on_commit
 
@@ -73,20 +74,16 @@ def notify(*, user, kind: str, dedup_key: str, title: str, body: str, url: str =
     title = mask_personal_data(title).strip()[:100]
     if not title:
         raise validation_error("title", _("通知须有标题。"), Code.REQUIRED)
-    existing = Notification.objects.filter(dedup_key=dedup_key).first()
-    if existing is not None:
-        return existing
-    try:
-        # A savepoint: a lost race on the unique key must not break the caller's transaction.
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                user=user, kind=kind, dedup_key=dedup_key, title=title,
-                body=mask_personal_data(body)[:1000], url=(url or "")[:500],
-                data=_masked_data(data or {}))
-    except IntegrityError:
+    notification = Notification(
+        user=user, kind=kind, dedup_key=dedup_key, title=title,
+        body=mask_personal_data(body)[:1000], url=(url or "")[:500],
+        data=_masked_data(data or {}))
+    # Insert first: the unique dedup key decides (one statement, no savepoint; a repeat or a
+    # lost race finds the first row instead).
+    if not insert_unless_conflict(notification):
         existing = Notification.objects.filter(dedup_key=dedup_key).first()
         if existing is None:
-            raise
+            raise IntegrityError(f"notification {dedup_key!r} was neither inserted nor found")
         return existing
     # After commit, robust: a broker outage never fails the caller's committed write; the
     # row stays PENDING and the outbox sweep sends it.

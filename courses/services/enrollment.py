@@ -6,12 +6,13 @@ counter itself only moves through conditional UPDATEs, and a CHECK constraint
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.core.errors import validation_error
+from backend.core.inserts import insert_unless_conflict
 from backend.core.services import audit_log_record, idempotent_call
 
 from .. import notifications, permissions
@@ -27,8 +28,11 @@ from ..models import (
 def _lock_run(run_id: int) -> CourseRun:
     """Serialise every enrolment change of one run (PostgreSQL row lock; on SQLite the
     IMMEDIATE transaction already holds the database write lock)."""
-    return (CourseRun.objects.select_for_update(of=("self",))
-            .select_related("course", "venue__community").get(pk=run_id))
+    run = (CourseRun.objects.select_for_update(of=("self",))
+           .select_related("course", "venue__community").filter(pk=run_id).first())
+    if run is None:
+        raise validation_error("run_id", _("找不到这个班期，请检查编号。"), Code.NOT_FOUND)
+    return run
 
 
 def _take_seat(run_id: int) -> bool:
@@ -71,20 +75,28 @@ def enrollment_create(*, actor, user, run_id: int,
 
     `actor` is who asked: the user themself, or staff enrolling them at the counter
     (permissions.can_enroll_user). With an `idempotency_key`, a repeated call (a double tap,
-    a retried request) returns the first call's enrolment instead of enrolling again."""
+    a retried request) returns the first call's enrolment instead of enrolling again.
+    An unknown run is NOT_FOUND on `run_id`."""
     on_behalf = actor is not None and actor.pk != user.pk
     if on_behalf and not permissions.can_enroll_user(actor, user):
         # Checked before the run is read: a refusal says nothing about the person or the run.
         raise PermissionDenied
+    if not idempotency_key:
+        with transaction.atomic():
+            return _enroll(actor=actor, user=user, run_id=run_id)
+    # The key's transaction is the enrolment's too (one savepoint, not two). Nothing is
+    # stored with the key: one row per person and run, so the first result is found again.
     return idempotent_call(
         user=actor, scope="courses.enroll", key=idempotency_key,
         payload={"run": run_id, "user": user.pk},
         action=lambda: _enroll(actor=actor, user=user, run_id=run_id),
-        dump=lambda e: e.pk, load=lambda pk: Enrollment.objects.get(pk=pk))
+        dump=None, load=lambda _stored: Enrollment.objects.get(run_id=run_id, user_id=user.pk))
 
 
-@transaction.atomic
 def _enroll(*, actor, user, run_id: int) -> Enrollment:
+    """Caller holds a transaction. The seat is taken before the row goes in; the insert
+    itself (unique person+run) tells whether she already had a row, and a refusal rolls
+    the seat back with everything else."""
     run = _lock_run(run_id)
     now = timezone.now()
     if not run.course.published or not (
@@ -92,28 +104,36 @@ def _enroll(*, actor, user, run_id: int) -> Enrollment:
         raise validation_error("run_id", _("该班期现在不接受报名。"), Code.ENROLLMENT_CLOSED)
     if not permissions.in_audience(user, run.course):
         raise validation_error("run_id", _("这门课程不面向您所在的人群。"), Code.NOT_IN_AUDIENCE)
-    enrollment = Enrollment.objects.filter(run_id=run.pk, user_id=user.pk).first()
-    if enrollment is not None and enrollment.status != EnrollmentStatus.CANCELLED:
-        raise validation_error("run_id", _("已经报名了这个班期。"), Code.ALREADY_ENROLLED)
-    if enrollment is None:
-        # A cancelled place is reused: one row per person and run, never deleted.
-        enrollment = Enrollment(run=run, user=user)
     if _take_seat(run.pk):
-        enrollment.status = EnrollmentStatus.ENROLLED
-        enrollment.waitlist_seq = None
+        status, seq = EnrollmentStatus.ENROLLED, None
     else:
-        enrollment.status = EnrollmentStatus.WAITLISTED
-        enrollment.waitlist_seq = _next_waitlist_seq(run.pk)
+        status, seq = EnrollmentStatus.WAITLISTED, _next_waitlist_seq(run.pk)
     on_behalf = actor is not None and actor.pk != user.pk
-    enrollment.enrolled_by = actor if on_behalf else None
-    enrollment.cancelled_at = None
-    enrollment.save()
+    enrollment = Enrollment(run=run, user=user, status=status, waitlist_seq=seq,
+                            enrolled_by=actor if on_behalf else None)
+    if not insert_unless_conflict(enrollment):
+        enrollment = _reuse_cancelled(run=run, user=user, fresh=enrollment)
     audit_log_record(actor=actor, action="enrollment.create", obj=enrollment,
                      detail={"run_id": run.pk, "user_id": user.pk, "status": enrollment.status,
                              "on_behalf": on_behalf})
     if enrollment.status == EnrollmentStatus.ENROLLED:
         notifications.enrollment_confirmed(enrollment)
     notifications.enrollment_waitlisted(enrollment)
+    return enrollment
+
+
+def _reuse_cancelled(*, run: CourseRun, user, fresh: Enrollment) -> Enrollment:
+    """She already has a row for this run: a cancelled place is reused (one row per person
+    and run, never deleted); any other status is ALREADY_ENROLLED."""
+    enrollment = Enrollment.objects.filter(run_id=run.pk, user_id=user.pk).first()
+    if enrollment is None:  # the insert was refused by another constraint (SQLite's OR IGNORE)
+        raise IntegrityError("enrolment neither inserted nor found")
+    if enrollment.status != EnrollmentStatus.CANCELLED:
+        raise validation_error("run_id", _("已经报名了这个班期。"), Code.ALREADY_ENROLLED)
+    enrollment.run, enrollment.user = run, user
+    enrollment.status, enrollment.waitlist_seq = fresh.status, fresh.waitlist_seq
+    enrollment.enrolled_by, enrollment.cancelled_at = fresh.enrolled_by, None
+    enrollment.save()
     return enrollment
 
 

@@ -3,10 +3,10 @@ import graphene
 from courses import selectors, services
 from frontend_api.core.acting import person_to_act_for
 from frontend_api.core.errors import error_type
+from frontend_api.core.ids import decode_id
 from frontend_api.core.mutations import BaseMutation
 
 from ..types import CourseErrorCodeEnum, EnrollmentType
-from ._common import load
 
 CourseEnrollError = error_type("CourseEnrollError", CourseErrorCodeEnum)
 
@@ -36,7 +36,8 @@ class CourseEnroll(BaseMutation):
         learner = user
         if user_id is not None:
             learner = person_to_act_for(user, user_id)
-        run = load(run_id, "CourseRun", selectors.run_for_update_checks, field="run_id")
-        enrollment = services.enrollment_create(actor=user, user=learner, run_id=run.pk,
+        # The service locks the run and answers NOT_FOUND for an unknown one: no read here.
+        run_pk = decode_id(run_id, "CourseRun", field="run_id")
+        enrollment = services.enrollment_create(actor=user, user=learner, run_id=run_pk,
                                                 idempotency_key=idempotency_key)
         return cls.success(enrollment=selectors.enrollment_get_counted(enrollment.pk))
