@@ -61,6 +61,12 @@ def enrollment_queryset() -> QuerySet[Enrollment]:
     )
 
 
+def run_rows() -> QuerySet[CourseRun]:
+    """Runs annotated with their waitlist count: the base of any list of runs."""
+    return CourseRun.objects.annotate(waitlist_count=_count(Enrollment.objects.filter(
+        run=OuterRef("pk"), status=EnrollmentStatus.WAITLISTED), "run"))
+
+
 def run_queryset(user) -> QuerySet[CourseRun]:
     """Runs with venue, course, sessions, instructors, waitlist count and the viewer's own
     enrolment (`my_enrollments`, annotated) in a fixed number of queries."""

@@ -27,7 +27,11 @@ def role_assignments(user) -> list[RoleAssignment]:
         return []
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
+        # A list of people read with their assignments prefetched (the GraphQL selection
+        # walker does for User.roles) answers from the prefetch, not a query per person.
+        prefetched = getattr(user, "_prefetched_objects_cache", {}).get("role_assignments")
         cached = list(
+            prefetched if prefetched is not None else
             RoleAssignment.objects.filter(user_id=user.pk).select_related("street", "community")
         )
         setattr(user, _CACHE_ATTR, cached)

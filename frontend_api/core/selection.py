@@ -23,7 +23,7 @@ prefetches (see docs/architecture.md, "GraphQL reads").
 from __future__ import annotations
 
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from graphene.utils.str_converters import to_snake_case
 from graphene_django import DjangoObjectType
 from graphql import (
@@ -90,6 +90,8 @@ class _Plan:
         self.fields = selected_fields(nodes, fragments)
         hints = getattr(self.graphene_type, "selection_lookups", {}) if self.model else {}
         self.hints = hints
+        self.extra = (getattr(self.graphene_type, "selection_prefetches", {})
+                      if self.model else {})
         self.known_roots = set(getattr(self.graphene_type, "_meta", None).fields
                                if self.model else ())
         self.known_roots |= {root for lookups in hints.values() for root in lookups}
@@ -98,6 +100,14 @@ class _Plan:
             snake = to_snake_case(name)
             self.needed_roots.add(snake)
             self.needed_roots.update(hints.get(snake, ()))
+            self.needed_roots.update(lookup.split("__", 1)[0]
+                                     for lookup in self.extra.get(snake, ()))
+
+    def extra_lookups(self):
+        """Relations a selected non-relation field's resolver reads (a permission check on
+        the row's roles or community): `selection_prefetches = {"field": ("lookup", ...)}`."""
+        for name in self.fields:
+            yield from self.extra.get(to_snake_case(name), ())
 
     def keeps(self, root: str) -> bool:
         return root not in self.known_roots or root in self.needed_roots
@@ -113,15 +123,31 @@ class _Plan:
             if _django_type(sub_type) is None:
                 continue  # a connection, a scalar, a plain object: not a model relation
             snake = to_snake_case(name)
-            if snake in self.hints:
-                yield self.hints[snake][0], None, sub_type, nodes
+            lookup = self.hints[snake][0] if snake in self.hints else snake
+            field = _model_field(self.model, lookup)
+            if snake in self.hints and field is None:
+                yield lookup, None, sub_type, nodes
                 continue
-            try:
-                field = self.model._meta.get_field(snake)
-            except FieldDoesNotExist:
+            if field is None:
                 continue
             if field.is_relation and field.related_model is _django_type(sub_type)._meta.model:
-                yield snake, field, sub_type, nodes
+                yield lookup, field, sub_type, nodes
+
+
+def _model_field(model, name):
+    """The model relation or field `name` (a hint may name a real relation: Offer's
+    serviceRequest reads `request`), or None."""
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _prefetch(path: str, sub_type):
+    """A prefetch of `path`; through the rows' own queryset when their type has one
+    (`selection_queryset`, e.g. runs annotated with their waitlist count)."""
+    rows = getattr(_django_type(sub_type), "selection_queryset", None)
+    return Prefetch(path, queryset=rows()) if rows is not None else path
 
 
 def _to_one(field) -> bool:
@@ -138,23 +164,36 @@ def _prefetched_paths(qs: QuerySet) -> set[str]:
 
 
 def _walk(plan: _Plan, prefix: str, joinable: bool, blocked: set[str],
-          joins: list[str], prefetches: list[str], depth: int) -> None:
+          joins: list[str], prefetches: list, depth: int,
+          owned: frozenset | set = frozenset()) -> None:
     if plan.model is None or depth > 8:
         return
+    for lookup in plan.extra_lookups():
+        path = prefix + lookup
+        if path not in blocked and path not in prefetches:
+            prefetches.append(path)
     for snake, field, sub_type, nodes in plan.relations():
         path = prefix + snake
+        if path in owned:
+            continue  # shaped inside the selector's own Prefetch queryset
         if field is None:  # a hinted lookup: only where the selector made it
             if path not in blocked:
                 continue
             join = False
         else:
             join = joinable and _to_one(field) and path not in blocked
-            (joins if join else prefetches).append(path)
+            if join:
+                joins.append(path)
+            elif path not in blocked:
+                prefetches.append(_prefetch(path, sub_type) if field.many_to_many
+                                  or field.one_to_many else path)
         _walk(_Plan(sub_type, nodes, plan.fragments), path + "__", join, blocked,
-              joins, prefetches, depth + 1)
+              joins, prefetches, depth + 1, owned)
 
 
-def _prune(qs: QuerySet, plan: _Plan) -> QuerySet:
+def _prune(qs: QuerySet, plan: _Plan, owned: set[str]) -> QuerySet:
+    """Drops unselected prefetches; a selector's own Prefetch queryset that is selected is
+    shaped by its sub-selection in turn, and its path is then `owned` (not walked again)."""
     lookups = []
     changed = False
     for lookup in qs._prefetch_related_lookups:
@@ -166,8 +205,9 @@ def _prune(qs: QuerySet, plan: _Plan) -> QuerySet:
                 and lookup.prefetch_through == root and root in plan.needed_roots):
             inner = _sub_plan(plan, root)
             if inner is not None:
-                lookup = Prefetch(root, queryset=_prune(lookup.queryset, inner),
+                lookup = Prefetch(root, queryset=_optimize_plan(lookup.queryset, inner),
                                   to_attr=lookup.to_attr)
+                owned.add(root)
                 changed = True
         lookups.append(lookup)
     if changed:
@@ -191,20 +231,40 @@ def _sub_plan(plan: _Plan, snake: str) -> _Plan | None:
 def optimize(qs: QuerySet, gql_type, nodes, fragments) -> QuerySet:
     """`qs` (rows of `gql_type`, selected by `nodes`) with only the selected relations
     loaded, each in a number of queries that does not grow with the rows."""
+    if isinstance(qs, list):
+        return _optimize_rows(qs, gql_type, nodes, fragments)
     if not isinstance(qs, QuerySet) or qs._result_cache is not None or qs._fields is not None:
         return qs
-    plan = _Plan(gql_type, nodes, fragments)
+    return _optimize_plan(qs, _Plan(gql_type, nodes, fragments))
+
+
+def _optimize_plan(qs: QuerySet, plan: _Plan) -> QuerySet:
     if plan.model is None or not issubclass(qs.model, plan.model):
         return qs
-    qs = _prune(qs, plan)
+    owned: set[str] = set()
+    qs = _prune(qs, plan, owned)
     joins: list[str] = []
-    prefetches: list[str] = []
-    _walk(plan, "", True, _prefetched_paths(qs), joins, prefetches, 0)
+    prefetches: list = []
+    _walk(plan, "", True, _prefetched_paths(qs), joins, prefetches, 0, owned)
     if joins:
         qs = qs.select_related(*joins)
     if prefetches:
         qs = qs.prefetch_related(*prefetches)
     return qs
+
+
+def _optimize_rows(rows: list, gql_type, nodes, fragments) -> list:
+    """Rows a selector already loaded as a list: what the selection reads under them is
+    prefetched onto them, once for all rows (relations already loaded are skipped)."""
+    plan = _Plan(gql_type, nodes, fragments)
+    if not rows or plan.model is None or not all(isinstance(r, plan.model) for r in rows):
+        return rows
+    joins: list[str] = []
+    prefetches: list = []
+    _walk(plan, "", False, set(), joins, prefetches, 0)
+    if prefetches:
+        prefetch_related_objects(rows, *prefetches)
+    return rows
 
 
 def optimize_for_info(qs, info):

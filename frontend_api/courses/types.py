@@ -233,6 +233,15 @@ class CourseRunType(DjangoObjectType):
     min_attendance_rate = graphene.Float(
         required=True, description="Share of sessions a learner must attend to complete, 0-1.")
 
+    # myEnrollment reads the selector's `my_enrollments` list: what is selected under it is
+    # prefetched through that list (frontend_api/core/selection.py).
+    selection_lookups = {"my_enrollment": ("my_enrollments",)}
+
+    @staticmethod
+    def selection_queryset():
+        # Runs prefetched under another list (a course's runs) keep their waitlist count.
+        return selectors.run_rows()
+
     class Meta:
         model = CourseRun
         name = "CourseRun"

@@ -174,6 +174,9 @@ class VolunteerType(DjangoObjectType):
         description="The volunteer's service-hours certificates (志愿服务证明), newest first: "
                     "for the volunteer and their unit's coordinators; empty for others.")
 
+    # availability reads the volunteer's `availability_rules`.
+    selection_lookups = {"availability": ("availability_rules",)}
+
     class Meta:
         model = Volunteer
         name = "Volunteer"
@@ -272,6 +275,9 @@ class OfferType(DjangoObjectType):
     service_request = graphene.Field(
         lambda: ServiceRequestType, required=True,
         description="The job offered; its address and note only once you accepted it.")
+
+    # serviceRequest reads the offer's `request`: the selection walker follows it there.
+    selection_lookups = {"service_request": ("request",)}
 
     class Meta:
         model = Offer

@@ -7,6 +7,7 @@ Used by tests/frontend_api/test_no_n_plus_one.py: each document must cost the sa
 of queries at 1 and at 50 rows."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from graphql import (
@@ -16,7 +17,9 @@ from graphql import (
     get_named_type,
     get_nullable_type,
     is_leaf_type,
+    is_non_null_type,
 )
+from graphql.pyutils import Undefined
 
 SDL = Path(__file__).resolve().parents[2] / "frontend_api" / "schema.graphql"
 MAX_LISTS = 3
@@ -54,23 +57,34 @@ def _unwrap(field):
 
 
 def _required_args(field) -> bool:
-    return any(getattr(arg.type, "of_type", None) is not None
-               and arg.type.__class__.__name__ == "GraphQLNonNull"
-               and arg.default_value is None for arg in field.args.values())
+    return any(is_non_null_type(arg.type) and arg.default_value is Undefined
+               for arg in field.args.values())
 
 
+def root_fields_with_required_args(gql_schema=None) -> set[str]:
+    """Root fields a walk must give arguments to (`document(..., root_args=...)`)."""
+    gql_schema = gql_schema or schema()
+    return {name for name, field in gql_schema.query_type.fields.items()
+            if _required_args(field)}
+
+
+@lru_cache(maxsize=1)
 def schema():
     return build_schema(SDL.read_text(encoding="utf-8"))
 
 
-def list_paths(gql_schema=None) -> list[Path_]:
+def list_paths(gql_schema=None, root_args: frozenset = frozenset()) -> list[Path_]:
+    """Paths from the root; a root field with required arguments only if it is in
+    `root_args` (the walk then supplies them)."""
     gql_schema = gql_schema or schema()
     found: list[Path_] = []
 
     def walk(obj_type, trail, lists, depth, seen):
         for name, field in sorted(obj_type.fields.items()):
             named, is_list, _conn, cost = _unwrap(field)
-            if not isinstance(named, GraphQLObjectType) or _required_args(field):
+            given = not trail and name in root_args
+            if not isinstance(named, GraphQLObjectType) or (_required_args(field)
+                                                           and not given):
                 continue
             if depth + cost > MAX_DEPTH or (named.name, is_list) in seen:
                 continue
@@ -90,20 +104,28 @@ def _leaves(obj_type) -> list[str]:
             if is_leaf_type(get_named_type(field.type)) and not _required_args(field)]
 
 
-def document(path: Path_, gql_schema=None, first: int = 100) -> str:
+def document(path: Path_, gql_schema=None, first: int = 100,
+             root_args: dict[str, str] | None = None) -> str:
+    """The query for `path`; `root_args` gives a root field's arguments as GraphQL text
+    (`{"course": 'id: "Q291cnNlOjE="'}`)."""
     gql_schema = gql_schema or schema()
+    root_args = root_args or {}
 
-    def level(obj_type, rest) -> str:
+    def level(obj_type, rest, top) -> str:
         inner = " ".join(_leaves(obj_type))
         if rest:
             field = obj_type.fields[rest[0]]
             named, _is_list, conn, _cost = _unwrap(field)
-            sub = level(named, rest[1:])
+            sub = level(named, rest[1:], False)
+            args = [root_args[rest[0]]] if top and rest[0] in root_args else []
             if conn:
-                sub_text = f"{rest[0]}(first: {first}) {{ edges {{ node {{ {sub} }} }} }}"
+                args.append(f"first: {first}")
+            arg_text = f"({', '.join(args)})" if args else ""
+            if conn:
+                sub_text = f"{rest[0]}{arg_text} {{ edges {{ node {{ {sub} }} }} }}"
             else:
-                sub_text = f"{rest[0]} {{ {sub} }}"
+                sub_text = f"{rest[0]}{arg_text} {{ {sub} }}"
             inner = f"{inner} {sub_text}".strip()
         return inner or "__typename"
 
-    return "query { " + level(gql_schema.query_type, path.fields) + " }"
+    return "query { " + level(gql_schema.query_type, path.fields, True) + " }"
