@@ -42,13 +42,17 @@ if tokens == nil or ts == nil then
 end
 tokens = math.min(capacity, tokens + (now - ts) * rate / 1000000)
 local ttl = math.ceil(capacity / rate * 1000) + 1000
+-- Stored with full precision: Lua's tostring keeps 14 digits, which rounds a microsecond
+-- clock (16 digits) to 100 us and lets a grant come that much early.
 if tokens >= 1 then
   tokens = tokens - 1
-  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'ts', string.format('%.0f', now))
   redis.call('PEXPIRE', KEYS[1], ttl)
   return {1, 0, now}
 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens),
+           'ts', string.format('%.0f', now))
 redis.call('PEXPIRE', KEYS[1], ttl)
 return {0, math.ceil((1 - tokens) / rate * 1000000), now}
 """
