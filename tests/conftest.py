@@ -37,6 +37,7 @@ def pytest_configure(config):
     # so it keeps the cache in memory: isolated per test by `cache.clear()`, and not a
     # table that transactional tests' flushes would leave behind. The run-stack test
     # starts the real processes with the database cache.
+    _redis_db_per_xdist_worker()
     if not os.environ.get("REDIS_URL"):
         os.environ["LINLI_CACHE"] = "locmem"  # inherited by the worker processes tests start
         override_settings(CACHES={"default": {
@@ -78,6 +79,22 @@ def _personal_data_scan(request, django_db_blocker, tmp_path_factory):
     pii_scan.scan_worker_logs(pii_scan.SESSION)
     if pii_scan.SESSION.findings:
         pytest.fail(pii_scan.SESSION.report(), pytrace=False)
+
+
+def _redis_db_per_xdist_worker() -> None:
+    """Under pytest-xdist each worker clears the cache between tests (a Redis FLUSHDB): give
+    every worker after the first its own database, below the one configured, in this
+    process and in the workers and servers its tests start."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = os.environ.get("REDIS_URL", "")
+    index = int(worker.removeprefix("gw") or 0)
+    if not url or index == 0:
+        return
+    base, _, db = url.rpartition("/")
+    url = f"{base}/{int(db or 0) - 2 * index}"
+    os.environ["REDIS_URL"] = url
+    settings.REDIS_URL = url
+    override_settings(CACHES={"default": {**settings.CACHES["default"], "LOCATION": url}}).enable()
 
 
 @pytest.fixture(scope="session")
