@@ -219,7 +219,7 @@ def enrollment_get_counted(pk: int) -> Enrollment | None:
                       run=OuterRef("run"), status=EnrollmentStatus.WAITLISTED), "run"))
                   .filter(pk=pk).first())
     if enrollment is not None:
-        enrollment.run.waitlist_count = enrollment.run_waitlist_count
+        enrollment.run.waitlist_count = enrollment.run_waitlist_count  # type: ignore[attr-defined]
     return enrollment
 
 

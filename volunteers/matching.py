@@ -352,7 +352,8 @@ def _top(base, histogram: dict[tuple[int, int], int], *, limit: int, now: dateti
     if limit <= 0 or not histogram:
         return []
     tiers = sorted(histogram, key=lambda t: -_cheap(*t))
-    first, held = [], 0
+    first: list = []
+    held = 0
     for tier in tiers:
         if held >= limit and _cheap(*tier) < _cheap(*first[-1]):
             break

@@ -14,6 +14,6 @@ def person_to_act_for(actor, global_id: str) -> User:
     out-of-reach id gets that same answer, so a refusal reveals nothing about her."""
     pk = decode_id_or_none(global_id, "User")
     person = selectors.user_with_unit(pk) if pk and pk > 0 else None
-    if not permissions.can_act_for(actor, person):
+    if person is None or not permissions.can_act_for(actor, person):
         raise PermissionDenied
     return person

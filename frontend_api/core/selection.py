@@ -155,8 +155,8 @@ def _to_one(field) -> bool:
 
 
 def _prefetched_paths(qs: QuerySet) -> set[str]:
-    paths = set()
-    for lookup in qs._prefetch_related_lookups:
+    paths: set[str] = set()
+    for lookup in qs._prefetch_related_lookups:  # type: ignore[attr-defined]
         path = lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
         parts = path.split("__")
         paths.update("__".join(parts[:i]) for i in range(1, len(parts) + 1))
@@ -196,7 +196,7 @@ def _prune(qs: QuerySet, plan: _Plan, owned: set[str]) -> QuerySet:
     shaped by its sub-selection in turn, and its path is then `owned` (not walked again)."""
     lookups = []
     changed = False
-    for lookup in qs._prefetch_related_lookups:
+    for lookup in qs._prefetch_related_lookups:  # type: ignore[attr-defined]
         root = _lookup_root(lookup)
         if not plan.keeps(root):
             changed = True
@@ -233,7 +233,8 @@ def optimize(qs: QuerySet, gql_type, nodes, fragments) -> QuerySet:
     loaded, each in a number of queries that does not grow with the rows."""
     if isinstance(qs, list):
         return _optimize_rows(qs, gql_type, nodes, fragments)
-    if not isinstance(qs, QuerySet) or qs._result_cache is not None or qs._fields is not None:
+    if (not isinstance(qs, QuerySet) or qs._result_cache is not None
+            or qs._fields is not None):  # type: ignore[attr-defined]
         return qs
     return _optimize_plan(qs, _Plan(gql_type, nodes, fragments))
 

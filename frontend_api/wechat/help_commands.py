@@ -30,7 +30,7 @@ def draft_url(account, draft) -> str:
 def _draft(ctx: CommandContext, *, text: str = "", msg_id: str = ""):
     return volunteer_services.help_draft_create(
         user=ctx.user, text=text, account=ctx.account,
-        openid=ctx.binding.openid if ctx.binding is not None else "", msg_id=msg_id)
+        openid=getattr(ctx.binding, "openid", ""), msg_id=msg_id)
 
 
 @command("求助", needs_binding=True, aliases=("帮忙", "便民纸条"))

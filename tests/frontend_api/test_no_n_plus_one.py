@@ -176,11 +176,7 @@ def two_worlds(django_db_setup, django_db_blocker):
 
 # Paths that fail today, each to be fixed and removed from here: strict, so a fixed path
 # that is still listed fails too, and any path NOT listed (a new nested field) must pass.
-KNOWN_FAILING: dict[str, str] = {
-    "myOffers.volunteer.certificates": (
-        "Volunteer.certificates reads the roster selector's `user.service_hours_certificates` "
-        "list; an offer's volunteer does not have it, so it falls back to a query per row"),
-}
+KNOWN_FAILING: dict[str, str] = {}
 
 
 def _params():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from functools import partial
 from io import BytesIO
 
 from django.conf import settings
@@ -120,7 +121,7 @@ def help_photos_purge(*, now: datetime | None = None, batch: int = 500) -> int:
                 deleted_at=now)
             if claimed:
                 # The row keeps its deletion time; the file goes once the row says so.
-                transaction.on_commit(lambda name=photo.file.name: _delete_file(name))
+                transaction.on_commit(partial(_delete_file, photo.file.name))
                 done += 1
     return done
 

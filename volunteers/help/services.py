@@ -235,4 +235,4 @@ def help_request_phone_reveal(*, actor, service_request: ServiceRequest,
         raise PermissionDenied
     audit_log_record(actor=actor, action="help.phone_reveal", obj=request,
                      detail={"requester": request.requester_id})
-    return request.requester.phone
+    return request.requester.phone if request.requester is not None else ""

@@ -39,6 +39,11 @@ MAX_JOB_MINUTES = 12 * 60
 MIN_OFFER_MINUTES, MAX_OFFER_MINUTES = 1, 24 * 60
 
 
+
+def _skill_name(request) -> str:
+    # A job being dispatched always has its skill (a help request gets one at triage).
+    return request.skill.name if request.skill is not None else ""
+
 def offer_ttl() -> timedelta:
     # Read at call time so tests and operators can change it without a restart.
     return timedelta(minutes=getattr(settings, "VOLUNTEER_OFFER_TTL_MINUTES", 30))
@@ -64,7 +69,7 @@ def _try_offer(request: ServiceRequest, candidate, ttl: timedelta | None = None
                 volunteer=candidate.volunteer, starts_at=request.starts_at,
                 ends_at=request.ends_at, kind=CommitmentKind.DISPATCH,
                 source_key=f"offer:{offer.pk}",
-                title=_("上门服务：%(skill)s") % {"skill": request.skill.name},
+                title=_("上门服务：%(skill)s") % {"skill": _skill_name(request)},
                 status=CommitmentStatus.TENTATIVE,
                 travel_buffer_minutes=matching.DEFAULT_TRAVEL_BUFFER_MINUTES)
             offer.save(update_fields=["commitment", "updated_at"])
@@ -92,10 +97,10 @@ def _notify_offer(request: ServiceRequest, offer: Offer, volunteer: Volunteer,
         user=volunteer.user, kind=NotificationKind.JOB_OFFERED, dedup_key=f"offer:{offer.pk}",
         title=_("您有一个新的上门服务派单"),
         body=_("服务：%(skill)s；时间：%(when)s；社区：%(community)s。请在%(minutes)d分钟内答复。")
-        % {"skill": request.skill.name, "when": when, "community": request.community.name,
+        % {"skill": _skill_name(request), "when": when, "community": request.community.name,
            "minutes": int(ttl.total_seconds() // 60)},
         url=offer_respond_url(offer),
-        data={"keywords": [request.skill.name, when, request.community.name],
+        data={"keywords": [_skill_name(request), when, request.community.name],
               "offer_id": offer.pk, "service_request_id": request.pk,
               "expires_at": offer.expires_at.isoformat()})
 
@@ -114,7 +119,8 @@ def _offer_next(request: ServiceRequest, ttl: timedelta | None = None) -> Offer 
     visible = _visible_for(request)
     for _round in range(5):
         result = matching.match_volunteers(
-            skill=request.skill, starts_at=request.starts_at, ends_at=request.ends_at,
+            skill=request.skill, starts_at=request.starts_at,  # type: ignore[arg-type]
+            ends_at=request.ends_at,
             community=request.community, min_level=request.min_level, limit=10,
             visible=visible, exclude_volunteer_ids=tried)
         if not result.candidates:

@@ -141,7 +141,8 @@ def service_request_offer_to(*, actor, service_request: ServiceRequest,
         if request.offers.filter(volunteer=volunteer).exists():
             raise unavailable
         result = matching.match_volunteers(
-            skill=request.skill, starts_at=request.starts_at, ends_at=request.ends_at,
+            skill=request.skill, starts_at=request.starts_at,  # type: ignore[arg-type]
+            ends_at=request.ends_at,
             community=request.community, min_level=request.min_level,
             visible=permissions.volunteers_visible_to(actor), only_volunteer_id=volunteer.pk,
             limit=1)
