@@ -229,7 +229,7 @@ def _handle_check(actor: User, request: DataRequest) -> None:
 @transaction.atomic
 def data_request_complete(*, actor: User, request: DataRequest) -> dict[str, int]:
     """Staff checked the request: anonymise her account and close it."""
-    request = DataRequest.objects.select_for_update().select_related(
+    request = DataRequest.objects.select_for_update(of=("self",)).select_related(
         "person__community").get(pk=request.pk)
     _handle_check(actor, request)
     done = anonymise.anonymise_user(user=request.person, actor=actor,
@@ -243,7 +243,7 @@ def data_request_complete(*, actor: User, request: DataRequest) -> dict[str, int
 @transaction.atomic
 def data_request_refuse(*, actor: User, request: DataRequest, reason: str) -> None:
     """Staff refuse (e.g. a help visit still open), saying why; she can ask again later."""
-    request = DataRequest.objects.select_for_update().select_related(
+    request = DataRequest.objects.select_for_update(of=("self",)).select_related(
         "person__community").get(pk=request.pk)
     _handle_check(actor, request)
     reason = (reason or "").strip()
