@@ -61,7 +61,7 @@ def test_a_resident_asks_staff_dispatch_the_volunteer_accepts_and_she_rates_it(
         browser, live_server, login, screenshot, community, wechat, tmp_path):
     fake, account = wechat
     her = user_with_role(Role.RESIDENT, community=community, display_name="林新芳",
-                         address=HOME)  # no consent yet: the form asks for it
+                         address=HOME, consent_version="")  # no consent yet: the form asks
     staff = user_with_role(Role.COMMUNITY_STAFF, community=community, display_name="陈社工")
     volunteer = ready_volunteer(community, name="李秀兰")
     wechat_services.binding_bind(account=account, openid="oLin", user=her)
