@@ -58,6 +58,9 @@ def server_env(*, database_url: str, redis_url: str, wechat_origin: str,
         "LINLI_WECHAT_OPEN_ORIGIN": wechat_origin, "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
         "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT),
     })
+    # Production needs field keys; the bench's data is throwaway (bench/suite.py's fixed keys).
+    env.setdefault("FIELD_ENCRYPTION_KEYS", "bGlubGktYmVuY2gtZmllbGQta2V5LTAxMjM0NTY3ODk=")
+    env.setdefault("FIELD_HASH_KEY", "linli-bench-hash-key-not-a-secret")
     if redis_url:
         env["REDIS_URL"] = redis_url
     return env

@@ -23,7 +23,7 @@ def test_charts_are_drawn_from_the_vendored_library(live_server, desktop, login,
     assert page.evaluate("typeof window.Chart") == "function"
     drawn = page.evaluate("""Array.from(document.querySelectorAll("canvas[id^='chart-']"))
         .map(c => [c.id, !!window.Chart.getChart(c), c.width > 0])""")
-    assert len(drawn) == 5 and all(has and wide for _id, has, wide in drawn), drawn
+    assert len(drawn) == 6 and all(has and wide for _id, has, wide in drawn), drawn
     assert page.locator("#table-funnel tbody tr").count() == 3
     screenshot(page, "dashboard")
     assert errors == []
