@@ -161,10 +161,6 @@ def run_get_by_code(*, user, code: str) -> CourseRun | None:
     return qs.filter(code__iexact=(code or "").strip()).first()
 
 
-def run_for_update_checks(pk: int) -> CourseRun | None:
-    return CourseRun.objects.select_related("course", "venue__community").filter(pk=pk).first()
-
-
 def my_enrollments(*, user) -> QuerySet[Enrollment]:
     return (enrollment_queryset().filter(user_id=user.pk)
             .prefetch_related(Prefetch("run", queryset=run_queryset(user)))
