@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # Static files straight from gunicorn (`make run`, or behind a plain reverse proxy).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "backend.core.context.RequestContextMiddleware",
+    # GraphQL leaves its tighter statement limit on a reused connection; others get it back.
+    "backend.core.statement_timeout.DefaultStatementTimeoutMiddleware",
     # Reads of unmasked phones/ID numbers during the request, audited in one INSERT at its end.
     "backend.core.audit.PersonalDataReadAuditMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -2,11 +2,9 @@
 
 import logging
 import re
-from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import connection
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -32,11 +30,13 @@ from graphql import (
 from rest_framework.exceptions import AuthenticationFailed
 
 from backend.accounts.authentication import ApiTokenAuthentication
+from backend.core.statement_timeout import statement_timeout
 from courses import lessons
 from frontend_api.courses.types import LESSONS_SERVED
 
 from . import documents
 from .cost import operation_cost
+from .execution import LinliExecutionContext
 from .validation import validation_rules
 
 logger = logging.getLogger(__name__)
@@ -68,24 +68,6 @@ def _body_too_large(request) -> bool:
     except ValueError:
         declared = 0
     return declared > settings.GRAPHQL_MAX_BODY_BYTES
-
-
-@contextmanager
-def _statement_timeout():
-    # PostgreSQL only: bounds every statement of this request, then restores the session
-    # default (connections are reused). Not wrapped in one transaction, because services
-    # own their transactions. SQLite has no per-statement timeout; there the query cost
-    # limit is the only bound.
-    if connection.vendor != "postgresql" or not settings.GRAPHQL_STATEMENT_TIMEOUT_MS:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET statement_timeout = %s", [int(settings.GRAPHQL_STATEMENT_TIMEOUT_MS)])
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET statement_timeout")
 
 
 class _NulFinder(Visitor):
@@ -134,6 +116,7 @@ class LinliGraphQLView(GraphQLView):
     # GraphiQL's scripts and styles come from our static files (vendor/graphiql/, the same
     # versions and SRI hashes graphene-django pins), so the page works offline.
     graphiql_template = "frontend_api/graphiql.html"
+    execution_context_class = LinliExecutionContext
 
     def __init__(self, **kwargs):
         kwargs.setdefault("validation_rules", validation_rules(
@@ -208,7 +191,8 @@ class LinliGraphQLView(GraphQLView):
         if self.execution_context_class:
             execute_options["execution_context_class"] = self.execution_context_class
         try:
-            with _statement_timeout():
+            # PostgreSQL only; SQLite has none, the query cost limit is the only bound there.
+            with statement_timeout(settings.GRAPHQL_STATEMENT_TIMEOUT_MS):
                 return execute(schema, document, **execute_options)
         except Exception as e:  # noqa: BLE001 - graphene-django's contract: errors, not 500
             return ExecutionResult(errors=[e])
