@@ -20,7 +20,9 @@ class ApiTokenAuthentication(TokenAuthentication):
     model = ApiToken
 
     def authenticate_credentials(self, key):
-        token = ApiToken.objects.select_related("user").filter(key=key).first()
+        # The person's unit comes along: `me` and most permission checks read it.
+        token = (ApiToken.objects.select_related("user__community__street")
+                 .filter(key=key).first())
         if token is None or token.revoked_at is not None:
             raise AuthenticationFailed("Invalid token.")
         now = timezone.now()

@@ -1,7 +1,9 @@
 import graphene
 
 from backend.accounts import selectors
+from backend.accounts.models import User
 from backend.core.services import audit_log_record
+from frontend_api.core.selection import selects
 from frontend_api.pages.my_data import collect
 
 from .mutations.calendar_token_regenerate import CalendarTokenRegenerate
@@ -28,7 +30,13 @@ class AccountsQuery(graphene.ObjectType):
     @staticmethod
     def resolve_me(root, info):
         user = info.context.user
-        return selectors.user_with_unit(user.pk) if user.is_authenticated else None
+        if not user.is_authenticated:
+            return None
+        # The request's own user, not a second load (token sign-in joined her unit); a
+        # session's user is read without it, so it is loaded with it when selected.
+        if selects(info, "community") and not User.community.is_cached(user):
+            return selectors.user_with_unit(user.pk)
+        return user
 
     @staticmethod
     def resolve_my_data(root, info):
