@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -45,9 +46,12 @@ def _count(qs: QuerySet, group: str) -> Coalesce:
     return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
 
 
-def enrollment_queryset() -> QuerySet[Enrollment]:
-    """Enrolments annotated with what the API computes: waitlist_ahead (position - 1),
-    lessons_total / lessons_done, sessions_total / sessions_attended."""
+# The annotated bases are built once per process and cloned per use (`.all()`, as Django's
+# own ListView does with its class-level queryset): resolving their correlated subqueries
+# cost more than the rest of a `courseRuns` page's queryset work, on every request, even
+# when the selection walker then dropped them.
+@cache
+def _enrollment_base() -> QuerySet[Enrollment]:
     return Enrollment.objects.annotate(
         waitlist_ahead=_count(Enrollment.objects.filter(
             run=OuterRef("run"), status=EnrollmentStatus.WAITLISTED,
@@ -61,21 +65,35 @@ def enrollment_queryset() -> QuerySet[Enrollment]:
     )
 
 
-def run_rows() -> QuerySet[CourseRun]:
-    """Runs annotated with their waitlist count: the base of any list of runs."""
+def enrollment_queryset() -> QuerySet[Enrollment]:
+    """Enrolments annotated with what the API computes: waitlist_ahead (position - 1),
+    lessons_total / lessons_done, sessions_total / sessions_attended."""
+    return _enrollment_base().all()
+
+
+@cache
+def _run_rows_base() -> QuerySet[CourseRun]:
     return CourseRun.objects.annotate(waitlist_count=_count(Enrollment.objects.filter(
         run=OuterRef("pk"), status=EnrollmentStatus.WAITLISTED), "run"))
+
+
+def run_rows() -> QuerySet[CourseRun]:
+    """Runs annotated with their waitlist count: the base of any list of runs."""
+    return _run_rows_base().all()
+
+
+@cache
+def _run_base() -> QuerySet[CourseRun]:
+    return (run_rows().select_related("course", "venue__community__street")
+            .prefetch_related(
+                Prefetch("sessions", queryset=ClassSession.objects.order_by("starts_at", "id")),
+                "instructors"))
 
 
 def run_queryset(user) -> QuerySet[CourseRun]:
     """Runs with venue, course, sessions, instructors, waitlist count and the viewer's own
     enrolment (`my_enrollments`, annotated) in a fixed number of queries."""
-    qs = (CourseRun.objects.select_related("course", "venue__community__street")
-          .annotate(waitlist_count=_count(Enrollment.objects.filter(
-              run=OuterRef("pk"), status=EnrollmentStatus.WAITLISTED), "run"))
-          .prefetch_related(
-              Prefetch("sessions", queryset=ClassSession.objects.order_by("starts_at", "id")),
-              "instructors"))
+    qs = _run_base().all()
     if user.is_authenticated:
         mine = enrollment_queryset().filter(user_id=user.pk)
     else:
