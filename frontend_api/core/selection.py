@@ -22,8 +22,11 @@ prefetches (see docs/architecture.md, "GraphQL reads").
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from graphene.types.resolver import attr_resolver, dict_or_attr_resolver
 from graphene.utils.str_converters import to_snake_case
 from graphene_django import DjangoObjectType
 from graphql import (
@@ -35,6 +38,8 @@ from graphql import (
     get_named_type,
     get_nullable_type,
 )
+
+_PLAIN_READS = (dict_or_attr_resolver, attr_resolver)
 
 
 def selected_fields(nodes, fragments) -> dict[str, list[FieldNode]]:
@@ -102,6 +107,22 @@ class _Plan:
             self.needed_roots.update(hints.get(snake, ()))
             self.needed_roots.update(lookup.split("__", 1)[0]
                                      for lookup in self.extra.get(snake, ()))
+
+    def reads_beyond_selection(self) -> bool:
+        """Whether a selected field's resolver may read relations nobody selected: any
+        resolver but graphene's plain attribute read and the global `id`, unless its
+        reads are declared (`selection_lookups`, `selection_prefetches`)."""
+        for name in self.fields:
+            definition = self.gql_type.fields.get(name)
+            if definition is None or name == "id":
+                continue
+            snake = to_snake_case(name)
+            if snake in self.hints or snake in self.extra:
+                continue
+            resolve = definition.resolve
+            if not (isinstance(resolve, partial) and resolve.func in _PLAIN_READS):
+                return True
+        return False
 
     def extra_lookups(self):
         """Relations a selected non-relation field's resolver reads (a permission check on
@@ -212,9 +233,32 @@ def _prune(qs: QuerySet, plan: _Plan, owned: set[str]) -> QuerySet:
         lookups.append(lookup)
     if changed:
         qs = qs.prefetch_related(None).prefetch_related(*lookups)
-    # Joins stay: a to-one join costs little, and resolvers of selected fields (a
-    # permission check, a computed place) may read a relation nobody selected.
+    joins = qs.query.select_related
+    if isinstance(joins, dict) and joins:
+        kept = _kept_joins(joins, plan)
+        if kept != joins:
+            # Every joined row is a model built per row (its columns parsed, its timestamps
+            # converted): in `courseRuns` the venue's community and street were a third of it.
+            qs = qs.all()
+            qs.query.select_related = kept or False
     return qs
+
+
+def _kept_joins(tree: dict, plan: _Plan) -> dict:
+    """The selector's `select_related` tree without the relations of GraphQL fields nobody
+    selected. A relation the type does not expose, or one a selected field's resolver reads
+    (`selection_lookups`, `selection_prefetches`), stays with everything under it; so does
+    the whole tree where a selected field has a resolver of its own that declares nothing
+    (it may read any relation: `place` reads the venue, `bookings` the tutor)."""
+    if plan.reads_beyond_selection():
+        return tree
+    kept = {}
+    for name, below in tree.items():
+        if not plan.keeps(name):
+            continue
+        inner = _sub_plan(plan, name) if below else None
+        kept[name] = _kept_joins(below, inner) if inner is not None else below
+    return kept
 
 
 def _sub_plan(plan: _Plan, snake: str) -> _Plan | None:
