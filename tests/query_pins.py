@@ -40,7 +40,7 @@ PINS: dict[str, int | dict[str, int]] = {
     "myEnrollments": 6,
     "myEnrollments.certificates": 4,
     "venues": 1,
-    "tutoringSlots": 4,
+    "tutoringSlots": 3,
     "myTutoringBookings": 3,
     "myTutoringSlots": 4,
     "myCertificates": 3,
