@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 SCALES = {
     "district": {"volunteers": 100_000, "residents": 20_000, "runs": 500, "slots": 5_000,
                  "requests": 20_000, "followers": 1_000_000},
-    "small": {"volunteers": 1_000, "residents": 200, "runs": 5, "slots": 50, "requests": 200,
+    "small": {"volunteers": 1_000, "residents": 200, "runs": 60, "slots": 300, "requests": 200,
               "followers": 10_000},
     # the benchmark suite's smoke test: every table, seconds to make
     "tiny": {"volunteers": 200, "residents": 60, "runs": 3, "slots": 20, "requests": 20,
