@@ -112,11 +112,14 @@ def assert_links_route(links: list[str]):
 
 
 # --- (a) pending pages -----------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(PENDING_PAGES))
-def test_pending_pages_are_not_routed_yet(name):
-    kwargs = {"id": to_global_id("Thing", 1)} if "{id}" in PENDING_PAGES[name] else {}
-    with pytest.raises(NoReverseMatch):
-        reverse(name, kwargs=kwargs or None)
+def test_no_page_is_pending_and_a_pending_one_would_have_to_be_missing():
+    # Every page a link points to exists today. A page added to PENDING_PAGES must not be
+    # routed yet (its links are checked by shape until it is).
+    assert PENDING_PAGES == {}
+    for name, path in {**PENDING_PAGES, "page-none-such": "/none/{id}/"}.items():
+        kwargs = {"id": to_global_id("Thing", 1)} if "{id}" in path else {}
+        with pytest.raises(NoReverseMatch):
+            reverse(name, kwargs=kwargs or None)
 
 
 def test_the_checker_itself_catches_dead_and_machine_links():
