@@ -39,6 +39,18 @@ def on_withdrawn_after_accept(request: ServiceRequest, offer: Offer, note: str) 
     notify.changed(request, _("原定志愿者无法前来，我们正在另行安排。"), version=f"offer{offer.pk}")
 
 
+def on_escalated(request: ServiceRequest) -> None:
+    """Every volunteer asked declined or let the offer lapse: the coordinators take it over
+    (the board's escalated list), and she hears that someone will call rather than nothing.
+    Inside triage's own first offer a rollback takes this back with everything else."""
+    if request.requester_id is None:
+        return
+    asked = request.offers.count()
+    _event(request, HelpEventKind.CHANGED, note=_("暂时没有志愿者能来，已转交社区工作人员安排"))
+    notify.changed(request, _("暂时没有志愿者能在这个时间上门，社区工作人员会尽快联系您另行安排。"),
+                   version=f"escalated{asked}")
+
+
 def on_cancelled(request: ServiceRequest, actor, reason: str) -> None:
     if request.requester_id is None:
         return

@@ -132,6 +132,7 @@ def _offer_next(request: ServiceRequest, ttl: timedelta | None = None) -> Offer 
             tried.add(candidate.volunteer.pk)
     request.status = ServiceRequestStatus.ESCALATED
     request.save(update_fields=["status", "updated_at"])
+    help_lifecycle.on_escalated(request)
     return None
 
 

@@ -146,6 +146,17 @@ def test_triage_without_candidate_changes_nothing(ask, community_staff, job_star
     assert not HelpEvent.objects.filter(kind="TRIAGED").exists()
 
 
+def test_when_every_volunteer_declines_she_hears_that_staff_will_call(triaged, consenting):
+    offer = triaged.offers.get(status="OFFERED")
+    services.offer_respond(actor=offer.volunteer.user, offer=offer, accept=False,
+                           reason="那天不在家")
+    triaged.refresh_from_db()
+    assert triaged.status == S.ESCALATED
+    note = Notification.objects.get(user=consenting, kind=K.HELP_CHANGED)
+    assert "社区工作人员会尽快联系您" in note.body and note.url.endswith("/")
+    assert HelpEvent.objects.filter(request=triaged, kind="CHANGED").count() == 1
+
+
 def test_triage_named_unavailable_volunteer_changes_nothing(ask, community_staff, job_start,
                                                             make_volunteer):
     request = ask()
