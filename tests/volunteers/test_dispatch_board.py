@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 
@@ -86,6 +87,20 @@ def test_board_columns_timeline_and_closed_filter(coordinator, job):
     assert f'id="job-{job.pk}"' not in client.get(BOARD + "columns/").content.decode()
     closed = client.get(BOARD + "columns/?closed=1").content.decode()
     assert f'id="job-{job.pk}"' in closed and "已撤回（不需要了）" in closed
+
+
+def test_an_untriaged_help_request_says_what_it_is_and_where_to_arrange_it(coordinator,
+                                                                          resident):
+    resident.address = "金口一路2号"
+    resident.save()
+    request = services.help_request_create(
+        actor=resident, description="想理发", consent_version=settings.PRIVACY_NOTICE_VERSION,
+        preferred_date=timezone.localdate() + timedelta(days=2), part_of_day="MORNING")
+    html = _client(coordinator).get(BOARD + "columns/").content.decode()
+    card = html[html.index(f'id="job-{request.pk}"'):]
+    card = card[:card.index("</article>")]
+    assert "居民求助（待分诊）" in card and "希望" in card and "上午" in card
+    assert 'href="/desk/help/"' in card and "09:00" not in card
 
 
 def test_in_progress_label_after_the_start(coordinator, job):
