@@ -178,8 +178,8 @@ def _walk(plan: _Plan, prefix: str, joinable: bool, blocked: set[str],
         if isinstance(lookup, Prefetch):
             path = prefix + lookup.prefetch_through
             if path not in blocked and path not in _paths(prefetches):
-                prefetches.append(Prefetch(path, queryset=lookup.queryset.all(),
-                                           to_attr=lookup.to_attr))
+                rows = lookup.queryset.all() if lookup.queryset is not None else None
+                prefetches.append(Prefetch(path, queryset=rows, to_attr=lookup.to_attr))
         elif prefix + lookup not in blocked and prefix + lookup not in _paths(prefetches):
             prefetches.append(prefix + lookup)
     for snake, field, sub_type, nodes in plan.relations():
