@@ -12,7 +12,7 @@ databases.
 The statements are collected by an execute wrapper of the block's own, not read from
 Django's `connection.queries_log`: that log is a deque of at most 9000 entries which
 `CaptureQueriesContext` slices by position, so once a long session has logged 9000
-statements every later count comes out short, down to 0 (the N+1 walk runs some 20,000).
+statements every later count comes out short, down to 0 (the N+1 walk runs ~10,600).
 """
 
 import json
