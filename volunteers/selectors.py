@@ -143,10 +143,12 @@ def volunteer_commitments(volunteer: Volunteer, *, starts_after: datetime | None
 
 
 def volunteer_matches(*, user, skill_code: str, starts_at: datetime, duration_minutes: int,
-                      community: Community, limit: int = 10, min_level: int = 1
+                      community: Community, limit: int = 10, min_level: int = 1,
+                      volunteers: QuerySet[Volunteer] | None = None,
                       ) -> matching.MatchResult | None:
     """Ranked, explained candidates; None for an unknown skill. Candidates come with their
-    Volunteer type data prefetched, loaded once (constant queries)."""
+    Volunteer type data prefetched, loaded once (constant queries): through `volunteers`
+    (volunteer_queryset() shaped by what the caller shows) or volunteer_queryset()."""
     if not permissions.can_match_in(user, community):
         raise PermissionDenied
     skill = skill_get(skill_code)
@@ -155,7 +157,8 @@ def volunteer_matches(*, user, skill_code: str, starts_at: datetime, duration_mi
     return matching.match_volunteers(
         skill=skill, starts_at=starts_at, ends_at=starts_at + timedelta(minutes=duration_minutes),
         community=community, limit=max(1, min(limit, 100)), min_level=min_level,
-        visible=permissions.volunteers_visible_to(user), volunteers=volunteer_queryset())
+        visible=permissions.volunteers_visible_to(user),
+        volunteers=volunteers if volunteers is not None else volunteer_queryset())
 
 
 def service_request_queryset() -> QuerySet[ServiceRequest]:

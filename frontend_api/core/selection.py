@@ -105,7 +105,7 @@ class _Plan:
             snake = to_snake_case(name)
             self.needed_roots.add(snake)
             self.needed_roots.update(hints.get(snake, ()))
-            self.needed_roots.update(lookup.split("__", 1)[0]
+            self.needed_roots.update(_lookup_root(lookup)
                                      for lookup in self.extra.get(snake, ()))
 
     def reads_beyond_selection(self) -> bool:
@@ -126,7 +126,8 @@ class _Plan:
 
     def extra_lookups(self):
         """Relations a selected non-relation field's resolver reads (a permission check on
-        the row's roles or community): `selection_prefetches = {"field": ("lookup", ...)}`."""
+        the row's roles or community): `selection_prefetches = {"field": ("lookup", ...)}`;
+        a lookup may be a Prefetch, when the field shows only some of the related rows."""
         for name in self.fields:
             yield from self.extra.get(to_snake_case(name), ())
 
@@ -175,6 +176,11 @@ def _to_one(field) -> bool:
     return bool(field.many_to_one or field.one_to_one)
 
 
+def _paths(lookups) -> set[str]:
+    return {lookup.prefetch_to if isinstance(lookup, Prefetch) else lookup
+            for lookup in lookups}
+
+
 def _prefetched_paths(qs: QuerySet) -> set[str]:
     paths: set[str] = set()
     for lookup in qs._prefetch_related_lookups:  # type: ignore[attr-defined]
@@ -190,9 +196,13 @@ def _walk(plan: _Plan, prefix: str, joinable: bool, blocked: set[str],
     if plan.model is None or depth > 8:
         return
     for lookup in plan.extra_lookups():
-        path = prefix + lookup
-        if path not in blocked and path not in prefetches:
-            prefetches.append(path)
+        if isinstance(lookup, Prefetch):
+            path = prefix + lookup.prefetch_through
+            if path not in blocked and path not in _paths(prefetches):
+                rows = lookup.queryset.all() if lookup.queryset is not None else None
+                prefetches.append(Prefetch(path, queryset=rows, to_attr=lookup.to_attr))
+        elif prefix + lookup not in blocked and prefix + lookup not in _paths(prefetches):
+            prefetches.append(prefix + lookup)
     for snake, field, sub_type, nodes in plan.relations():
         path = prefix + snake
         if path in owned:
@@ -318,6 +328,21 @@ def optimize_for_info(qs, info):
     nodes = info.field_nodes
     if is_connection(gql_type):
         gql_type, nodes = node_selection(nodes, gql_type, info.fragments)
+    return optimize(qs, gql_type, nodes, info.fragments)
+
+
+def optimize_below(qs, info, *names: str):
+    """For rows a resolver loads for a field below its own, through plain objects and lists
+    (`volunteerMatches` loads the volunteers of `candidates { volunteer { ... } }`): `qs`
+    shaped by that field's selection; unchanged if it is not selected."""
+    gql_type = get_named_type(info.return_type)
+    nodes = info.field_nodes
+    for name in names:
+        definition = getattr(gql_type, "fields", {}).get(name)
+        nodes = selected_fields(nodes, info.fragments).get(name, [])
+        if definition is None or not nodes:
+            return qs
+        gql_type = get_named_type(definition.type)
     return optimize(qs, gql_type, nodes, info.fragments)
 
 

@@ -4,12 +4,14 @@ volunteers.help.selectors with offers, photos and events prefetched."""
 
 import graphene
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 
 from backend.core.links import absolute_url, node_id
 from backend.core.masking import mask_name
 from frontend_api.core.descriptions import enum_description
 from frontend_api.volunteers.visibility import free_text
 from volunteers import permissions, services
+from volunteers.help import selectors as help_selectors
 from volunteers.help.fields import PartOfDay
 from volunteers.models import HelpEventKind
 
@@ -85,6 +87,13 @@ class HelpRequestFields:
     """Fields of ServiceRequest for help requests; null or empty on other jobs and for
     viewers who may not see them (the resident, her desk and coordinators, the accepted
     volunteer may)."""
+
+    # photos and timeline read these relations: prefetched for all the rows, as
+    # help_request_queryset loads them, when a request arrives without them (myOffers' jobs).
+    selection_prefetches = {
+        "photos": (Prefetch("photos", queryset=help_selectors.photos_shown()),),
+        "timeline": (Prefetch("help_events", queryset=help_selectors.timeline()),),
+    }
 
     is_help_request = graphene.Boolean(required=True, description="Asked by a resident "
                                                                    "(便民纸条).")

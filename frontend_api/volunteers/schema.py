@@ -8,6 +8,7 @@ from frontend_api.core.connection import LinliConnectionField
 from frontend_api.core.errors import PermissionDeniedError
 from frontend_api.core.fields import login_required, permission_required
 from frontend_api.core.ids import decode_id_or_none, not_found
+from frontend_api.core.selection import optimize_below
 from volunteers import permissions, selectors
 from volunteers.error_codes import VolunteerErrorCode
 from volunteers.help import selectors as help_selectors
@@ -144,7 +145,11 @@ class VolunteersQuery(graphene.ObjectType):
             result = selectors.volunteer_matches(
                 user=info.context.user, skill_code=skill, starts_at=starts_at,
                 duration_minutes=duration_minutes, community=community, limit=limit or 10,
-                min_level=min_level or 1)
+                min_level=min_level or 1,
+                # What `candidates { volunteer { ... } }` selects below the volunteers
+                # (their street's communities) is loaded once for all of them too.
+                volunteers=optimize_below(selectors.volunteer_queryset(), info,
+                                          "candidates", "volunteer"))
         except PermissionDenied:
             raise PermissionDeniedError from None
         if result is None:

@@ -99,6 +99,12 @@ def list_paths(gql_schema=None, root_args: frozenset = frozenset()) -> list[Path
     return found
 
 
+def root_is_list(path: Path_, gql_schema=None) -> bool:
+    """Whether the path starts from a root list (rather than one object, `course(id:)`)."""
+    gql_schema = gql_schema or schema()
+    return _unwrap(gql_schema.query_type.fields[path.fields[0]])[1]
+
+
 def _leaves(obj_type) -> list[str]:
     return [name for name, field in sorted(obj_type.fields.items())
             if is_leaf_type(get_named_type(field.type)) and not _required_args(field)]

@@ -18,10 +18,18 @@ def help_request_queryset() -> QuerySet[ServiceRequest]:
             .prefetch_related(
                 Prefetch("offers", queryset=Offer.objects.select_related(
                     "volunteer__user", "volunteer__community__street").order_by("id")),
-                Prefetch("photos", queryset=HelpPhoto.objects.filter(
-                    deleted_at__isnull=True).order_by("id")),
-                Prefetch("help_events", queryset=HelpEvent.objects.order_by("created_at",
-                                                                            "id"))))
+                Prefetch("photos", queryset=photos_shown()),
+                Prefetch("help_events", queryset=timeline())))
+
+
+def photos_shown() -> QuerySet[HelpPhoto]:
+    """A request's photos as ServiceRequest.photos lists them: not deleted, in order."""
+    return HelpPhoto.objects.filter(deleted_at__isnull=True).order_by("id")
+
+
+def timeline() -> QuerySet[HelpEvent]:
+    """A request's steps as ServiceRequest.timeline lists them, oldest first."""
+    return HelpEvent.objects.order_by("created_at", "id")
 
 
 def my_help_requests(*, user) -> list[ServiceRequest]:
