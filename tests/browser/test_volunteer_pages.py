@@ -62,6 +62,8 @@ def test_a_volunteer_accepts_the_offer_from_the_notification_link(live_server, p
     assert ADDRESS not in body and "老人腿脚不便" not in body
     accept = page.locator("[data-testid=main-action]")
     assert accept.inner_text().startswith("接受")
+    # Measure the styled page: on a loaded machine the stylesheet can arrive after the DOM.
+    page.wait_for_load_state("load")
     assert accept.bounding_box()["height"] >= 60
     screenshot(page, "2-offer")
 
@@ -115,7 +117,7 @@ def test_decline_hours_and_availability_screens_on_a_phone(live_server, phone, l
     page.wait_for_selector("text=已登记，等协调员审核")
     screenshot(page, "3-hours-logged")
 
-    page.goto(f"{live_server.url}/volunteer/availability/")
+    page.goto(f"{live_server.url}/volunteer/availability/", wait_until="load")
     for box in page.locator("label.choice").all()[:3]:
         assert box.bounding_box()["height"] >= 48
     screenshot(page, "4-availability")
