@@ -100,6 +100,10 @@ class _Plan:
         self.known_roots = set(getattr(self.graphene_type, "_meta", None).fields
                                if self.model else ())
         self.known_roots |= {root for lookups in hints.values() for root in lookups}
+        # Relations the type does not expose and none of its resolvers reads (the selectors
+        # join them for pages): droppable like an unselected field's.
+        self.known_roots |= set(getattr(self.graphene_type, "selection_unread", ())
+                                if self.model else ())
         self.needed_roots: set[str] = set()
         for name in self.fields:
             snake = to_snake_case(name)
@@ -110,14 +114,15 @@ class _Plan:
 
     def reads_beyond_selection(self) -> bool:
         """Whether a selected field's resolver may read relations nobody selected: any
-        resolver but graphene's plain attribute read and the global `id`, unless its
-        reads are declared (`selection_lookups`, `selection_prefetches`)."""
+        resolver but graphene's plain attribute read and the global `id`, unless its reads
+        are declared in `selection_prefetches` (`()` for none). `selection_lookups` names
+        only the list a resolver reads, not what else it checks (`bookings` reads the
+        tutor too), so it declares nothing here."""
         for name in self.fields:
             definition = self.gql_type.fields.get(name)
             if definition is None or name == "id":
                 continue
-            snake = to_snake_case(name)
-            if snake in self.hints or snake in self.extra:
+            if to_snake_case(name) in self.extra:
                 continue
             resolve = definition.resolve
             if not (isinstance(resolve, partial) and resolve.func in _PLAIN_READS):

@@ -8,12 +8,14 @@
 - scalars read straight off the row skip graphql-core's per-field machinery
   (frontend_api/core/execution.py), with graphql-core's own errors where they fail."""
 
+from datetime import timedelta
 from functools import partial
 
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from graphene.types.resolver import dict_or_attr_resolver
 from graphql import (
     GraphQLField,
@@ -27,8 +29,8 @@ from graphql import execute as graphql_execute
 
 from backend.accounts.models import Role
 from frontend_api.core.execution import LinliExecutionContext
-from tests.factories.accounts import user_with_role
-from tests.factories.courses import CourseRunFactory
+from tests.factories.accounts import UserFactory, user_with_role
+from tests.factories.courses import CourseRunFactory, TutoringSlotFactory, book, make_tutor
 from tests.helpers.graphql import gql, token_for
 from tests.helpers.queries import count_queries
 
@@ -55,6 +57,35 @@ def test_a_resolver_that_declares_nothing_keeps_every_join():
     CourseRunFactory(course__published=True)
     sql = _sql_of("{ courseRuns(first: 5) { edges { node { code seatsLeft } } } }")
     assert "accounts_community" in sql and "courses_venue" in sql
+
+
+@pytest.mark.django_db
+def test_a_declared_resolver_lets_an_unexposed_join_go(community):
+    # `place` declares it reads the venue; nothing selected reads the slot's community.
+    TutoringSlotFactory(tutor=make_tutor(community),
+                        starts_at=timezone.now() + timedelta(days=1))
+    sql = _sql_of("{ tutoringSlots(first: 5) { edges { node { topic place } } } }")
+    assert "courses_venue" in sql and '"accounts_street"."name"' not in sql
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("shape", ["bookings { id }", "id bookings { id status }"])
+def test_the_tutors_slots_with_bookings_cost_the_same_at_1_and_3_slots(community, shape):
+    # `bookings` checks the slot's tutor: a narrow selection must keep the tutor's join.
+    tutor = make_tutor(community)
+    document = "{ myTutoringSlots { %s } }" % shape
+    counts = []
+    for n in (1, 3):
+        while tutor.tutoring_slots.count() < n:
+            slot = TutoringSlotFactory(tutor=tutor, starts_at=timezone.now()
+                                       + timedelta(days=1 + tutor.tutoring_slots.count()))
+            book(slot, UserFactory(community=community))
+        gql(document, user=tutor.user)  # the token exists before counting
+        with count_queries() as queries:
+            result = gql(document, user=tutor.user)
+        assert result.errors is None and len(result.data["myTutoringSlots"]) == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
 
 
 @pytest.mark.django_db

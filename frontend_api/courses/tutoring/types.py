@@ -159,8 +159,11 @@ class TutoringSlotType(DjangoObjectType):
     bookings = graphene.List(graphene.NonNull(TutoringBookingType),
                              description="For the tutor (myTutoringSlots) only; else null.")
 
-    # frontend_api.core.selection: `bookings` reads the selectors' `booking_list`.
+    # frontend_api.core.selection: `bookings` reads the selectors' `booking_list`, and
+    # checks the tutor; `place` reads the venue; `seats_left` only the row.
     selection_lookups = {"bookings": ("booking_list",)}
+    selection_prefetches = {"bookings": ("tutor",), "place": ("venue",), "seats_left": ()}
+    selection_unread = ("community",)  # the selectors' join for pages and ordering
 
     class Meta:
         model = TutoringSlot
