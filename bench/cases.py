@@ -253,7 +253,7 @@ def dashboards(ctx: Ctx) -> list[Row]:
 def broadcast(ctx: Ctx) -> Row:
     street = ctx.fx.street_id
     pairs = [(get(f"/bench/broadcast/plan?street={street}"),
-              get(f"/bench/broadcast/reference?street={street}"))] * max(2, ctx.knobs.rounds)
+              get(f"/bench/broadcast/reference?street={street}"))] * max(6, ctx.knobs.rounds)
     row = latency_pair(ctx, "broadcast planning (1 street)", pairs,
                        ref_label="keyset read", target=3.0, check_a=load.ok_200)
     return row

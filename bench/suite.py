@@ -35,7 +35,7 @@ from bench.generate import SCALES  # noqa: E402
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/linli_bench"
 KNOBS = {
     "district": cases.Knobs(slice_s=5, rounds=2, concurrency=8, match_cases=30, stats_reps=4,
-                            burst=200, burst_rounds=2, callback_s=20),
+                            burst=200, burst_rounds=5, callback_s=20),
     "small": cases.Knobs(slice_s=2, rounds=2, concurrency=8, match_cases=12, stats_reps=3,
                          burst=50, burst_rounds=2, callback_s=10),
     # the smoke test's: each path once, no statistics worth reading
