@@ -23,7 +23,9 @@ def test_a_committed_notification_is_delivered_on_the_worker(celery_worker, resi
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             notification.refresh_from_db()
-            if notification.status != NotificationStatus.PENDING:
+            # SENDING is the worker's claim while it works: wait for where it ends
+            if notification.status not in (NotificationStatus.PENDING,
+                                           NotificationStatus.SENDING):
                 break
             connection.close()
             time.sleep(0.3)
