@@ -80,11 +80,21 @@ def volunteer_queryset() -> QuerySet[Volunteer]:
                              kind=CertificateKind.SERVICE_HOURS).order_by("-issued_at", "-id"))))
 
 
-def volunteer_certificates(volunteer: Volunteer) -> QuerySet[Certificate]:
-    """The volunteer's service-hours certificates, newest first (no visibility check)."""
-    return Certificate.objects.filter(holder_id=volunteer.user_id,
-                                      kind=CertificateKind.SERVICE_HOURS).order_by(
-        "-issued_at", "-id")
+def volunteer_certificates(volunteer: Volunteer) -> list[Certificate]:
+    """The volunteer's service-hours certificates, newest first (no visibility check):
+    from what a list loaded with her (volunteer_queryset's `service_hours_certificates`, or
+    all her certificates prefetched for an offer's volunteer), else one query."""
+    user = volunteer.user
+    prefetched = getattr(user, "service_hours_certificates", None)
+    if prefetched is not None:
+        return prefetched
+    every = getattr(user, "_prefetched_objects_cache", {}).get("certificates")
+    if every is not None:
+        return sorted((c for c in every if c.kind == CertificateKind.SERVICE_HOURS),
+                      key=lambda c: (c.issued_at, c.pk), reverse=True)
+    return list(Certificate.objects.filter(holder_id=volunteer.user_id,
+                                           kind=CertificateKind.SERVICE_HOURS).order_by(
+        "-issued_at", "-id"))
 
 
 def volunteer_list(*, user, skill: str | None = None, community_id: int | None = None,

@@ -19,11 +19,15 @@ _PLAN = "_linli_fast_read"
 _NO = ()
 
 
+def is_plain_read(resolve) -> bool:
+    """Whether a field resolves by graphene's default: reading one attribute off the row."""
+    return (isinstance(resolve, partial) and not resolve.keywords and len(resolve.args) == 2
+            and resolve.func in (dict_or_attr_resolver, attr_resolver))
+
+
 def _plan(field_def):
     resolve = field_def.resolve
-    if (field_def.args or not isinstance(resolve, partial) or resolve.keywords
-            or resolve.func not in (dict_or_attr_resolver, attr_resolver)
-            or len(resolve.args) != 2):
+    if field_def.args or not is_plain_read(resolve):
         return _NO
     return_type = field_def.type
     required = isinstance(return_type, GraphQLNonNull)

@@ -22,11 +22,8 @@ prefetches (see docs/architecture.md, "GraphQL reads").
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
-from graphene.types.resolver import attr_resolver, dict_or_attr_resolver
 from graphene.utils.str_converters import to_snake_case
 from graphene_django import DjangoObjectType
 from graphql import (
@@ -39,7 +36,7 @@ from graphql import (
     get_nullable_type,
 )
 
-_PLAIN_READS = (dict_or_attr_resolver, attr_resolver)
+from .execution import is_plain_read
 
 
 def selected_fields(nodes, fragments) -> dict[str, list[FieldNode]]:
@@ -124,8 +121,7 @@ class _Plan:
                 continue
             if to_snake_case(name) in self.extra:
                 continue
-            resolve = definition.resolve
-            if not (isinstance(resolve, partial) and resolve.func in _PLAIN_READS):
+            if not is_plain_read(definition.resolve):
                 return True
         return False
 
@@ -261,10 +257,10 @@ def _prune(qs: QuerySet, plan: _Plan, owned: set[str]) -> QuerySet:
 
 def _kept_joins(tree: dict, plan: _Plan) -> dict:
     """The selector's `select_related` tree without the relations of GraphQL fields nobody
-    selected. A relation the type does not expose, or one a selected field's resolver reads
-    (`selection_lookups`, `selection_prefetches`), stays with everything under it; so does
-    the whole tree where a selected field has a resolver of its own that declares nothing
-    (it may read any relation: `place` reads the venue, `bookings` the tutor)."""
+    selected. A relation the type does not expose (unless listed in `selection_unread`), or
+    one a selected field needs (its `selection_lookups` or `selection_prefetches`), stays
+    with everything under it; so does the whole tree where a selected field has a resolver
+    of its own not declared in `selection_prefetches` (it may read any relation)."""
     if plan.reads_beyond_selection():
         return tree
     kept = {}

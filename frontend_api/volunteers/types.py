@@ -1,7 +1,6 @@
 import graphene
 from graphene_django import DjangoObjectType
 
-from backend.certificates.models import CertificateKind
 from backend.core import audit
 from backend.core.masking import mask_phone
 from frontend_api.certificates.types import CertificateType
@@ -224,15 +223,6 @@ class VolunteerType(DjangoObjectType):
     def resolve_certificates(volunteer, info):
         if not permissions.can_view_volunteer_certificates(info.context.user, volunteer):
             return []
-        # Prefetched by selectors.volunteer_queryset; a volunteer loaded another way
-        # (a mutation's payload) falls back to one query.
-        prefetched = getattr(volunteer.user, "service_hours_certificates", None)
-        if prefetched is not None:
-            return prefetched
-        every = getattr(volunteer.user, "_prefetched_objects_cache", {}).get("certificates")
-        if every is not None:
-            return sorted((c for c in every if c.kind == CertificateKind.SERVICE_HOURS),
-                          key=lambda c: (c.issued_at, c.pk), reverse=True)
         return selectors.volunteer_certificates(volunteer)
 
     @staticmethod

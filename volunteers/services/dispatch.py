@@ -39,10 +39,10 @@ MAX_JOB_MINUTES = 12 * 60
 MIN_OFFER_MINUTES, MAX_OFFER_MINUTES = 1, 24 * 60
 
 
-
 def _skill_name(request) -> str:
     # A job being dispatched always has its skill (a help request gets one at triage).
     return request.skill.name if request.skill is not None else ""
+
 
 def offer_ttl() -> timedelta:
     # Read at call time so tests and operators can change it without a restart.
